@@ -1,0 +1,9 @@
+/** Unit tests of every package: `packages/<name>/src/**/*.test.ts`, beside the code they test. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/tools'],
+  testMatch: ['**/src/**/*.test.ts', '**/tools/**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.base.json' }] },
+  moduleNameMapper: { '^@distill/(.*)$': '<rootDir>/packages/$1/src/index.ts' },
+  testTimeout: 120000,
+};

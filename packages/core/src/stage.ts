@@ -1,0 +1,118 @@
+/**
+ * The harness every stage CLI runs in: read the pipeline file, validate this stage's params with the package's schema,
+ * give the stage a fresh temporary output directory, and on success write `manifest.json` and move the directory to
+ * `artifacts/<pipeline>/<stage>`. A failed or interrupted stage leaves the previous output untouched.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command } from 'commander';
+import type { z } from 'zod';
+import { buildDirAtomic } from './fsutil';
+import { createLogger, type Logger } from './log';
+import { packageVersions, writeManifest, type StageManifest } from './manifest';
+import { findWorkspaceRoot, resolveConfigPath, resolveDataDir } from './paths';
+import { loadPipeline, stageDir, stageParams, type BackendName, type Pipeline, type StageKind } from './pipeline';
+
+export interface StageContext<P> {
+  root: string;
+  pipeline: Pipeline;
+  stage: string;
+  params: P;
+  /** role → output directory of the upstream stage */
+  inputs: Record<string, string>;
+  /** where to write; becomes `artifacts/<pipeline>/<stage>` on success */
+  outDir: string;
+  seed: number;
+  backend: BackendName;
+  dataDir: string;
+  log: Logger;
+  /** Resolves a path from the pipeline file (`${DATA_DIR}/…` or relative to the workspace root). */
+  path(p: string): string;
+  /** The output directory of the upstream stage bound to `role`. */
+  input(role: string): string;
+}
+
+export interface StageResult {
+  summary?: Record<string, unknown>;
+  /** the tfjs backend that ran, for stages that train or run tfjs models */
+  backend?: string | null;
+}
+
+export interface StageDefinition<S extends z.ZodType> {
+  kind: StageKind;
+  schema: S;
+  run(ctx: StageContext<z.infer<S>>): Promise<StageResult>;
+}
+
+export async function runStage<S extends z.ZodType>(def: StageDefinition<S>, pipelineFile: string, stage: string, root = findWorkspaceRoot()): Promise<StageManifest> {
+  const pipeline = loadPipeline(path.resolve(root, pipelineFile));
+  const stageDef = pipeline.stages[stage];
+  if (!stageDef) throw new Error(`${pipelineFile}: no stage '${stage}' (stages: ${pipeline.order.join(', ')})`);
+  if (stageDef.uses !== def.kind) throw new Error(`${pipelineFile}: stage '${stage}' uses '${stageDef.uses}', not '${def.kind}'`);
+  const params = stageParams(pipeline, stage, def.schema);
+  const dataDir = resolveDataDir(root, pipeline.dataDir);
+  const log = createLogger(`${pipeline.name}/${stage}`);
+  const inputs: Record<string, string> = {};
+  for (const [role, up] of Object.entries(stageDef.inputs)) {
+    const dir = stageDir(root, pipeline.name, up);
+    if (!fs.existsSync(path.join(dir, 'manifest.json'))) throw new Error(`stage '${stage}' reads '${up}' (as ${role}), which has no output in ${dir}: run it first (nx run pipelines:${pipeline.name}.${up})`);
+    inputs[role] = dir;
+  }
+  const target = stageDir(root, pipeline.name, stage);
+  const started = Date.now();
+  return buildDirAtomic(target, async (outDir) => {
+    const ctx: StageContext<z.infer<S>> = {
+      root,
+      pipeline,
+      stage,
+      params,
+      inputs,
+      outDir,
+      seed: pipeline.seed,
+      backend: pipeline.backend,
+      dataDir,
+      log,
+      path: (p) => resolveConfigPath(p, root, dataDir),
+      input: (role) => {
+        const dir = inputs[role];
+        if (!dir) throw new Error(`${pipelineFile}: stages.${stage}.inputs: stage '${stage}' needs an input '${role}'`);
+        return dir;
+      },
+    };
+    log.info(`start (${def.kind})`);
+    const result = await def.run(ctx);
+    const seconds = (Date.now() - started) / 1000;
+    log.info(`done in ${seconds.toFixed(1)}s`);
+    return writeManifest(outDir, {
+      pipeline: pipeline.name,
+      stage,
+      uses: def.kind,
+      inputs: Object.fromEntries(Object.entries(inputs).map(([r, d]) => [r, path.relative(root, d)])),
+      params,
+      seed: pipeline.seed,
+      seconds,
+      backend: result.backend ?? null,
+      versions: packageVersions(root),
+      summary: result.summary ?? {},
+    });
+  });
+}
+
+/** Entry point of a stage package's CLI: `cli.ts --pipeline pipelines/x.yaml --stage name`. */
+export function stageMain<S extends z.ZodType>(def: StageDefinition<S>, argv = process.argv): void {
+  const program = new Command()
+    .name(`${def.kind}`)
+    .description(`Run a '${def.kind}' stage of a pipeline`)
+    .requiredOption('-p, --pipeline <file>', 'pipeline YAML file')
+    .requiredOption('-s, --stage <name>', 'stage name in that file')
+    .action(async (opts: { pipeline: string; stage: string }) => {
+      try {
+        await runStage(def, opts.pipeline, opts.stage);
+      } catch (err) {
+        console.error(`error: ${(err as Error).message}`);
+        if (process.env.DISTILL_DEBUG) console.error((err as Error).stack);
+        process.exitCode = 1;
+      }
+    });
+  program.parseAsync(argv);
+}

@@ -1,0 +1,263 @@
+/**
+ * The encoder: one BERT-style model, configurable in depth and width, written once.
+ *
+ *   embeddings = LayerNorm(word[ids] + position[0..S) + tokenType[types])
+ *   for each layer (post-LN):
+ *     q, k, v   = h·Wq + bq, h·Wk + bk, h·Wv + bv          split into heads: [B, heads, S, headSize]
+ *     attention = softmax(q·kᵀ / √headSize + maskBias)
+ *     h         = LayerNorm(h + (attention·v)·Wo + bo)
+ *     h         = LayerNorm(h + GELU(h·Wi + bi)·Wo2 + bo2)
+ *   pooled = tanh(h[CLS]·Wp + bp)
+ *   heads: classification (pooled → logits), masked LM (tied to the word embeddings)
+ *
+ * `forward` returns everything distillation needs: hidden states of every layer, per-layer queries/keys/values
+ * (split into heads), attention probabilities, pooled output and logits.
+ *
+ * Parameters are tf.Variables keyed by their Hugging Face BERT names. Dense kernels are stored [in, out] (TensorFlow
+ * layout); checkpoint I/O transposes them to and from PyTorch's [out, in].
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '@distill/core';
+
+export interface EncoderConfig {
+  vocabSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  numHeads: number;
+  intermediateSize: number;
+  maxPositions: number;
+  typeVocabSize: number;
+  layerNormEps: number;
+  /** classification labels; 0 = no classifier head */
+  numLabels: number;
+  hiddenDropout: number;
+  attentionDropout: number;
+  initializerRange: number;
+  /** with an MLM head (cls.predictions.*) */
+  mlmHead: boolean;
+}
+
+export const DEFAULT_ENCODER: Omit<EncoderConfig, 'vocabSize' | 'numLabels'> = {
+  hiddenSize: 312,
+  numLayers: 4,
+  numHeads: 12,
+  intermediateSize: 1200,
+  maxPositions: 128,
+  typeVocabSize: 2,
+  layerNormEps: 1e-12,
+  hiddenDropout: 0.1,
+  attentionDropout: 0.1,
+  initializerRange: 0.02,
+  mlmHead: false,
+};
+
+export function validateEncoderConfig(c: EncoderConfig): void {
+  const positive = ['vocabSize', 'hiddenSize', 'numLayers', 'numHeads', 'intermediateSize', 'maxPositions', 'typeVocabSize'] as const;
+  for (const k of positive) if (!Number.isInteger(c[k]) || c[k] <= 0) throw new Error(`encoder config: ${k} must be a positive integer, got ${c[k]}`);
+  if (c.hiddenSize % c.numHeads !== 0) throw new Error(`encoder config: hiddenSize ${c.hiddenSize} is not divisible by numHeads ${c.numHeads}`);
+}
+
+export type Params = Map<string, tf.Variable>;
+
+export interface ForwardInputs {
+  /** [batch, seq] int32 token ids */
+  inputIds: tf.Tensor2D;
+  /** [batch, seq] 1 for tokens, 0 for padding */
+  attentionMask: tf.Tensor2D;
+  /** [batch, seq] int32 segment ids; zeros when omitted */
+  tokenTypeIds?: tf.Tensor2D;
+}
+
+export interface ForwardOptions {
+  training?: boolean;
+  /** base seed of this call's dropout masks (each dropout site adds its own offset) */
+  seed?: number;
+}
+
+export interface EncoderOutput {
+  /** embeddings output, then the output of every layer: [batch, seq, hidden] each */
+  hidden: tf.Tensor3D[];
+  /** per layer, [batch, heads, seq, headSize] */
+  queries: tf.Tensor4D[];
+  keys: tf.Tensor4D[];
+  values: tf.Tensor4D[];
+  /** per layer, [batch, heads, seq, seq] */
+  attentions: tf.Tensor4D[];
+  /** last hidden state */
+  sequence: tf.Tensor3D;
+  /** [batch, hidden] */
+  pooled: tf.Tensor2D;
+  /** [batch, numLabels], when the model has a classifier */
+  logits?: tf.Tensor2D;
+}
+
+/** The names and shapes of every parameter, in a fixed order. */
+export function parameterShapes(c: EncoderConfig): [string, number[]][] {
+  const H = c.hiddenSize;
+  const shapes: [string, number[]][] = [
+    ['bert.embeddings.word_embeddings.weight', [c.vocabSize, H]],
+    ['bert.embeddings.position_embeddings.weight', [c.maxPositions, H]],
+    ['bert.embeddings.token_type_embeddings.weight', [c.typeVocabSize, H]],
+    ['bert.embeddings.LayerNorm.weight', [H]],
+    ['bert.embeddings.LayerNorm.bias', [H]],
+  ];
+  for (let l = 0; l < c.numLayers; l++) {
+    const p = `bert.encoder.layer.${l}`;
+    for (const m of ['query', 'key', 'value']) shapes.push([`${p}.attention.self.${m}.weight`, [H, H]], [`${p}.attention.self.${m}.bias`, [H]]);
+    shapes.push(
+      [`${p}.attention.output.dense.weight`, [H, H]],
+      [`${p}.attention.output.dense.bias`, [H]],
+      [`${p}.attention.output.LayerNorm.weight`, [H]],
+      [`${p}.attention.output.LayerNorm.bias`, [H]],
+      [`${p}.intermediate.dense.weight`, [H, c.intermediateSize]],
+      [`${p}.intermediate.dense.bias`, [c.intermediateSize]],
+      [`${p}.output.dense.weight`, [c.intermediateSize, H]],
+      [`${p}.output.dense.bias`, [H]],
+      [`${p}.output.LayerNorm.weight`, [H]],
+      [`${p}.output.LayerNorm.bias`, [H]],
+    );
+  }
+  shapes.push(['bert.pooler.dense.weight', [H, H]], ['bert.pooler.dense.bias', [H]]);
+  if (c.numLabels > 0) shapes.push(['classifier.weight', [H, c.numLabels]], ['classifier.bias', [c.numLabels]]);
+  if (c.mlmHead) {
+    shapes.push(
+      ['cls.predictions.transform.dense.weight', [H, H]],
+      ['cls.predictions.transform.dense.bias', [H]],
+      ['cls.predictions.transform.LayerNorm.weight', [H]],
+      ['cls.predictions.transform.LayerNorm.bias', [H]],
+      ['cls.predictions.bias', [c.vocabSize]],
+    );
+  }
+  return shapes;
+}
+
+/** Fresh parameters as BERT initialises them: N(0, initializerRange) weights, zero biases, unit LayerNorm gains. */
+export function initParams(c: EncoderConfig, seed: number): Params {
+  validateEncoderConfig(c);
+  const rng = new Rng(seed);
+  const params: Params = new Map();
+  for (const [name, shape] of parameterShapes(c)) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const values = new Float32Array(size);
+    if (name.endsWith('LayerNorm.weight')) values.fill(1);
+    else if (!name.endsWith('.bias')) for (let i = 0; i < size; i++) values[i] = rng.normal() * c.initializerRange;
+    params.set(name, tf.variable(tf.tensor(values, shape, 'float32'), true, name));
+  }
+  return params;
+}
+
+export function countParams(params: Params): number {
+  let n = 0;
+  for (const v of params.values()) n += v.size;
+  return n;
+}
+
+export function disposeParams(params: Params): void {
+  for (const v of params.values()) v.dispose();
+}
+
+function get(params: Params, name: string): tf.Variable {
+  const v = params.get(name);
+  if (!v) throw new Error(`encoder: missing parameter ${name}`);
+  return v;
+}
+
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return x.sub(mean).mul(tf.rsqrt(variance.add(eps))).mul(gamma).add(beta);
+}
+
+/** GELU with the exact erf form, as BERT uses it. */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return x.mul(tf.erf(x.mul(Math.SQRT1_2)).add(1)).mul(0.5);
+}
+
+function dense(x: tf.Tensor, params: Params, prefix: string): tf.Tensor {
+  const w = get(params, `${prefix}.weight`);
+  const b = get(params, `${prefix}.bias`);
+  const [inSize, outSize] = w.shape as [number, number];
+  const y = tf.matMul(x.reshape([-1, inSize]), w).add(b);
+  return y.reshape([...x.shape.slice(0, -1), outSize]);
+}
+
+/** Additive attention bias from a [batch, seq] mask: 0 where attended, -10000 on padding (as BERT). */
+export function maskBias(attentionMask: tf.Tensor2D): tf.Tensor4D {
+  const [b, s] = attentionMask.shape;
+  return tf.sub(1, attentionMask.toFloat()).mul(-10000).reshape([b, 1, 1, s]) as tf.Tensor4D;
+}
+
+export class Encoder {
+  constructor(readonly config: EncoderConfig, readonly params: Params) {
+    validateEncoderConfig(config);
+  }
+
+  static create(config: EncoderConfig, seed: number): Encoder {
+    return new Encoder(config, initParams(config, seed));
+  }
+
+  private dropout(x: tf.Tensor, rate: number, opts: ForwardOptions, site: number): tf.Tensor {
+    if (!opts.training || rate <= 0) return x;
+    return tf.dropout(x, rate, undefined, (opts.seed ?? 0) * 1009 + site);
+  }
+
+  forward(inputs: ForwardInputs, opts: ForwardOptions = {}): EncoderOutput {
+    const c = this.config;
+    const P = this.params;
+    const [batch, seq] = inputs.inputIds.shape as [number, number];
+    if (seq > c.maxPositions) throw new Error(`encoder: sequence length ${seq} exceeds maxPositions ${c.maxPositions}`);
+    const H = c.hiddenSize;
+    const heads = c.numHeads;
+    const headSize = H / heads;
+    let site = 0;
+
+    const words = tf.gather(get(P, 'bert.embeddings.word_embeddings.weight'), inputs.inputIds.flatten()).reshape([batch, seq, H]);
+    const positions = get(P, 'bert.embeddings.position_embeddings.weight').slice([0, 0], [seq, H]).expandDims(0);
+    const types = inputs.tokenTypeIds
+      ? tf.gather(get(P, 'bert.embeddings.token_type_embeddings.weight'), inputs.tokenTypeIds.flatten()).reshape([batch, seq, H])
+      : get(P, 'bert.embeddings.token_type_embeddings.weight').slice([0, 0], [1, H]).expandDims(0);
+    let h = layerNorm(words.add(positions).add(types), get(P, 'bert.embeddings.LayerNorm.weight'), get(P, 'bert.embeddings.LayerNorm.bias'), c.layerNormEps);
+    h = this.dropout(h, c.hiddenDropout, opts, site++);
+
+    const bias = maskBias(inputs.attentionMask);
+    const out: EncoderOutput = { hidden: [h as tf.Tensor3D], queries: [], keys: [], values: [], attentions: [], sequence: h as tf.Tensor3D, pooled: null as unknown as tf.Tensor2D };
+    const splitHeads = (x: tf.Tensor) => x.reshape([batch, seq, heads, headSize]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
+
+    for (let l = 0; l < c.numLayers; l++) {
+      const p = `bert.encoder.layer.${l}`;
+      const q = splitHeads(dense(h, P, `${p}.attention.self.query`));
+      const k = splitHeads(dense(h, P, `${p}.attention.self.key`));
+      const v = splitHeads(dense(h, P, `${p}.attention.self.value`));
+      const scores = tf.matMul(q, k.transpose([0, 1, 3, 2])).mul(1 / Math.sqrt(headSize)).add(bias);
+      const probs = tf.softmax(scores) as tf.Tensor4D;
+      const context = tf.matMul(this.dropout(probs, c.attentionDropout, opts, site++), v).transpose([0, 2, 1, 3]).reshape([batch, seq, H]);
+      const attnOut = this.dropout(dense(context, P, `${p}.attention.output.dense`), c.hiddenDropout, opts, site++);
+      const h1 = layerNorm(attnOut.add(h), get(P, `${p}.attention.output.LayerNorm.weight`), get(P, `${p}.attention.output.LayerNorm.bias`), c.layerNormEps);
+      const ff = dense(gelu(dense(h1, P, `${p}.intermediate.dense`)), P, `${p}.output.dense`);
+      h = layerNorm(this.dropout(ff, c.hiddenDropout, opts, site++).add(h1), get(P, `${p}.output.LayerNorm.weight`), get(P, `${p}.output.LayerNorm.bias`), c.layerNormEps);
+      out.queries.push(q);
+      out.keys.push(k);
+      out.values.push(v);
+      out.attentions.push(probs);
+      out.hidden.push(h as tf.Tensor3D);
+    }
+    out.sequence = h as tf.Tensor3D;
+    const cls = h.slice([0, 0, 0], [batch, 1, H]).reshape([batch, H]);
+    out.pooled = tf.tanh(dense(cls, P, 'bert.pooler.dense')) as tf.Tensor2D;
+    if (c.numLabels > 0) out.logits = dense(this.dropout(out.pooled, c.hiddenDropout, opts, site++), P, 'classifier') as tf.Tensor2D;
+    return out;
+  }
+
+  /** Masked-LM logits over the vocabulary at the given flat positions (row = batch·seq index): [positions, vocab]. */
+  mlmLogits(sequence: tf.Tensor3D, flatPositions: tf.Tensor1D): tf.Tensor2D {
+    if (!this.config.mlmHead) throw new Error('encoder: this model has no MLM head (mlmHead: false)');
+    const P = this.params;
+    const H = this.config.hiddenSize;
+    const picked = tf.gather(sequence.reshape([-1, H]), flatPositions);
+    const t = layerNorm(gelu(dense(picked, P, 'cls.predictions.transform.dense')), get(P, 'cls.predictions.transform.LayerNorm.weight'), get(P, 'cls.predictions.transform.LayerNorm.bias'), this.config.layerNormEps);
+    return tf.matMul(t, get(P, 'bert.embeddings.word_embeddings.weight').transpose()).add(get(P, 'cls.predictions.bias')) as tf.Tensor2D;
+  }
+
+  dispose(): void {
+    disposeParams(this.params);
+  }
+}

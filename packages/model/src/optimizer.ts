@@ -1,0 +1,77 @@
+/**
+ * AdamW (Loshchilov & Hutter): Adam with decoupled weight decay, none on LayerNorm parameters and biases; a linear
+ * warm-up then linear decay of the learning rate; gradient clipping by global norm.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Params } from './encoder';
+
+export interface AdamWConfig {
+  lr: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  warmupSteps: number;
+  totalSteps: number;
+  /** 0 disables clipping */
+  maxGradNorm: number;
+}
+
+export function noDecay(name: string): boolean {
+  return name.endsWith('.bias') || name.includes('LayerNorm');
+}
+
+/** Learning rate at `step` (1-based): linear warm-up to `lr`, then linear decay to 0 at `totalSteps`. */
+export function scheduledLr(cfg: AdamWConfig, step: number): number {
+  if (cfg.warmupSteps > 0 && step <= cfg.warmupSteps) return (cfg.lr * step) / cfg.warmupSteps;
+  const rest = Math.max(1, cfg.totalSteps - cfg.warmupSteps);
+  return cfg.lr * Math.max(0, (cfg.totalSteps - step) / rest);
+}
+
+export class AdamW {
+  step = 0;
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+
+  constructor(readonly cfg: AdamWConfig, private readonly params: Params, readonly trainable: readonly string[]) {
+    for (const name of trainable) {
+      const p = params.get(name);
+      if (!p) throw new Error(`optimizer: no parameter ${name}`);
+      this.m.set(name, tf.variable(tf.zerosLike(p), false));
+      this.v.set(name, tf.variable(tf.zerosLike(p), false));
+    }
+  }
+
+  /** Applies one update from `grads` (name → gradient). Returns the global gradient norm before clipping. */
+  apply(grads: Map<string, tf.Tensor>): number {
+    this.step += 1;
+    const { beta1, beta2, eps, weightDecay, maxGradNorm } = this.cfg;
+    const lr = scheduledLr(this.cfg, this.step);
+    const normT = tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => g.square().sum()))));
+    const norm = normT.dataSync()[0];
+    normT.dispose();
+    const scale = maxGradNorm > 0 && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1;
+    const bc1 = 1 - beta1 ** this.step;
+    const bc2 = 1 - beta2 ** this.step;
+    tf.tidy(() => {
+      for (const name of this.trainable) {
+        const g0 = grads.get(name);
+        if (!g0) continue;
+        const g = scale === 1 ? g0 : g0.mul(scale);
+        const p = this.params.get(name)!;
+        const m = this.m.get(name)!;
+        const v = this.v.get(name)!;
+        m.assign(m.mul(beta1).add(g.mul(1 - beta1)));
+        v.assign(v.mul(beta2).add(g.square().mul(1 - beta2)));
+        let update = m.div(bc1).div(v.div(bc2).sqrt().add(eps));
+        if (weightDecay > 0 && !noDecay(name)) update = update.add(p.mul(weightDecay));
+        p.assign(p.sub(update.mul(lr)));
+      }
+    });
+    return norm;
+  }
+
+  dispose(): void {
+    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The training loop shared by the teacher and distill stages. The task supplies batches and a loss; the loop does
+ * AdamW with warm-up/decay, clipping, gradient accumulation, periodic evaluation with best-checkpoint keeping and early
+ * stopping, and a progress line with loss, samples/s and ETA.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Progress, Rng, deriveSeed, type Logger } from '@distill/core';
+import type { Batch } from './batching';
+import type { Params } from './encoder';
+import { AdamW } from './optimizer';
+
+export interface TrainingConfig {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  warmupRatio: number;
+  maxGradNorm: number;
+  gradAccum: number;
+  /** evaluate every N optimizer steps; 0 = at the end of each epoch */
+  evalEvery: number;
+  /** stop after this many evaluations without improvement; 0 = never */
+  patience: number;
+  seed: number;
+  /** stop after this many optimizer steps (0 = no limit) */
+  maxSteps: number;
+}
+
+export const DEFAULT_TRAINING: TrainingConfig = {
+  epochs: 1,
+  batchSize: 32,
+  lr: 1e-4,
+  weightDecay: 0.01,
+  warmupRatio: 0.1,
+  maxGradNorm: 1.0,
+  gradAccum: 1,
+  evalEvery: 0,
+  patience: 0,
+  seed: 13,
+  maxSteps: 0,
+};
+
+export interface Evaluation {
+  /** higher is better; decides the best checkpoint */
+  score: number;
+  [metric: string]: number;
+}
+
+export interface TrainTask {
+  /** the batches of one epoch, in order */
+  epochBatches(epoch: number, rng: Rng): Batch[];
+  /** scalar loss of one batch; `seed` seeds its dropout masks */
+  loss(batch: Batch, seed: number): tf.Scalar;
+  evaluate?(): Evaluation;
+}
+
+export interface TrainResult {
+  steps: number;
+  seconds: number;
+  samplesPerSecond: number;
+  curve: { step: number; epoch: number; loss: number; lr: number }[];
+  evals: ({ step: number } & Evaluation)[];
+  best: ({ step: number } & Evaluation) | null;
+  stoppedEarly: boolean;
+}
+
+function snapshot(params: Params, names: readonly string[]): Map<string, Float32Array> {
+  return new Map(names.map((n) => [n, Float32Array.from(params.get(n)!.dataSync() as Float32Array)]));
+}
+
+function restore(params: Params, snap: Map<string, Float32Array>): void {
+  for (const [n, values] of snap) {
+    const p = params.get(n)!;
+    const t = tf.tensor(values, p.shape, 'float32');
+    p.assign(t);
+    t.dispose();
+  }
+}
+
+export function train(params: Params, trainable: readonly string[], task: TrainTask, cfg: TrainingConfig, log: Logger, label = 'train'): TrainResult {
+  const rng = new Rng(deriveSeed(cfg.seed, 'batches'));
+  const perEpoch = Math.ceil(task.epochBatches(0, new Rng(0)).length / cfg.gradAccum);
+  const totalSteps = cfg.maxSteps > 0 ? Math.min(cfg.maxSteps, perEpoch * cfg.epochs) : perEpoch * cfg.epochs;
+  const optimizer = new AdamW(
+    { lr: cfg.lr, weightDecay: cfg.weightDecay, beta1: 0.9, beta2: 0.999, eps: 1e-6, warmupSteps: Math.round(cfg.warmupRatio * totalSteps), totalSteps, maxGradNorm: cfg.maxGradNorm },
+    params,
+    trainable,
+  );
+  const vars = trainable.map((n) => params.get(n)!);
+  const progress = new Progress(label, totalSteps, 'samples');
+  const result: TrainResult = { steps: 0, seconds: 0, samplesPerSecond: 0, curve: [], evals: [], best: null, stoppedEarly: false };
+  let bestSnap: Map<string, Float32Array> | null = null;
+  let sinceBest = 0;
+  let samples = 0;
+  const started = Date.now();
+
+  const evaluate = () => {
+    if (!task.evaluate) return false;
+    const ev = { step: optimizer.step, ...task.evaluate() };
+    result.evals.push(ev);
+    log.info(`${label} step ${ev.step}: ${Object.entries(ev).filter(([k]) => k !== 'step').map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ')}`);
+    if (!result.best || ev.score > result.best.score) {
+      result.best = ev;
+      bestSnap = snapshot(params, trainable);
+      sinceBest = 0;
+    } else sinceBest += 1;
+    return cfg.patience > 0 && sinceBest >= cfg.patience;
+  };
+
+  outer: for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+    const batches = task.epochBatches(epoch, rng);
+    for (let i = 0; i < batches.length; i += cfg.gradAccum) {
+      const group = batches.slice(i, i + cfg.gradAccum);
+      let lossSum = 0;
+      const acc = new Map<string, tf.Tensor>();
+      for (const batch of group) {
+        const seed = deriveSeed(cfg.seed, `dropout-${optimizer.step}-${samples}`);
+        const { value, grads } = tf.variableGrads(() => task.loss(batch, seed).div(group.length) as tf.Scalar, vars);
+        lossSum += value.dataSync()[0];
+        value.dispose();
+        for (const [name, g] of Object.entries(grads)) {
+          const prev = acc.get(name);
+          if (prev) {
+            acc.set(name, prev.add(g));
+            prev.dispose();
+            g.dispose();
+          } else acc.set(name, g);
+        }
+        samples += batch.batch;
+      }
+      optimizer.apply(acc);
+      for (const g of acc.values()) g.dispose();
+      result.curve.push({ step: optimizer.step, epoch, loss: lossSum, lr: optimizer.cfg.lr });
+      progress.update(optimizer.step, { loss: lossSum }, samples);
+      if (cfg.evalEvery > 0 && optimizer.step % cfg.evalEvery === 0 && evaluate()) {
+        result.stoppedEarly = true;
+        break outer;
+      }
+      if (optimizer.step >= totalSteps) break outer;
+    }
+    if (cfg.evalEvery === 0 && evaluate()) {
+      result.stoppedEarly = true;
+      break;
+    }
+  }
+  if (task.evaluate && (result.evals.length === 0 || result.evals[result.evals.length - 1].step !== optimizer.step)) evaluate();
+  if (bestSnap) restore(params, bestSnap);
+  result.steps = optimizer.step;
+  result.seconds = (Date.now() - started) / 1000;
+  result.samplesPerSecond = samples / Math.max(result.seconds, 1e-9);
+  optimizer.dispose();
+  return result;
+}
