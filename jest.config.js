@@ -4,6 +4,9 @@ module.exports = {
   roots: ['<rootDir>/packages', '<rootDir>/tools'],
   testMatch: ['**/src/**/*.test.ts', '**/tools/**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.base.json' }] },
-  moduleNameMapper: { '^@distill/(.*)$': '<rootDir>/packages/$1/src/index.ts' },
+  moduleNameMapper: {
+    '^@distill/([^/]+)/config$': '<rootDir>/packages/$1/src/config.ts',
+    '^@distill/([^/]+)$': '<rootDir>/packages/$1/src/index.ts',
+  },
   testTimeout: 120000,
 };

@@ -9,3 +9,4 @@ export * from './rng';
 export * from './safetensors';
 export * from './stage';
 export * from './tokenizer';
+export * from './model-params';

@@ -7,3 +7,4 @@ export * from './losses';
 export * from './optimizer';
 export * from './trainer';
 export * from './wasm-kernels';
+export * from './classifier-task';

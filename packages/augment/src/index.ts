@@ -1,0 +1,4 @@
+export * from './augment';
+export * from './config';
+export * from './stage';
+export * from './strategies';

@@ -1,0 +1,36 @@
+/** Parameter schemas shared by the stages that train encoders (teacher, distill): model shape and training loop. */
+import { z } from 'zod';
+
+export const encoderParamsSchema = z
+  .object({
+    hidden_size: z.number().int().positive().default(312),
+    layers: z.number().int().positive().default(4),
+    heads: z.number().int().positive().default(12),
+    intermediate_size: z.number().int().positive().default(1200),
+    /** token length (with [CLS] and [SEP]); also the position-embedding size */
+    max_length: z.number().int().min(8).max(512).default(64),
+    dropout: z.number().min(0).max(0.9).default(0.1),
+  })
+  .strict()
+  .refine((m) => m.hidden_size % m.heads === 0, { message: 'hidden_size must be divisible by heads', path: ['heads'] });
+
+export const trainingParamsSchema = z
+  .object({
+    epochs: z.number().int().positive().default(1),
+    batch_size: z.number().int().positive().default(32),
+    lr: z.number().positive().default(1e-4),
+    weight_decay: z.number().min(0).default(0.01),
+    warmup_ratio: z.number().min(0).max(1).default(0.1),
+    max_grad_norm: z.number().min(0).default(1.0),
+    grad_accum: z.number().int().positive().default(1),
+    /** evaluate on valid every N optimizer steps; 0 = every epoch */
+    eval_every: z.number().int().min(0).default(0),
+    /** early stopping after N evaluations without improvement; 0 = off */
+    patience: z.number().int().min(0).default(0),
+    /** stop after N optimizer steps; 0 = no limit */
+    max_steps: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+export type EncoderParams = z.infer<typeof encoderParamsSchema>;
+export type TrainingParams = z.infer<typeof trainingParamsSchema>;

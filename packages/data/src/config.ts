@@ -1,0 +1,59 @@
+/** Parameters of the data stage (`uses: data`). */
+import { z } from 'zod';
+
+export const sourceSchema = z
+  .object({
+    /** `clue`: JSON lines with text and label fields; `tsv`: `text<TAB>label` lines plus a label file */
+    format: z.enum(['clue', 'tsv']),
+    train: z.string(),
+    test: z.string(),
+    /** label list: CLUE `labels.json` (JSON lines with `label`, `label_desc`) or a text file of `label` / `label==word` lines */
+    labels: z.string().optional(),
+    text_field: z.string().default('sentence'),
+    label_field: z.string().default('label'),
+    /** rows that do not parse: `fail` (error naming file and line) or `skip` (counted in the data card) */
+    on_error: z.enum(['fail', 'skip']).default('fail'),
+  })
+  .strict();
+
+export const cleanSchema = z
+  .object({
+    /** NFKC (full-width → half-width) and whitespace collapsing */
+    normalize: z.boolean().default(true),
+    drop_empty: z.boolean().default(true),
+    /** drop exact duplicates (same text and label) */
+    dedupe: z.boolean().default(true),
+    /** texts that occur with more than one label: drop them all, keep the majority label, or keep all */
+    conflicts: z.enum(['drop', 'majority', 'keep']).default('drop'),
+    /** remove test texts from training and unlabeled data */
+    remove_test_overlap: z.boolean().default(true),
+  })
+  .strict();
+
+export const vocabSchema = z
+  .object({
+    /** an existing vocab.txt (e.g. bert-base-chinese); otherwise a character vocabulary is built */
+    file: z.string().optional(),
+    min_frequency: z.number().int().positive().default(2),
+    max_size: z.number().int().min(16).default(8000),
+    lower_case: z.boolean().default(true),
+  })
+  .strict();
+
+export const paramsSchema = z
+  .object({
+    source: sourceSchema,
+    /** unlabeled text files (one text per line, or JSON lines with the text field) */
+    unlabeled: z.array(z.string()).default([]),
+    clean: cleanSchema.prefault({}),
+    /** share of the training data split off (stratified) as the validation set */
+    valid_ratio: z.number().gt(0).lt(1).default(0.1),
+    vocab: vocabSchema.prefault({}),
+    /** token length used for the length statistics and by later stages */
+    max_length: z.number().int().min(8).max(512).default(64),
+  })
+  .strict();
+
+export type DataParams = z.infer<typeof paramsSchema>;
+export type SourceParams = z.infer<typeof sourceSchema>;
+export type CleanParams = z.infer<typeof cleanSchema>;

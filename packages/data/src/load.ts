@@ -1,0 +1,159 @@
+/**
+ * Loaders for the supported formats. Every row that does not parse is reported with its file and line number
+ * (or skipped and counted, with `on_error: skip`).
+ */
+import * as fs from 'node:fs';
+import type { SourceParams } from './config';
+
+export interface RawRow {
+  id: string;
+  text: string;
+  /** label name, or null for unlabeled text */
+  label: string | null;
+  /** line in the source file */
+  line: number;
+}
+
+export interface LabelSpec {
+  name: string;
+  /** verbalizer word for prompt-based training (`label==word` in a label file, Chinese label names for FewCLUE) */
+  verbalizer?: string;
+  /** readable name (CLUE `label_desc`) */
+  description?: string;
+}
+
+export interface LoadResult<T> {
+  rows: T[];
+  skipped: { file: string; line: number; reason: string }[];
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads a text file as lines; invalid UTF-8 is an error naming the file and line. */
+export function readLines(file: string): string[] {
+  if (!fs.existsSync(file)) throw new Error(`${file}: file not found`);
+  const buf = fs.readFileSync(file);
+  let text: string;
+  try {
+    text = decoder.decode(buf);
+  } catch {
+    let start = 0;
+    for (let line = 1; ; line++) {
+      const end = buf.indexOf(0x0a, start);
+      const chunk = buf.subarray(start, end === -1 ? buf.length : end);
+      try {
+        decoder.decode(chunk);
+      } catch {
+        throw new Error(`${file}:${line}: invalid UTF-8`);
+      }
+      if (end === -1) break;
+      start = end + 1;
+    }
+    throw new Error(`${file}: invalid UTF-8`);
+  }
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  if (lines.length && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+class RowErrors {
+  readonly skipped: LoadResult<unknown>['skipped'] = [];
+  constructor(private readonly mode: 'fail' | 'skip') {}
+  report(file: string, line: number, reason: string): void {
+    if (this.mode === 'fail') throw new Error(`${file}:${line}: ${reason}`);
+    this.skipped.push({ file, line, reason });
+  }
+}
+
+/** Label list: CLUE `labels.json` (JSON lines `{label, label_desc}`) or `label` / `label==word` lines. */
+export function loadLabels(file: string): LabelSpec[] {
+  const labels: LabelSpec[] = [];
+  readLines(file).forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    if (line.startsWith('{')) {
+      let obj: Record<string, unknown>;
+      try {
+        obj = JSON.parse(line);
+      } catch (err) {
+        throw new Error(`${file}:${i + 1}: invalid JSON: ${(err as Error).message}`);
+      }
+      if (obj.label === undefined) throw new Error(`${file}:${i + 1}: missing field 'label'`);
+      labels.push({
+        name: String(obj.label),
+        ...(typeof obj.label_desc === 'string' ? { description: obj.label_desc } : {}),
+        ...(typeof obj.label_zh === 'string' ? { verbalizer: obj.label_zh } : {}),
+      });
+      return;
+    }
+    const [name, word] = line.split('==');
+    labels.push(word ? { name: name.trim(), verbalizer: word.trim() } : { name: name.trim() });
+  });
+  const names = labels.map((l) => l.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new Error(`${file}: label '${dup}' is listed twice`);
+  if (!labels.length) throw new Error(`${file}: no labels`);
+  return labels;
+}
+
+/** CLUE JSON lines: one object per line with the text and label fields (and optional `id`). */
+export function loadClue(file: string, src: Pick<SourceParams, 'text_field' | 'label_field' | 'on_error'>, labelled = true): LoadResult<RawRow> {
+  const errors = new RowErrors(src.on_error);
+  const rows: RawRow[] = [];
+  readLines(file).forEach((line, i) => {
+    if (!line.trim()) return;
+    let obj: Record<string, unknown>;
+    try {
+      obj = JSON.parse(line);
+    } catch (err) {
+      return errors.report(file, i + 1, `invalid JSON: ${(err as Error).message}`);
+    }
+    const text = obj[src.text_field];
+    if (typeof text !== 'string') return errors.report(file, i + 1, `missing text field '${src.text_field}'`);
+    let label: string | null = null;
+    if (labelled) {
+      const l = obj[src.label_field];
+      if (l === undefined || l === null || l === '') return errors.report(file, i + 1, `missing label field '${src.label_field}'`);
+      label = String(l);
+    }
+    rows.push({ id: obj.id !== undefined ? String(obj.id) : `${i + 1}`, text, label, line: i + 1 });
+  });
+  return { rows, skipped: errors.skipped };
+}
+
+/** `text<TAB>label` lines. */
+export function loadTsv(file: string, onError: 'fail' | 'skip'): LoadResult<RawRow> {
+  const errors = new RowErrors(onError);
+  const rows: RawRow[] = [];
+  readLines(file).forEach((line, i) => {
+    if (!line.trim()) return;
+    const tab = line.lastIndexOf('\t');
+    if (tab < 0) return errors.report(file, i + 1, 'expected `text<TAB>label`');
+    const label = line.slice(tab + 1).trim();
+    if (!label) return errors.report(file, i + 1, 'empty label');
+    rows.push({ id: `${i + 1}`, text: line.slice(0, tab), label, line: i + 1 });
+  });
+  return { rows, skipped: errors.skipped };
+}
+
+/** Unlabeled text: one text per line, or JSON lines carrying `textField`. */
+export function loadUnlabeled(file: string, textField: string): LoadResult<RawRow> {
+  const lines = readLines(file);
+  const json = lines.length > 0 && lines[0].trimStart().startsWith('{');
+  if (json) return loadClue(file, { text_field: textField, label_field: '', on_error: 'fail' }, false);
+  return { rows: lines.map((text, i) => ({ id: `${i + 1}`, text, label: null, line: i + 1 })).filter((r) => r.text.trim()), skipped: [] };
+}
+
+/** Checks every row's label against the label list; an unknown label names the file and line (row id). */
+export function checkLabels(rows: RawRow[], labels: LabelSpec[], file: string, onError: 'fail' | 'skip'): LoadResult<RawRow> {
+  const known = new Set(labels.map((l) => l.name));
+  const errors = new RowErrors(onError);
+  const kept = rows.filter((r) => {
+    if (r.label !== null && !known.has(r.label)) {
+      errors.report(file, r.line, `label '${r.label}' is not in the label file`);
+      return false;
+    }
+    return true;
+  });
+  return { rows: kept, skipped: errors.skipped };
+}

@@ -1,0 +1,90 @@
+/**
+ * The data stage. Reads: the dataset files named in `source` (and `unlabeled`). Writes: `train.arrow`, `valid.arrow`,
+ * `test.arrow` (+ `unlabeled.arrow`), `labels.json`, `vocab.txt`, `tokenizer.json`, `data-card.json`, `data-card.md`.
+ */
+import * as path from 'node:path';
+import { WordPieceTokenizer, buildCharVocab, deriveSeed, writeDataset, writeFileAtomic, writeJsonAtomic, type Example, type StageContext, type StageDefinition } from '@distill/core';
+import { cardMarkdown, countLabels, splitCard, type DataCard } from './card';
+import { cleanLabeled, cleanUnlabeled, emptyReport, normalizeText, type CleanReport } from './clean';
+import { paramsSchema, type DataParams } from './config';
+import { checkLabels, loadClue, loadLabels, loadTsv, loadUnlabeled, type LabelSpec, type LoadResult, type RawRow } from './load';
+import { stratifiedSplit } from './split';
+
+function loadSplit(ctx: StageContext<DataParams>, file: string): LoadResult<RawRow> {
+  const src = ctx.params.source;
+  return src.format === 'clue' ? loadClue(file, src) : loadTsv(file, src.on_error);
+}
+
+function labelsFor(ctx: StageContext<DataParams>, rows: RawRow[]): LabelSpec[] {
+  const src = ctx.params.source;
+  if (src.labels) return loadLabels(ctx.path(src.labels));
+  if (src.format === 'tsv') throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params.source.labels: a tsv dataset needs a label file`);
+  return [...new Set(rows.map((r) => r.label!))].sort().map((name) => ({ name }));
+}
+
+const toExamples = (rows: RawRow[], index: Map<string, number>): Example[] => rows.map((r) => ({ id: r.id, text: r.text, label: r.label === null ? -1 : index.get(r.label)! }));
+
+export async function runData(ctx: StageContext<DataParams>) {
+  const p = ctx.params;
+  const trainFile = ctx.path(p.source.train);
+  const testFile = ctx.path(p.source.test);
+  const trainRaw = loadSplit(ctx, trainFile);
+  const testRaw = loadSplit(ctx, testFile);
+  const labels = labelsFor(ctx, trainRaw.rows);
+  const names = labels.map((l) => l.name);
+  const index = new Map(names.map((n, i) => [n, i]));
+  const train = checkLabels(trainRaw.rows, labels, trainFile, p.source.on_error);
+  const test = checkLabels(testRaw.rows, labels, testFile, p.source.on_error);
+  const skipped = [...trainRaw.skipped, ...testRaw.skipped, ...train.skipped, ...test.skipped];
+
+  const testRows = p.clean.normalize ? test.rows.map((r) => ({ ...r, text: normalizeText(r.text) })) : test.rows;
+  const testTexts = new Set(testRows.map((r) => r.text));
+  const trainReport = emptyReport();
+  const cleaned = cleanLabeled(train.rows, p.clean, testTexts, trainReport);
+  ctx.log.info(`train: ${train.rows.length} rows → ${cleaned.length} after cleaning`, trainReport);
+
+  const [keep, held] = stratifiedSplit(cleaned.map((r) => index.get(r.label!)!), p.valid_ratio, deriveSeed(ctx.seed, 'valid-split'));
+  const splits: Record<string, Example[]> = {
+    train: toExamples(keep.map((i) => cleaned[i]), index),
+    valid: toExamples(held.map((i) => cleaned[i]), index),
+    test: toExamples(testRows, index),
+  };
+
+  let unlabeledReport: CleanReport | null = null;
+  if (p.unlabeled.length) {
+    unlabeledReport = emptyReport();
+    const raw = p.unlabeled.flatMap((f, k) => loadUnlabeled(ctx.path(f), p.source.text_field).rows.map((r) => ({ ...r, id: `u${k}-${r.id}` })));
+    splits.unlabeled = toExamples(cleanUnlabeled(raw, p.clean, testTexts, unlabeledReport), index);
+  }
+
+  const vocab = p.vocab.file
+    ? WordPieceTokenizer.fromFile(ctx.path(p.vocab.file), { lowerCase: p.vocab.lower_case }).vocab
+    : buildCharVocab([...splits.train, ...(splits.unlabeled ?? [])].map((r) => r.text), { minFrequency: p.vocab.min_frequency, maxSize: p.vocab.max_size, lowerCase: p.vocab.lower_case });
+  const tokenizer = new WordPieceTokenizer(vocab, { lowerCase: p.vocab.lower_case });
+
+  for (const [name, rows] of Object.entries(splits)) writeDataset(path.join(ctx.outDir, `${name}.arrow`), rows, names);
+  writeJsonAtomic(path.join(ctx.outDir, 'labels.json'), labels);
+  writeFileAtomic(path.join(ctx.outDir, 'vocab.txt'), vocab.join('\n') + '\n');
+  writeJsonAtomic(path.join(ctx.outDir, 'tokenizer.json'), { type: 'bert-wordpiece', lower_case: p.vocab.lower_case, max_length: p.max_length, vocab_size: vocab.length });
+
+  const card: DataCard = {
+    labels: names,
+    raw_rows: { train: trainRaw.rows.length, test: testRaw.rows.length },
+    raw_per_label: countLabels(train.rows.map((r) => index.get(r.label!)!), names),
+    skipped_rows: skipped,
+    cleaning: { train: trainReport, unlabeled: unlabeledReport },
+    splits: Object.fromEntries(Object.entries(splits).map(([n, rows]) => [n, splitCard(rows, names, tokenizer, p.max_length)])),
+    vocab: { size: vocab.length, source: p.vocab.file ?? 'built from train + unlabeled characters' },
+  };
+  writeJsonAtomic(path.join(ctx.outDir, 'data-card.json'), card);
+  writeFileAtomic(path.join(ctx.outDir, 'data-card.md'), cardMarkdown(card));
+  return {
+    summary: {
+      rows: Object.fromEntries(Object.entries(splits).map(([n, r]) => [n, r.length])),
+      num_labels: names.length,
+      vocab_size: vocab.length,
+    },
+  };
+}
+
+export const dataStage: StageDefinition<typeof paramsSchema> = { kind: 'data', schema: paramsSchema, run: runData };

@@ -1,0 +1,25 @@
+/** Parameters of the quantize stage (`uses: quantize`). Every input except `data` is a model to export. */
+import { z } from 'zod';
+
+export const paramsSchema = z
+  .object({
+    int8: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** one weight scale per output channel instead of one per tensor */
+        per_channel: z.boolean().default(false),
+        /** quantize the word-embedding table too */
+        embeddings: z.boolean().default(true),
+        /** weight-name prefixes kept in float32, e.g. `classifier` or `bert.encoder.layer.0.` */
+        exclude: z.array(z.string()).default([]),
+      })
+      .strict()
+      .prefault({}),
+    /** FP32 ONNX vs tfjs logits on the test set: largest allowed |Δlogit| */
+    parity_tolerance: z.number().positive().default(1e-4),
+    /** largest allowed accuracy loss of INT8 vs FP32 on the test set, in points */
+    max_accuracy_drop: z.number().min(0).default(1.0),
+  })
+  .strict();
+
+export type QuantizeParams = z.infer<typeof paramsSchema>;

@@ -1,0 +1,62 @@
+/**
+ * The quantize stage. Reads: the data stage (input `data`, for the test set) and every other input's `checkpoint/`
+ * and `logits/test.arrow` (the tfjs logits, for the parity check). Writes, per model `<role>/`: `model.onnx`,
+ * `model.int8.onnx`, `vocab.txt`, `labels.json`, `serving.json`; and `quantize-report.json`.
+ * Fails when FP32 ONNX disagrees with tfjs beyond `parity_tolerance`, or INT8 loses more than `max_accuracy_drop`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { WordPieceTokenizer, readDataset, readJson, readLogits, writeFileAtomic, writeJsonAtomic, type StageContext, type StageDefinition } from '@distill/core';
+import { countParams, loadCheckpoint, selectBackend } from '@distill/model';
+import { paramsSchema, type QuantizeParams } from './config';
+import { onnxLogits, parity } from './evaluate';
+import { exportEncoder } from './export';
+import { int8Precision } from './int8';
+
+export async function runQuantize(ctx: StageContext<QuantizeParams>) {
+  const p = ctx.params;
+  await selectBackend('cpu'); // export only reads weights
+  const data = ctx.input('data');
+  const test = readDataset(path.join(data, 'test.arrow'));
+  const tokenizerCfg = readJson<{ lower_case: boolean }>(path.join(data, 'tokenizer.json'));
+  const report: Record<string, unknown> = {};
+  for (const [role, dir] of Object.entries(ctx.inputs)) {
+    if (role === 'data') continue;
+    const ckpt = path.join(dir, 'checkpoint');
+    if (!fs.existsSync(ckpt)) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.inputs.${role}: ${dir} has no checkpoint/`);
+    const { encoder, labels, vocab } = loadCheckpoint(ckpt);
+    new WordPieceTokenizer(vocab); // the vocabulary must be usable before it is shipped
+    const out = path.join(ctx.outDir, role);
+    writeFileAtomic(path.join(out, 'vocab.txt'), vocab.join('\n') + '\n');
+    writeJsonAtomic(path.join(out, 'labels.json'), labels);
+    writeJsonAtomic(path.join(out, 'serving.json'), { max_length: encoder.config.maxPositions, lower_case: tokenizerCfg.lower_case });
+    const fp32File = path.join(out, 'model.onnx');
+    writeFileAtomic(fp32File, exportEncoder(encoder, { labels }));
+    const fp32 = await onnxLogits(fp32File, test.rows);
+    const reference = readLogits(path.join(dir, 'logits', 'test.arrow'));
+    const par = parity(fp32.logits, reference.logits, labels.length);
+    ctx.log.info(`${role}: FP32 ONNX vs tfjs max |Δ| ${par.max_abs_diff.toExponential(2)}, argmax agreement ${(100 * par.argmax_agreement).toFixed(2)}%`);
+    if (par.max_abs_diff > p.parity_tolerance) {
+      throw new Error(`${role}: FP32 ONNX logits differ from tfjs by ${par.max_abs_diff.toExponential(3)} > parity_tolerance ${p.parity_tolerance}`);
+    }
+    const entry: Record<string, unknown> = {
+      params: countParams(encoder.params),
+      fp32: { file: `${role}/model.onnx`, bytes: fs.statSync(fp32File).size, accuracy: fp32.accuracy, macro_f1: fp32.macro_f1, parity: par },
+    };
+    if (p.int8.enabled) {
+      const int8File = path.join(out, 'model.int8.onnx');
+      writeFileAtomic(int8File, exportEncoder(encoder, { labels, precision: int8Precision({ perChannel: p.int8.per_channel, embeddings: p.int8.embeddings, exclude: p.int8.exclude }) }));
+      const q = await onnxLogits(int8File, test.rows);
+      const drop = 100 * (fp32.accuracy - q.accuracy);
+      ctx.log.info(`${role}: INT8 accuracy ${(100 * q.accuracy).toFixed(2)} vs FP32 ${(100 * fp32.accuracy).toFixed(2)}; ${fs.statSync(int8File).size} vs ${fs.statSync(fp32File).size} bytes`);
+      if (drop > p.max_accuracy_drop) throw new Error(`${role}: INT8 loses ${drop.toFixed(2)} accuracy points > max_accuracy_drop ${p.max_accuracy_drop}; exclude sensitive layers with int8.exclude`);
+      entry.int8 = { file: `${role}/model.int8.onnx`, bytes: fs.statSync(int8File).size, accuracy: q.accuracy, macro_f1: q.macro_f1, accuracy_drop_points: drop, parity_vs_fp32: parity(q.logits, fp32.logits, labels.length) };
+    }
+    report[role] = entry;
+    encoder.dispose();
+  }
+  writeJsonAtomic(path.join(ctx.outDir, 'quantize-report.json'), report);
+  return { summary: report };
+}
+
+export const quantizeStage: StageDefinition<typeof paramsSchema> = { kind: 'quantize', schema: paramsSchema, run: runQuantize };

@@ -1,0 +1,42 @@
+/** The benchmark of one ONNX model: test accuracy and macro-F1, size, and latency at batch 1 over real test sentences. */
+import * as fs from 'node:fs';
+import { argmaxRows, classificationMetrics, meanStd, percentile, type Example } from '@distill/core';
+import { OnnxClassifier } from '@distill/runtime';
+
+export interface ModelResult {
+  name: string;
+  role: 'teacher' | 'student' | 'baseline';
+  format: string;
+  file: string;
+  accuracy: number;
+  macro_f1: number;
+  params: number;
+  size_bytes: number;
+  latency_ms: { p50: number; p99: number; mean: number; std: number };
+}
+
+export interface BenchmarkOptions {
+  latencySamples: number;
+  warmup: number;
+  threads: number;
+}
+
+export async function benchmarkModel(file: string, test: readonly Example[], o: BenchmarkOptions): Promise<Omit<ModelResult, 'name' | 'role' | 'format' | 'params'>> {
+  const clf = await OnnxClassifier.load(file, { threads: o.threads });
+  try {
+    const logits = await clf.logitsAll(test.map((r) => r.text));
+    const m = classificationMetrics(test.map((r) => r.label), argmaxRows(logits, clf.labels.length), clf.labels);
+    const texts = test.slice(0, Math.min(test.length, o.latencySamples)).map((r) => r.text);
+    for (let i = 0; i < o.warmup; i++) await clf.logits([texts[i % texts.length]]);
+    const times: number[] = [];
+    for (const t of texts) {
+      const start = process.hrtime.bigint();
+      await clf.logits([t]);
+      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    const { mean, std } = meanStd(times);
+    return { file, accuracy: m.accuracy, macro_f1: m.macro_f1, size_bytes: fs.statSync(file).size, latency_ms: { p50: percentile(times, 50), p99: percentile(times, 99), mean, std } };
+  } finally {
+    await clf.dispose();
+  }
+}

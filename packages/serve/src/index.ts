@@ -1,0 +1,4 @@
+export * from './benchmark';
+export * from './config';
+export * from './report';
+export * from './stage';

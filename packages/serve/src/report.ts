@@ -1,0 +1,40 @@
+/**
+ * `artifacts/<pipeline>/report.json`: the whole run in one file. Stable fields (other tools read them):
+ * pipeline, backend, stages.<stage>.seconds, dataset {rows per split, num_labels}, models[] {name, role, format,
+ * accuracy, macro_f1, params, size_bytes, latency_ms.p50, latency_ms.p99}.
+ */
+import * as path from 'node:path';
+import { readJson, readManifest, stageDir, type Pipeline, type StageManifest } from '@distill/core';
+import type { ModelResult } from './benchmark';
+
+export interface Report {
+  pipeline: string;
+  description?: string;
+  backend: string | null;
+  seed: number;
+  stages: Record<string, { uses: string; seconds: number; backend: string | null }>;
+  dataset: { rows: Record<string, number>; num_labels: number };
+  models: ModelResult[];
+  versions: Record<string, string>;
+}
+
+export function buildReport(root: string, pipeline: Pipeline): Report {
+  const manifests: Record<string, StageManifest> = {};
+  for (const s of pipeline.order) manifests[s] = readManifest(stageDir(root, pipeline.name, s));
+  const dataStage = pipeline.order.find((s) => pipeline.stages[s].uses === 'data');
+  const serveStage = [...pipeline.order].reverse().find((s) => pipeline.stages[s].uses === 'serve');
+  const dataSummary = (dataStage ? manifests[dataStage].summary : {}) as { rows?: Record<string, number>; num_labels?: number };
+  const models = serveStage ? readJson<{ models: ModelResult[] }>(path.join(stageDir(root, pipeline.name, serveStage), 'benchmark.json')).models : [];
+  const backends = pipeline.order.map((s) => manifests[s].backend).filter((b): b is string => !!b);
+  return {
+    pipeline: pipeline.name,
+    description: pipeline.description,
+    backend: backends[0] ?? null,
+    seed: pipeline.seed,
+    stages: Object.fromEntries(pipeline.order.map((s) => [s, { uses: manifests[s].uses, seconds: manifests[s].seconds, backend: manifests[s].backend }])),
+    dataset: { rows: dataSummary.rows ?? {}, num_labels: dataSummary.num_labels ?? 0 },
+    models,
+    versions: manifests[pipeline.order[0]].versions,
+  };
+}
+

@@ -1,0 +1,36 @@
+/**
+ * The serve stage (benchmark). Reads: the quantize stage's model directories (input `models`) and the test set (input
+ * `data`). Writes: `benchmark.json` with one entry per model variant.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readDataset, readJson, writeJsonAtomic, type StageContext, type StageDefinition } from '@distill/core';
+import { benchmarkModel, type ModelResult } from './benchmark';
+import { paramsSchema, type ServeParams } from './config';
+
+const VARIANTS = [
+  { file: 'model.onnx', format: 'onnx-fp32' },
+  { file: 'model.int8.onnx', format: 'onnx-int8' },
+] as const;
+
+export async function runServe(ctx: StageContext<ServeParams>) {
+  const p = ctx.params;
+  const test = readDataset(path.join(ctx.input('data'), 'test.arrow'));
+  const modelsDir = ctx.input('models');
+  const qreport = readJson<Record<string, { params: number }>>(path.join(modelsDir, 'quantize-report.json'));
+  const models: ModelResult[] = [];
+  for (const role of Object.keys(qreport)) {
+    for (const v of VARIANTS) {
+      const file = path.join(modelsDir, role, v.file);
+      if (!fs.existsSync(file)) continue;
+      const r = await benchmarkModel(file, test.rows, { latencySamples: p.latency_samples, warmup: p.warmup, threads: p.threads });
+      const name = `${role}-${v.format.replace('onnx-', '')}`;
+      ctx.log.info(`${name}: accuracy ${(100 * r.accuracy).toFixed(2)}, p50 ${r.latency_ms.p50.toFixed(2)} ms, p99 ${r.latency_ms.p99.toFixed(2)} ms, ${r.size_bytes} bytes`);
+      models.push({ ...r, file: path.relative(ctx.root, file), name, role: role === 'teacher' ? 'teacher' : 'student', format: v.format, params: qreport[role].params });
+    }
+  }
+  writeJsonAtomic(path.join(ctx.outDir, 'benchmark.json'), { threads: p.threads, test_rows: test.rows.length, models });
+  return { summary: { models: models.map((m) => ({ name: m.name, accuracy: m.accuracy, p50_ms: m.latency_ms.p50 })) } };
+}
+
+export const serveStage: StageDefinition<typeof paramsSchema> = { kind: 'serve', schema: paramsSchema, run: runServe };
