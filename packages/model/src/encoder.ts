@@ -141,7 +141,8 @@ export function initParams(c: EncoderConfig, seed: number): Params {
     const values = new Float32Array(size);
     if (name.endsWith('LayerNorm.weight')) values.fill(1);
     else if (!name.endsWith('.bias')) for (let i = 0; i < size; i++) values[i] = rng.normal() * c.initializerRange;
-    params.set(name, tf.variable(tf.tensor(values, shape, 'float32'), true, name));
+    // tfjs variable names are global; parameters are keyed by name in the map, so two encoders can coexist.
+    params.set(name, tf.variable(tf.tensor(values, shape, 'float32'), true));
   }
   return params;
 }

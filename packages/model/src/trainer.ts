@@ -87,6 +87,8 @@ export function train(params: Params, trainable: readonly string[], task: TrainT
     trainable,
   );
   const vars = trainable.map((n) => params.get(n)!);
+  // tf.variableGrads keys gradients by the tfjs variable name; map them back to parameter names.
+  const paramName = new Map(vars.map((v, i) => [v.name, trainable[i]]));
   const progress = new Progress(label, totalSteps, 'samples');
   const result: TrainResult = { steps: 0, seconds: 0, samplesPerSecond: 0, curve: [], evals: [], best: null, stoppedEarly: false };
   let bestSnap: Map<string, Float32Array> | null = null;
@@ -118,7 +120,8 @@ export function train(params: Params, trainable: readonly string[], task: TrainT
         const { value, grads } = tf.variableGrads(() => task.loss(batch, seed).div(group.length) as tf.Scalar, vars);
         lossSum += value.dataSync()[0];
         value.dispose();
-        for (const [name, g] of Object.entries(grads)) {
+        for (const [varName, g] of Object.entries(grads)) {
+          const name = paramName.get(varName)!;
           const prev = acc.get(name);
           if (prev) {
             acc.set(name, prev.add(g));

@@ -1,0 +1,84 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { loadPipeline, stageSlice, upstreamOf } from './pipeline';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipeline-'));
+function write(name: string, text: string): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+const GOOD = `
+seed: 7
+stages:
+  data:
+    uses: data
+    params: { n: 1 }
+  teacher:
+    uses: teacher
+    inputs: { data: data }
+  distill:
+    uses: distill
+    inputs: { data: data, teacher: teacher }
+    params: { alpha: 0.5 }
+`;
+
+const schemas = { distill: z.object({ alpha: z.number() }).strict() };
+
+describe('loadPipeline', () => {
+  it('orders stages upstream first and names the pipeline after the file', () => {
+    const p = loadPipeline(write('good.yaml', GOOD), schemas);
+    expect(p.name).toBe('good');
+    expect(p.order).toEqual(['data', 'teacher', 'distill']);
+    expect(upstreamOf(p, 'distill')).toEqual(['data', 'teacher']);
+  });
+
+  it('rejects an unknown key with file, line and key path', () => {
+    const file = write('unknown.yaml', GOOD.replace('seed: 7', 'seed: 7\nsede: 8'));
+    expect(() => loadPipeline(file)).toThrow(`${file}:3: sede: unknown key 'sede'`);
+  });
+
+  it('rejects an unknown key inside a stage', () => {
+    const file = write('stagekey.yaml', GOOD.replace('    uses: teacher', '    uses: teacher\n    paramz: {}'));
+    expect(() => loadPipeline(file)).toThrow(/stagekey\.yaml:\d+: stages\.teacher\.paramz: unknown key 'paramz'/);
+  });
+
+  it('validates stage params with the package schema', () => {
+    const file = write('types.yaml', GOOD.replace('alpha: 0.5', "alpha: 'high'"));
+    expect(() => loadPipeline(file, schemas)).toThrow(/types\.yaml:\d+: stages\.distill\.params\.alpha: /);
+  });
+
+  it('rejects an input naming a missing stage', () => {
+    const file = write('missing.yaml', GOOD.replace('teacher: teacher }', 'teacher: teachr }'));
+    expect(() => loadPipeline(file)).toThrow(/missing\.yaml:\d+: stages\.distill\.inputs\.teacher: no stage named 'teachr'/);
+  });
+
+  it('rejects a cycle and prints it', () => {
+    const file = write('cycle.yaml', GOOD.replace('    uses: data\n', '    uses: data\n    inputs: { x: distill }\n'));
+    expect(() => loadPipeline(file)).toThrow(/cycle\.yaml:\d+: stages\.\w+\.inputs: cycle: (data → distill → data|distill → data → distill)/);
+  });
+
+  it('rejects an unknown stage package', () => {
+    const file = write('uses.yaml', GOOD.replace('uses: teacher', 'uses: trainer'));
+    expect(() => loadPipeline(file)).toThrow(/uses\.yaml:\d+: stages\.teacher\.uses: /);
+  });
+
+  it('follows extends, overriding key by key', () => {
+    write('base.yaml', GOOD);
+    const file = write('child.yaml', 'extends: base.yaml\nstages:\n  distill:\n    params: { alpha: 0.9 }\n');
+    const p = loadPipeline(file, schemas);
+    expect(p.name).toBe('child');
+    expect(p.stages.distill.params).toEqual({ alpha: 0.9 });
+    expect(p.stages.data.params).toEqual({ n: 1 });
+  });
+
+  it('slices one stage: other stages do not appear in it', () => {
+    const p = loadPipeline(write('slice.yaml', GOOD));
+    const q = loadPipeline(write('slice2.yaml', GOOD.replace('alpha: 0.5', 'alpha: 0.7')));
+    expect(stageSlice(p, 'teacher')).toEqual(stageSlice(q, 'teacher'));
+    expect(stageSlice(p, 'distill')).not.toEqual(stageSlice(q, 'distill'));
+  });
+});
