@@ -1,0 +1,59 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readDataset, runStage } from '@distill/core';
+import { dataStage } from './stage';
+
+/** A throw-away workspace with a tiny TSV dataset and a one-stage pipeline. */
+function workspace(seed: number, train = ''): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'data-stage-'));
+  fs.writeFileSync(path.join(root, 'nx.json'), '{}');
+  const labels = ['sports', 'finance', 'tech'];
+  const lines = train || Array.from({ length: 90 }, (_, i) => `标题${i}号${'体财科'[i % 3]}\t${labels[i % 3]}`).join('\n');
+  fs.writeFileSync(path.join(root, 'train.tsv'), lines + '\n');
+  fs.writeFileSync(path.join(root, 'test.tsv'), '标题0号体\tsports\n新的科技\ttech\n');
+  fs.writeFileSync(path.join(root, 'labels.txt'), 'sports==体育\nfinance==财经\ntech==科技\n');
+  fs.writeFileSync(
+    path.join(root, 'p.yaml'),
+    `seed: ${seed}\nstages:\n  data:\n    uses: data\n    params:\n      source: { format: tsv, train: train.tsv, test: test.tsv, labels: labels.txt }\n      valid_ratio: 0.2\n      vocab: { min_frequency: 1 }\n`,
+  );
+  return root;
+}
+
+const out = (root: string, f: string) => path.join(root, 'artifacts', 'p', 'data', f);
+
+describe('data stage', () => {
+  it('writes splits, labels, vocabulary and a data card', async () => {
+    const root = workspace(1);
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    const train = readDataset(out(root, 'train.arrow'));
+    const valid = readDataset(out(root, 'valid.arrow'));
+    const test = readDataset(out(root, 'test.arrow'));
+    expect(train.labels).toEqual(['sports', 'finance', 'tech']);
+    // the test sentence 标题0号体 is removed from training (leakage)
+    expect(train.rows.length + valid.rows.length).toBe(89);
+    expect(valid.rows.filter((r) => r.label === 0)).toHaveLength(6);
+    expect(test.rows).toHaveLength(2);
+    const card = JSON.parse(fs.readFileSync(out(root, 'data-card.json'), 'utf8'));
+    expect(card.cleaning.train.test_overlap_removed).toBe(1);
+    expect(card.splits.train.rows).toBe(train.rows.length);
+    expect(JSON.parse(fs.readFileSync(out(root, 'labels.json'), 'utf8'))[0]).toEqual({ name: 'sports', verbalizer: '体育' });
+    expect(fs.readFileSync(out(root, 'vocab.txt'), 'utf8').split('\n').slice(0, 5)).toEqual(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']);
+    const manifest = JSON.parse(fs.readFileSync(out(root, 'manifest.json'), 'utf8'));
+    expect(manifest.files.map((f: { path: string }) => f.path)).toContain('train.arrow');
+  });
+
+  it('gives byte-identical Arrow files for the same seed, and another split for another seed', async () => {
+    const [a, b, c] = [workspace(1), workspace(1), workspace(2)];
+    for (const root of [a, b, c]) await runStage(dataStage, 'p.yaml', 'data', root);
+    for (const f of ['train.arrow', 'valid.arrow', 'test.arrow']) expect(fs.readFileSync(out(a, f)).equals(fs.readFileSync(out(b, f)))).toBe(true);
+    expect(fs.readFileSync(out(a, 'valid.arrow')).equals(fs.readFileSync(out(c, 'valid.arrow')))).toBe(false);
+  });
+
+  it('fails on malformed input naming file and line, and leaves no output behind', async () => {
+    const root = workspace(1, '好标题\tsports\n坏的一行没有标签\n');
+    await expect(runStage(dataStage, 'p.yaml', 'data', root)).rejects.toThrow(/train\.tsv:2: expected `text<TAB>label`/);
+    expect(fs.existsSync(path.join(root, 'artifacts', 'p', 'data'))).toBe(false);
+    expect(fs.readdirSync(path.join(root, 'artifacts', 'p'))).toEqual([]);
+  });
+});

@@ -1,0 +1,61 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { Encoder } from '@distill/model';
+import { exportEncoder } from '@distill/quantize';
+import { OnnxClassifier } from '@distill/runtime';
+import { benchmarkModel } from './benchmark';
+
+const VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...'体育财经科技汽车教育新闻'];
+const LABELS = ['sports', 'finance'];
+
+/** A model directory as the quantize stage writes it, with a small random model. */
+async function modelDir(): Promise<string> {
+  await tf.setBackend('cpu');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-'));
+  const enc = Encoder.create({ vocabSize: VOCAB.length, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositions: 16, typeVocabSize: 2, layerNormEps: 1e-12, numLabels: 2, hiddenDropout: 0, attentionDropout: 0, initializerRange: 0.5, mlmHead: false }, 3);
+  fs.writeFileSync(path.join(dir, 'model.onnx'), exportEncoder(enc, { labels: LABELS }));
+  fs.writeFileSync(path.join(dir, 'vocab.txt'), VOCAB.join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'labels.json'), JSON.stringify(LABELS));
+  fs.writeFileSync(path.join(dir, 'serving.json'), JSON.stringify({ max_length: 16, lower_case: true }));
+  enc.dispose();
+  return dir;
+}
+
+describe('OnnxClassifier and the benchmark', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await modelDir();
+  });
+
+  it('classifies texts with labels, scores and top-k, the same in a batch as alone', async () => {
+    const clf = await OnnxClassifier.load(path.join(dir, 'model.onnx'));
+    const batch = await clf.classify(['体育新闻', '汽车科技财经新闻新闻'], 2);
+    expect(batch).toHaveLength(2);
+    for (const p of batch) {
+      expect(LABELS).toContain(p.label);
+      expect(p.top.map((t) => t.score).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      expect(p.top[0]).toEqual({ label: p.label, score: p.score });
+    }
+    const alone = await clf.classify(['体育新闻'], 2);
+    expect(alone[0].score).toBeCloseTo(batch[0].score, 4);
+    await clf.dispose();
+  });
+
+  it('names what is missing from a model directory', async () => {
+    fs.rmSync(path.join(dir, 'serving.json'));
+    await expect(OnnxClassifier.load(path.join(dir, 'model.onnx'))).rejects.toThrow(/serving\.json: missing from the model directory/);
+    fs.writeFileSync(path.join(dir, 'serving.json'), JSON.stringify({ max_length: 16, lower_case: true }));
+  });
+
+  it('reports accuracy, size and latency percentiles', async () => {
+    const test = ['体育', '财经', '科技新闻', '教育'].map((text, i) => ({ id: `${i}`, text, label: i % 2 }));
+    const r = await benchmarkModel(path.join(dir, 'model.onnx'), test, { latencySamples: 4, warmup: 2, threads: 1 });
+    expect(r.accuracy).toBeGreaterThanOrEqual(0);
+    expect(r.accuracy).toBeLessThanOrEqual(1);
+    expect(r.size_bytes).toBe(fs.statSync(path.join(dir, 'model.onnx')).size);
+    expect(r.latency_ms.p50).toBeGreaterThan(0);
+    expect(r.latency_ms.p99).toBeGreaterThanOrEqual(r.latency_ms.p50);
+  });
+});
