@@ -20,6 +20,17 @@ describe('Arrow datasets and logits', () => {
     expect(ds.arrow.strings('strategy')).toEqual(['x', 'y', 'z']);
   });
 
+  it('round-trips multi-label rows as a list column', () => {
+    const file = path.join(tmp(), 'multi.arrow');
+    const rows = [
+      { id: 'a', text: '甲', label: -1, labels: [0, 2] },
+      { id: 'b', text: '乙', label: -1, labels: [] },
+      { id: 'c', text: '丙', label: -1, labels: [1] },
+    ];
+    writeDataset(file, rows, ['x', 'y', 'z']);
+    expect(readDataset(file).rows).toEqual(rows);
+  });
+
   it('writes byte-identical files for the same content', () => {
     const dir = tmp();
     const rows = [{ id: '1', text: '你好', label: 0 }];

@@ -12,6 +12,8 @@ import {
   Field,
   FixedSizeList,
   Float32,
+  Int32,
+  List,
   Schema,
   Table,
   Utf8,
@@ -26,12 +28,15 @@ import { writeFileAtomic } from './fsutil';
 
 export type ColumnSpec =
   | { kind: 'utf8'; values: readonly string[] }
+  | { kind: 'int32list'; values: readonly (readonly number[])[] }
   | { kind: 'int32'; values: ArrayLike<number> }
   | { kind: 'float32'; values: ArrayLike<number> }
   | { kind: 'float32xN'; width: number; values: Float32Array };
 
 export const utf8 = (values: readonly string[]): ColumnSpec => ({ kind: 'utf8', values });
 export const int32 = (values: ArrayLike<number>): ColumnSpec => ({ kind: 'int32', values });
+/** A variable-length list of int32 per row (e.g. the label set of a multi-label row). */
+export const int32List = (values: readonly (readonly number[])[]): ColumnSpec => ({ kind: 'int32list', values });
 export const float32 = (values: ArrayLike<number>): ColumnSpec => ({ kind: 'float32', values });
 /** A row-major matrix stored as one fixed-size list of `width` float32 per row. */
 export const float32xN = (values: Float32Array, width: number): ColumnSpec => ({ kind: 'float32xN', width, values });
@@ -42,6 +47,8 @@ function toVector(name: string, spec: ColumnSpec): Vector {
       return vectorFromArray(spec.values as string[], new Utf8());
     case 'int32':
       return makeVector(Int32Array.from(spec.values));
+    case 'int32list':
+      return vectorFromArray(spec.values.map((v) => Int32Array.from(v)), new List(new Field('item', new Int32(), false)));
     case 'float32':
       return makeVector(Float32Array.from(spec.values));
     case 'float32xN': {
@@ -106,6 +113,11 @@ export class ArrowFile {
     return Int32Array.from(this.column(name).toArray() as ArrayLike<number>);
   }
 
+  intLists(name: string): number[][] {
+    const col = this.column(name);
+    return Array.from({ length: col.length }, (_, i) => Array.from(col.get(i) as ArrayLike<number>));
+  }
+
   floats(name: string): Float32Array {
     return Float32Array.from(this.column(name).toArray() as ArrayLike<number>);
   }
@@ -132,16 +144,20 @@ export interface Example {
   id: string;
   text: string;
   label: number;
+  /** multi-label datasets: every label index of the row (and `label` is -1) */
+  labels?: number[];
 }
 
 /** Writes a dataset split; the label names travel in the schema metadata. */
 export function writeDataset(file: string, rows: readonly Example[], labels: readonly string[], extra: Record<string, ColumnSpec> = {}): void {
+  const multi = rows.some((r) => r.labels !== undefined);
   writeArrow(
     file,
     {
       id: utf8(rows.map((r) => r.id)),
       text: utf8(rows.map((r) => r.text)),
       label: int32(rows.map((r) => r.label)),
+      ...(multi ? { labels: int32List(rows.map((r) => r.labels ?? [])) } : {}),
       ...extra,
     },
     { labels: JSON.stringify(labels) },
@@ -163,7 +179,8 @@ export function readDataset(file: string): Dataset {
   const labelsJson = arrow.metadata.get('labels');
   if (!labelsJson) throw new Error(`${file}: schema metadata has no 'labels'`);
   const labels = JSON.parse(labelsJson) as string[];
-  const rows = ids.map((id, i) => ({ id, text: texts[i], label: labelIdx[i] }));
+  const sets = arrow.has('labels') ? arrow.intLists('labels') : null;
+  const rows: Example[] = ids.map((id, i) => (sets ? { id, text: texts[i], label: labelIdx[i], labels: sets[i] } : { id, text: texts[i], label: labelIdx[i] }));
   return { file, rows, labels, arrow };
 }
 

@@ -26,6 +26,8 @@ export interface DataCard {
   cleaning: { train: CleanReport; unlabeled: CleanReport | null };
   splits: Record<string, SplitCard>;
   vocab: { size: number; source: string };
+  /** largest difference between a label's share of train and of valid, in percentage points */
+  train_valid_max_gap_pp: number;
 }
 
 function stats(values: number[]): LengthStats {
@@ -33,9 +35,15 @@ function stats(values: number[]): LengthStats {
   return { mean: values.reduce((a, b) => a + b, 0) / values.length, p50: percentile(values, 50), p95: percentile(values, 95), max: Math.max(...values) };
 }
 
-export function countLabels(labelIdx: readonly number[], labels: readonly string[]): Record<string, number> {
+/** Label indices of a row: its label set (multi-label) or its one label (none when unlabeled). */
+export function labelsOf(r: Example): number[] {
+  return r.labels ?? (r.label >= 0 ? [r.label] : []);
+}
+
+/** Rows per label (a multi-label row counts for each of its labels). */
+export function countLabels(rows: readonly Example[], labels: readonly string[]): Record<string, number> {
   const out: Record<string, number> = Object.fromEntries(labels.map((l) => [l, 0]));
-  for (const i of labelIdx) if (i >= 0) out[labels[i]] += 1;
+  for (const r of rows) for (const i of labelsOf(r)) out[labels[i]] += 1;
   return out;
 }
 
@@ -52,12 +60,21 @@ export function splitCard(rows: readonly Example[], labels: readonly string[], t
   });
   return {
     rows: rows.length,
-    per_label: countLabels(rows.map((r) => r.label), labels),
+    per_label: countLabels(rows, labels),
     chars: stats(rows.map((r) => Array.from(r.text).length)),
     tokens: stats(tokenLengths),
     unk_rate: total ? unk / total : 0,
     truncated_share: rows.length ? truncated / rows.length : 0,
   };
+}
+
+/** Largest difference, in percentage points, between a label's share of split `a` and of split `b`. */
+export function maxProportionGap(a: readonly Example[], b: readonly Example[], numLabels: number): number {
+  if (!a.length || !b.length) return 0;
+  const share = (rows: readonly Example[], l: number) => rows.filter((r) => labelsOf(r).includes(l)).length / rows.length;
+  let gap = 0;
+  for (let l = 0; l < numLabels; l++) gap = Math.max(gap, Math.abs(share(a, l) - share(b, l)) * 100);
+  return gap;
 }
 
 const f = (x: number, d = 1) => x.toFixed(d);
@@ -84,6 +101,8 @@ export function cardMarkdown(card: DataCard): string {
     '',
     ...Object.entries(card.cleaning.train).map(([k, v]) => `- ${k.replace(/_/g, ' ')}: ${v}`),
     ...(card.cleaning.unlabeled ? ['', '## Cleaning (unlabeled data)', '', ...Object.entries(card.cleaning.unlabeled).map(([k, v]) => `- ${k.replace(/_/g, ' ')}: ${v}`)] : []),
+    '',
+    `Largest train/valid difference in a label's share: ${f(card.train_valid_max_gap_pp, 3)} percentage points.`,
     '',
     `Skipped rows: ${card.skipped_rows.length}. Vocabulary: ${card.vocab.size} tokens (${card.vocab.source}).`,
     '',

@@ -1,5 +1,4 @@
 import { cleanLabeled, cleanUnlabeled, emptyReport, normalizeText } from './clean';
-import { stratifiedSplit } from './split';
 import type { CleanParams } from './config';
 
 const P: CleanParams = { normalize: true, drop_empty: true, dedupe: true, conflicts: 'drop', remove_test_overlap: true };
@@ -30,20 +29,5 @@ describe('cleaning', () => {
     expect(cleanUnlabeled(rows, P, new Set(['测试']), report).map((r) => r.text)).toEqual(['一', '二']);
     expect(report.duplicates_removed).toBe(1);
     expect(report.test_overlap_removed).toBe(1);
-  });
-});
-
-describe('stratifiedSplit', () => {
-  const labels = [...Array(200).fill(0), ...Array(50).fill(1), ...Array(10).fill(2)];
-  it('holds out the same share of every label', () => {
-    const [kept, held] = stratifiedSplit(labels, 0.2, 1);
-    const count = (idx: number[], l: number) => idx.filter((i) => labels[i] === l).length;
-    expect([count(held, 0), count(held, 1), count(held, 2)]).toEqual([40, 10, 2]);
-    expect(kept.length + held.length).toBe(labels.length);
-    expect(new Set([...kept, ...held]).size).toBe(labels.length);
-  });
-  it('is deterministic for a seed and changes with it', () => {
-    expect(stratifiedSplit(labels, 0.2, 1)).toEqual(stratifiedSplit(labels, 0.2, 1));
-    expect(stratifiedSplit(labels, 0.2, 1)[1]).not.toEqual(stratifiedSplit(labels, 0.2, 2)[1]);
   });
 });

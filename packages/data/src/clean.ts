@@ -3,6 +3,8 @@ import type { CleanParams } from './config';
 import type { RawRow } from './load';
 
 export interface CleanReport {
+  /** distinct texts that also occur in the test set, before any cleaning step */
+  test_overlap_texts: number;
   normalized_changed: number;
   empty_removed: number;
   duplicates_removed: number;
@@ -17,7 +19,7 @@ export function normalizeText(text: string): string {
 }
 
 export function emptyReport(): CleanReport {
-  return { normalized_changed: 0, empty_removed: 0, duplicates_removed: 0, conflicting_texts: 0, conflicting_rows_removed: 0, test_overlap_removed: 0 };
+  return { test_overlap_texts: 0, normalized_changed: 0, empty_removed: 0, duplicates_removed: 0, conflicting_texts: 0, conflicting_rows_removed: 0, test_overlap_removed: 0 };
 }
 
 /** Cleans labeled training rows (order kept). `testTexts` are the normalised test texts, for leakage removal. */
@@ -28,6 +30,7 @@ export function cleanLabeled(rows: RawRow[], p: CleanParams, testTexts: Set<stri
     if (text !== r.text) report.normalized_changed += 1;
     return { ...r, text };
   });
+  report.test_overlap_texts = new Set(out.map((r) => r.text).filter((t) => testTexts.has(t))).size;
   if (p.drop_empty) {
     const before = out.length;
     out = out.filter((r) => r.text.trim().length > 0);
@@ -78,6 +81,7 @@ export function removeOverlap(rows: RawRow[], p: CleanParams, testTexts: Set<str
 /** Cleans unlabeled rows: normalise, drop empties and duplicates, remove test texts. */
 export function cleanUnlabeled(rows: RawRow[], p: CleanParams, testTexts: Set<string>, report = emptyReport()): RawRow[] {
   let out = p.normalize ? rows.map((r) => ({ ...r, text: normalizeText(r.text) })) : rows;
+  report.test_overlap_texts = new Set(out.map((r) => r.text).filter((t) => testTexts.has(t))).size;
   const before = out.length;
   out = out.filter((r) => r.text.length > 0);
   report.empty_removed += before - out.length;

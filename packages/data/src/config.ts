@@ -6,9 +6,13 @@ export const sourceSchema = z
     /** `clue`: JSON lines with text and label fields; `tsv`: `text<TAB>label` lines plus a label file */
     format: z.enum(['clue', 'tsv']),
     train: z.string(),
+    /** a validation file; without it, `valid_ratio` of the training data is split off (stratified) */
+    valid: z.string().optional(),
     test: z.string(),
     /** label list: CLUE `labels.json` (JSON lines with `label`, `label_desc`) or a text file of `label` / `label==word` lines */
     labels: z.string().optional(),
+    /** multi-label data: the label field holds several labels separated by this string (split by iterative stratification) */
+    label_separator: z.string().min(1).optional(),
     text_field: z.string().default('sentence'),
     label_field: z.string().default('label'),
     /** rows that do not parse: `fail` (error naming file and line) or `skip` (counted in the data card) */
@@ -49,10 +53,13 @@ export const paramsSchema = z
     /** share of the training data split off (stratified) as the validation set */
     valid_ratio: z.number().gt(0).lt(1).default(0.1),
     vocab: vocabSchema.prefault({}),
+    /** nested k-shot training slices written as `train_k<k>.arrow` (k rows per label, each slice inside the next) */
+    kshot: z.array(z.number().int().positive()).default([]),
     /** token length used for the length statistics and by later stages */
     max_length: z.number().int().min(8).max(512).default(64),
   })
-  .strict();
+  .strict()
+  .refine((p) => !(p.source.label_separator && p.kshot.length), { message: 'k-shot slices need single-label data (no source.label_separator)', path: ['kshot'] });
 
 export type DataParams = z.infer<typeof paramsSchema>;
 export type SourceParams = z.infer<typeof sourceSchema>;

@@ -144,16 +144,31 @@ export function loadUnlabeled(file: string, textField: string): LoadResult<RawRo
   return { rows: lines.map((text, i) => ({ id: `${i + 1}`, text, label: null, line: i + 1 })).filter((r) => r.text.trim()), skipped: [] };
 }
 
-/** Checks every row's label against the label list; an unknown label names the file and line (row id). */
-export function checkLabels(rows: RawRow[], labels: LabelSpec[], file: string, onError: 'fail' | 'skip'): LoadResult<RawRow> {
-  const known = new Set(labels.map((l) => l.name));
+/** The labels of a multi-label field: split, trimmed, deduplicated. */
+export function splitLabels(label: string, separator: string): string[] {
+  return [...new Set(label.split(separator).map((l) => l.trim()).filter(Boolean))];
+}
+
+/**
+ * Checks every row's label (each of its labels, with a separator) against the label list; an unknown label names the
+ * file and line. Multi-label fields come back canonical: labels in label-list order, joined by the separator.
+ */
+export function checkLabels(rows: RawRow[], labels: LabelSpec[], file: string, onError: 'fail' | 'skip', separator?: string): LoadResult<RawRow> {
+  const order = new Map(labels.map((l, i) => [l.name, i]));
   const errors = new RowErrors(onError);
-  const kept = rows.filter((r) => {
-    if (r.label !== null && !known.has(r.label)) {
-      errors.report(file, r.line, `label '${r.label}' is not in the label file`);
-      return false;
+  const kept: RawRow[] = [];
+  for (const r of rows) {
+    if (r.label === null) {
+      kept.push(r);
+      continue;
     }
-    return true;
-  });
+    const parts = separator ? splitLabels(r.label, separator) : [r.label];
+    const unknown = parts.find((p) => !order.has(p));
+    if (unknown !== undefined) {
+      errors.report(file, r.line, `label '${unknown}' is not in the label file`);
+      continue;
+    }
+    kept.push(separator ? { ...r, label: parts.sort((a, b) => order.get(a)! - order.get(b)!).join(separator) } : r);
+  }
   return { rows: kept, skipped: errors.skipped };
 }

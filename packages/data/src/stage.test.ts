@@ -50,6 +50,31 @@ describe('data stage', () => {
     expect(fs.readFileSync(out(a, 'valid.arrow')).equals(fs.readFileSync(out(c, 'valid.arrow')))).toBe(false);
   });
 
+  it('splits multi-label data by iterative stratification and writes label sets', async () => {
+    const sets = ['sports', 'sports,tech', 'finance', 'tech, sports', 'finance,tech', 'tech'];
+    const root = workspace(1, Array.from({ length: 120 }, (_, i) => `多标签标题${i}\t${sets[i % sets.length]}`).join('\n'));
+    const yaml = fs.readFileSync(path.join(root, 'p.yaml'), 'utf8').replace('labels: labels.txt }', "labels: labels.txt, label_separator: ',' }");
+    fs.writeFileSync(path.join(root, 'p.yaml'), yaml);
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    const train = readDataset(out(root, 'train.arrow'));
+    const valid = readDataset(out(root, 'valid.arrow'));
+    expect(train.rows.length + valid.rows.length).toBe(120);
+    // 'tech, sports' is canonical: label-list order, as indices
+    expect(train.rows.concat(valid.rows).find((r) => r.text === '多标签标题3')!.labels).toEqual([0, 2]);
+    const share = (rows: typeof train.rows, l: number) => rows.filter((r) => r.labels!.includes(l)).length / rows.length;
+    // within one validation row of the training share, for every label
+    for (const l of [0, 1, 2]) expect(Math.abs(share(train.rows, l) - share(valid.rows, l))).toBeLessThanOrEqual(1 / valid.rows.length);
+    const card = JSON.parse(fs.readFileSync(out(root, 'data-card.json'), 'utf8'));
+    expect(card.raw_per_label).toEqual({ sports: 60, finance: 40, tech: 80 });
+  });
+
+  it('rejects k-shot slices of multi-label data in the params', async () => {
+    const root = workspace(1);
+    const yaml = fs.readFileSync(path.join(root, 'p.yaml'), 'utf8').replace('labels: labels.txt }', "labels: labels.txt, label_separator: ',' }\n      kshot: [4]");
+    fs.writeFileSync(path.join(root, 'p.yaml'), yaml);
+    await expect(runStage(dataStage, 'p.yaml', 'data', root)).rejects.toThrow(/stages\.data\.params\.kshot: k-shot slices need single-label data/);
+  });
+
   it('fails on malformed input naming file and line, and leaves no output behind', async () => {
     const root = workspace(1, '好标题\tsports\n坏的一行没有标签\n');
     await expect(runStage(dataStage, 'p.yaml', 'data', root)).rejects.toThrow(/train\.tsv:2: expected `text<TAB>label`/);

@@ -4,11 +4,11 @@
  */
 import * as path from 'node:path';
 import { WordPieceTokenizer, buildCharVocab, deriveSeed, writeDataset, writeFileAtomic, writeJsonAtomic, type Example, type StageContext, type StageDefinition } from '@distill/core';
-import { cardMarkdown, countLabels, splitCard, type DataCard } from './card';
+import { cardMarkdown, countLabels, maxProportionGap, splitCard, type DataCard } from './card';
 import { cleanLabeled, cleanUnlabeled, emptyReport, normalizeText, type CleanReport } from './clean';
 import { paramsSchema, type DataParams } from './config';
-import { checkLabels, loadClue, loadLabels, loadTsv, loadUnlabeled, type LabelSpec, type LoadResult, type RawRow } from './load';
-import { stratifiedSplit } from './split';
+import { checkLabels, loadClue, loadLabels, loadTsv, loadUnlabeled, splitLabels, type LabelSpec, type LoadResult, type RawRow } from './load';
+import { iterativeStratifiedSplit, kShotSlices, stratifiedSplit } from './split';
 
 function loadSplit(ctx: StageContext<DataParams>, file: string): LoadResult<RawRow> {
   const src = ctx.params.source;
@@ -22,7 +22,12 @@ function labelsFor(ctx: StageContext<DataParams>, rows: RawRow[]): LabelSpec[] {
   return [...new Set(rows.map((r) => r.label!))].sort().map((name) => ({ name }));
 }
 
-const toExamples = (rows: RawRow[], index: Map<string, number>): Example[] => rows.map((r) => ({ id: r.id, text: r.text, label: r.label === null ? -1 : index.get(r.label)! }));
+function toExamples(rows: RawRow[], index: Map<string, number>, separator?: string): Example[] {
+  return rows.map((r) => {
+    if (separator && r.label !== null) return { id: r.id, text: r.text, label: -1, labels: splitLabels(r.label, separator).map((l) => index.get(l)!) };
+    return { id: r.id, text: r.text, label: r.label === null ? -1 : index.get(r.label)! };
+  });
+}
 
 export async function runData(ctx: StageContext<DataParams>) {
   const p = ctx.params;
@@ -33,28 +38,46 @@ export async function runData(ctx: StageContext<DataParams>) {
   const labels = labelsFor(ctx, trainRaw.rows);
   const names = labels.map((l) => l.name);
   const index = new Map(names.map((n, i) => [n, i]));
-  const train = checkLabels(trainRaw.rows, labels, trainFile, p.source.on_error);
-  const test = checkLabels(testRaw.rows, labels, testFile, p.source.on_error);
+  const sep = p.source.label_separator;
+  const train = checkLabels(trainRaw.rows, labels, trainFile, p.source.on_error, sep);
+  const test = checkLabels(testRaw.rows, labels, testFile, p.source.on_error, sep);
   const skipped = [...trainRaw.skipped, ...testRaw.skipped, ...train.skipped, ...test.skipped];
 
+  const validRaw = p.source.valid ? loadSplit(ctx, ctx.path(p.source.valid)) : null;
+  const valid = validRaw ? checkLabels(validRaw.rows, labels, ctx.path(p.source.valid!), p.source.on_error, sep) : null;
+  if (validRaw && valid) skipped.push(...validRaw.skipped, ...valid.skipped);
   const testRows = p.clean.normalize ? test.rows.map((r) => ({ ...r, text: normalizeText(r.text) })) : test.rows;
   const testTexts = new Set(testRows.map((r) => r.text));
   const trainReport = emptyReport();
   const cleaned = cleanLabeled(train.rows, p.clean, testTexts, trainReport);
   ctx.log.info(`train: ${train.rows.length} rows → ${cleaned.length} after cleaning`, trainReport);
 
-  const [keep, held] = stratifiedSplit(cleaned.map((r) => index.get(r.label!)!), p.valid_ratio, deriveSeed(ctx.seed, 'valid-split'));
+  let trainRows = cleaned;
+  let validRows: RawRow[];
+  if (valid) {
+    validRows = cleanLabeled(valid.rows, { ...p.clean, dedupe: false, conflicts: 'keep' }, testTexts, emptyReport());
+  } else {
+    const seed = deriveSeed(ctx.seed, 'valid-split');
+    const [keep, held] = sep
+      ? iterativeStratifiedSplit(cleaned.map((r) => splitLabels(r.label!, sep).map((l) => index.get(l)!)), p.valid_ratio, seed)
+      : stratifiedSplit(cleaned.map((r) => index.get(r.label!)!), p.valid_ratio, seed);
+    trainRows = keep.map((i) => cleaned[i]);
+    validRows = held.map((i) => cleaned[i]);
+  }
   const splits: Record<string, Example[]> = {
-    train: toExamples(keep.map((i) => cleaned[i]), index),
-    valid: toExamples(held.map((i) => cleaned[i]), index),
-    test: toExamples(testRows, index),
+    train: toExamples(trainRows, index, sep),
+    valid: toExamples(validRows, index, sep),
+    test: toExamples(testRows, index, sep),
   };
+  for (const [k, idx] of kShotSlices(splits.train.map((r) => r.label), p.kshot, deriveSeed(ctx.seed, 'kshot'))) {
+    splits[`train_k${k}`] = idx.map((i) => splits.train[i]);
+  }
 
   let unlabeledReport: CleanReport | null = null;
   if (p.unlabeled.length) {
     unlabeledReport = emptyReport();
     const raw = p.unlabeled.flatMap((f, k) => loadUnlabeled(ctx.path(f), p.source.text_field).rows.map((r) => ({ ...r, id: `u${k}-${r.id}` })));
-    splits.unlabeled = toExamples(cleanUnlabeled(raw, p.clean, testTexts, unlabeledReport), index);
+    splits.unlabeled = toExamples(cleanUnlabeled(raw, p.clean, testTexts, unlabeledReport), index, sep);
   }
 
   const vocab = p.vocab.file
@@ -69,12 +92,13 @@ export async function runData(ctx: StageContext<DataParams>) {
 
   const card: DataCard = {
     labels: names,
-    raw_rows: { train: trainRaw.rows.length, test: testRaw.rows.length },
-    raw_per_label: countLabels(train.rows.map((r) => index.get(r.label!)!), names),
+    raw_rows: { train: trainRaw.rows.length, ...(validRaw ? { valid: validRaw.rows.length } : {}), test: testRaw.rows.length },
+    raw_per_label: countLabels(toExamples(train.rows, index, sep), names),
     skipped_rows: skipped,
     cleaning: { train: trainReport, unlabeled: unlabeledReport },
     splits: Object.fromEntries(Object.entries(splits).map(([n, rows]) => [n, splitCard(rows, names, tokenizer, p.max_length)])),
     vocab: { size: vocab.length, source: p.vocab.file ?? 'built from train + unlabeled characters' },
+    train_valid_max_gap_pp: maxProportionGap(splits.train, splits.valid, names.length),
   };
   writeJsonAtomic(path.join(ctx.outDir, 'data-card.json'), card);
   writeFileAtomic(path.join(ctx.outDir, 'data-card.md'), cardMarkdown(card));
