@@ -27,7 +27,7 @@ const pkg = (kind: StageKind, schema: z.ZodType, libs: string[]): StagePackage =
 
 export const STAGE_PACKAGES: Record<StageKind, StagePackage> = {
   data: pkg('data', data, ['core']),
-  augment: pkg('augment', augment, ['core']),
+  augment: pkg('augment', augment, ['core', 'model']),
   teacher: pkg('teacher', teacher, ['core', 'model']),
   distill: pkg('distill', distill, ['core', 'model']),
   quantize: pkg('quantize', quantize, ['core', 'model', 'runtime']),

@@ -1,6 +1,9 @@
-/** Applies the configured strategies to a dataset: the original rows first, then new, distinct variants. */
-import { Rng, basicTokenize, deriveSeed, type Example } from '@distill/core';
-import type { StrategyName, Strategy } from './strategies';
+/**
+ * Augmenting a dataset: the original rows first, then each row's new, distinct variants (a variant equal to any
+ * original or to an earlier variant is rejected), with per-strategy statistics and samples.
+ */
+import type { Example } from '@distill/core';
+import type { Candidate } from './candidates';
 
 export interface AugmentedRow extends Example {
   origin_id: string;
@@ -8,20 +11,12 @@ export interface AugmentedRow extends Example {
 }
 
 export interface AugmentStats {
+  input_rows: number;
+  output_rows: number;
   produced: Record<string, number>;
   duplicates_rejected: number;
   mean_edit_distance: Record<string, number>;
   samples: Record<string, { original: string; augmented: string }[]>;
-}
-
-/** Joins words back into text: no space between CJK characters, one space between other words. */
-export function joinWords(words: string[]): string {
-  let out = '';
-  for (const w of words) {
-    const needSpace = out && /[A-Za-z0-9\]]$/.test(out) && /^[A-Za-z0-9[]/.test(w);
-    out += (needSpace ? ' ' : '') + w;
-  }
-  return out;
 }
 
 /** Levenshtein distance over code points. */
@@ -37,35 +32,30 @@ export function editDistance(a: string, b: string): number {
   return prev[y.length];
 }
 
-export function augmentRows(rows: readonly Example[], strategies: [StrategyName, Strategy][], multiplier: number, seed: number): { rows: AugmentedRow[]; stats: AugmentStats } {
-  const stats: AugmentStats = { produced: {}, duplicates_rejected: 0, mean_edit_distance: {}, samples: {} };
-  const distSum: Record<string, number> = {};
-  const out: AugmentedRow[] = rows.map((r) => ({ ...r, origin_id: r.id, strategy: 'original' }));
-  const seen = new Set(rows.map((r) => r.text));
-  for (const [name] of strategies) {
+export function mergeCandidates(rows: readonly Example[], candidates: readonly (readonly Candidate[])[], strategyNames: readonly string[], samplesPerStrategy = 5): { rows: AugmentedRow[]; stats: AugmentStats } {
+  const stats: AugmentStats = { input_rows: rows.length, output_rows: 0, produced: {}, duplicates_rejected: 0, mean_edit_distance: {}, samples: {} };
+  const distance: Record<string, number> = {};
+  for (const name of strategyNames) {
     stats.produced[name] = 0;
     stats.samples[name] = [];
-    distSum[name] = 0;
+    distance[name] = 0;
   }
-  if (!strategies.length) return { rows: out, stats };
+  const out: AugmentedRow[] = rows.map((r) => ({ ...r, origin_id: r.id, strategy: 'original' }));
+  const seen = new Set(rows.map((r) => r.text));
   rows.forEach((row, i) => {
-    // One rng per row: the result for a row does not depend on how rows are split across workers.
-    const rng = new Rng(deriveSeed(seed, `row-${i}`));
-    const words = basicTokenize(row.text, false);
-    for (let k = 0; k < multiplier; k++) {
-      const [name, strategy] = strategies[k % strategies.length];
-      const text = joinWords(strategy(words, rng));
-      if (seen.has(text)) {
+    (candidates[i] ?? []).forEach((c, k) => {
+      if (!c.text.trim() || seen.has(c.text)) {
         stats.duplicates_rejected += 1;
-        continue;
+        return;
       }
-      seen.add(text);
-      out.push({ id: `${row.id}-aug${k}`, text, label: row.label, origin_id: row.id, strategy: name });
-      stats.produced[name] += 1;
-      distSum[name] += editDistance(row.text, text);
-      if (stats.samples[name].length < 5) stats.samples[name].push({ original: row.text, augmented: text });
-    }
+      seen.add(c.text);
+      out.push({ ...row, id: `${row.id}~${k}`, text: c.text, origin_id: row.id, strategy: c.strategy });
+      stats.produced[c.strategy] += 1;
+      distance[c.strategy] += editDistance(row.text, c.text);
+      if (stats.samples[c.strategy].length < samplesPerStrategy) stats.samples[c.strategy].push({ original: row.text, augmented: c.text });
+    });
   });
-  for (const [name] of strategies) stats.mean_edit_distance[name] = stats.produced[name] ? distSum[name] / stats.produced[name] : 0;
+  for (const name of strategyNames) stats.mean_edit_distance[name] = stats.produced[name] ? distance[name] / stats.produced[name] : 0;
+  stats.output_rows = out.length;
   return { rows: out, stats };
 }

@@ -27,6 +27,7 @@ const TEXTS = [
   'unknowable 未知字 ᚠᚢ',
   '',
   '   ',
+  '国[UNK]队赢了[MASK][MASK]。',
 ];
 
 function reference(): Tokenizer {

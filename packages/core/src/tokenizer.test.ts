@@ -27,6 +27,9 @@ describe('WordPieceTokenizer', () => {
     expect(tok.encode('新闻。', 16).ids).toEqual([2, 5, 6, 16, 3]);
     expect(tok.encode('新闻新闻新闻', 4).tokens).toEqual(['[CLS]', '新', '闻', '[SEP]']);
   });
+  it('keeps special tokens written in the text whole', () => {
+    expect(tok.tokenize('新[UNK]闻[MASK]')).toEqual(['新', '[UNK]', '闻', '[MASK]']);
+  });
   it('requires the special tokens', () => {
     expect(() => new WordPieceTokenizer(['a', 'b'])).toThrow(/\[PAD\]/);
   });

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 
 export const SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
+const SPECIAL_PATTERN = /(\[PAD\]|\[UNK\]|\[CLS\]|\[SEP\]|\[MASK\])/;
 
 export interface TokenizerOptions {
   lowerCase?: boolean;
@@ -150,8 +151,11 @@ export class WordPieceTokenizer {
     return pieces;
   }
 
+  /** Special tokens written in the text (e.g. `[UNK]`, `[MASK]` from augmentation) stay whole, as in Hugging Face's. */
   tokenize(text: string): string[] {
-    return basicTokenize(text, this.lowerCase).flatMap((w) => this.wordPieces(w));
+    return text
+      .split(SPECIAL_PATTERN)
+      .flatMap((part, i) => (i % 2 === 1 ? [part] : basicTokenize(part, this.lowerCase).flatMap((w) => this.wordPieces(w))));
   }
 
   /** `[CLS] tokens [SEP]`, truncated so that the whole is at most `maxLength` ids. */
