@@ -1,11 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Rng } from '@distill/core';
+import { buildPosVocab, joinWords, Rng, segment } from '@distill/core';
 import { editDistance, mergeCandidates } from './augment';
 import { candidatesFor } from './candidates';
 import { loadCilin, synonymsOf } from './lexicon';
-import { buildPosVocab, joinWords, segment } from './segment';
 import { UNK, ngramSample, randomDelete, randomInsert, randomSwap, samePosReplace, synonymReplace, unkNoise } from './strategies';
 import { candidatesParallel } from './workers';
 

@@ -2,9 +2,8 @@
  * Candidate generation, row by row. Each row has its own rng (derived from the seed and the row index), so the
  * candidates of a row do not depend on which worker makes them or how rows are split among workers.
  */
-import { Rng, deriveSeed } from '@distill/core';
+import { deriveSeed, joinWords, Rng, type Word } from '@distill/core';
 import type { Strategies, StrategyName } from './config';
-import { joinWords, type Word } from './segment';
 import { buildStrategies, type AugmentContext } from './strategies';
 
 export interface Candidate {

@@ -3,6 +3,5 @@ export * from './candidates';
 export * from './config';
 export * from './lexicon';
 export * from './mlm';
-export * from './segment';
 export * from './stage';
 export * from './strategies';

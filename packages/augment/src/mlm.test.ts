@@ -2,11 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { Rng, SPECIAL_TOKENS } from '@distill/core';
+import { Rng, segment, SPECIAL_TOKENS } from '@distill/core';
 import { Encoder, saveCheckpoint } from '@distill/model';
 import { strategyFor } from './candidates';
 import { maskWords, mlmCandidates } from './mlm';
-import { segment } from './segment';
 
 const TEXTS = ['国足逆转取胜亚洲杯', '央行下调房贷利率', '华为发布新款手机'];
 const SEGMENTED = TEXTS.map(segment);

@@ -2,10 +2,9 @@
  * Masked-LM substitution (contextual augmentation): mask about p of the words of a text, one [MASK] per character,
  * and fill each mask with one of the top-k tokens of a model's MLM head. Takes the `mlm` turns of the round robin.
  */
-import { Rng, deriveSeed, WordPieceTokenizer } from '@distill/core';
+import { deriveSeed, FIXED_POS, Rng, WordPieceTokenizer, type Word } from '@distill/core';
 import type { Strategies } from './config';
 import { strategyCount, strategyFor, type Candidate } from './candidates';
-import { FIXED_POS, type Word } from './segment';
 
 interface Masked {
   row: number;

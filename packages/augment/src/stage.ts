@@ -5,12 +5,11 @@
  * `augment-report.json` and `augment-report.md` (rows per strategy, rejected duplicates, edit distance, samples).
  */
 import * as path from 'node:path';
-import { deriveSeed, readDataset, utf8, writeDataset, writeFileAtomic, writeJsonAtomic, type StageContext, type StageDefinition } from '@distill/core';
+import { buildPosVocab, deriveSeed, readDataset, segment, utf8, writeDataset, writeFileAtomic, writeJsonAtomic, type StageContext, type StageDefinition } from '@distill/core';
 import { mergeCandidates, type AugmentStats } from './augment';
 import { paramsSchema, type AugmentParams, type StrategyName } from './config';
 import { loadCilin } from './lexicon';
 import { mlmCandidates } from './mlm';
-import { buildPosVocab, segment } from './segment';
 import { buildStrategies } from './strategies';
 import { candidatesParallel } from './workers';
 

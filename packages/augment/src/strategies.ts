@@ -2,10 +2,9 @@
  * The text-level augmentation strategies (all but the masked-LM one, see mlm.ts). Each maps the words of one text
  * and an rng to new words; a word keeps its part-of-speech tag unless it is replaced by one of another tag.
  */
-import type { Rng } from '@distill/core';
+import { FIXED_POS, type PosVocab, type Rng, type Word } from '@distill/core';
 import type { Strategies, StrategyName } from './config';
 import { synonymsOf, type Synonyms } from './lexicon';
-import { FIXED_POS, type PosVocab, type Word } from './segment';
 
 export type Strategy = (words: readonly Word[], rng: Rng) => Word[];
 

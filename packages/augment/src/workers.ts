@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Strategies } from './config';
 import { candidatesFor, type Candidate } from './candidates';
-import type { Word } from './segment';
+import type { Word } from '@distill/core';
 import type { AugmentContext } from './strategies';
 
 export interface WorkerJob {

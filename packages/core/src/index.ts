@@ -10,3 +10,4 @@ export * from './safetensors';
 export * from './stage';
 export * from './tokenizer';
 export * from './model-params';
+export * from './segment';

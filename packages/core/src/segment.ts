@@ -1,4 +1,4 @@
-/** Word segmentation and part-of-speech tags from jieba (jieba-rs compiled to wasm, dictionary included). */
+/** Word segmentation and part-of-speech tags from jieba (jieba-rs compiled to wasm, dictionary included): used by augmentation and by whole-word masking. */
 import { tag } from 'jieba-wasm';
 
 export interface Word {
