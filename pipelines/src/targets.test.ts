@@ -10,7 +10,7 @@ describe('pipeline targets', () => {
   const { targets } = pipelineTargets(path.join(root, 'pipelines', 'smoke.yaml'));
 
   it('has one target per stage plus the pipeline target', () => {
-    expect(Object.keys(targets).sort()).toEqual(['smoke', 'smoke.augment', 'smoke.data', 'smoke.distill', 'smoke.quantize', 'smoke.serve', 'smoke.teacher']);
+    expect(Object.keys(targets).sort()).toEqual(['smoke', 'smoke.augment', 'smoke.data', 'smoke.distill', 'smoke.quantize', 'smoke.serve', 'smoke.teacher', 'smoke.teacher-pretrain']);
     expect(targets.smoke.dependsOn).toEqual(expect.arrayContaining(['smoke.serve', 'smoke.data']));
   });
 

@@ -100,6 +100,13 @@ export async function runStage<S extends z.ZodType>(def: StageDefinition<S>, pip
 
 /** Entry point of a stage package's CLI: `cli.ts --pipeline pipelines/x.yaml --stage name`. */
 export function stageMain<S extends z.ZodType>(def: StageDefinition<S>, argv = process.argv): void {
+  // Ctrl-C or a kill: exit through process.exit so the half-built output directory is removed ('exit' handlers run).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      fs.writeSync(2, `${def.kind}: interrupted by ${signal}; no output was written\n`); // synchronous: stderr may be a pipe
+      process.exit(130);
+    });
+  }
   const program = new Command()
     .name(`${def.kind}`)
     .description(`Run a '${def.kind}' stage of a pipeline`)

@@ -8,3 +8,4 @@ export * from './optimizer';
 export * from './trainer';
 export * from './wasm-kernels';
 export * from './classifier-task';
+export * from './mlm';

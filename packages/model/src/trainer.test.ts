@@ -41,9 +41,9 @@ beforeAll(async () => {
 });
 
 describe('train', () => {
-  it('learns a toy task and keeps the best evaluation', () => {
+  it('learns a toy task and keeps the best evaluation', async () => {
     const enc = Encoder.create(CONFIG, 1);
-    const result = train(enc.params, [...enc.params.keys()], task(enc), { ...DEFAULT_TRAINING, epochs: 20, batchSize: 16, lr: 1e-2 }, log);
+    const result = await train(enc.params, [...enc.params.keys()], task(enc), { ...DEFAULT_TRAINING, epochs: 20, batchSize: 16, lr: 1e-2 }, log);
     expect(result.steps).toBe(80);
     expect(result.curve[result.curve.length - 1].loss).toBeLessThan(result.curve[0].loss);
     expect(result.best!.accuracy).toBeGreaterThan(0.9);
@@ -52,22 +52,22 @@ describe('train', () => {
     enc.dispose();
   });
 
-  it('leaks no tensors from step to step', () => {
+  it('leaks no tensors from step to step', async () => {
     const enc = Encoder.create(CONFIG, 2);
     const counts: number[] = [];
-    train(enc.params, [...enc.params.keys()], task(enc, () => counts.push(tf.memory().numTensors)), { ...DEFAULT_TRAINING, epochs: 2, batchSize: 16 }, log);
+    await train(enc.params, [...enc.params.keys()], task(enc, () => counts.push(tf.memory().numTensors)), { ...DEFAULT_TRAINING, epochs: 2, batchSize: 16 }, log);
     expect(counts.length).toBe(8);
     expect(new Set(counts.slice(1)).size).toBe(1);
     enc.dispose();
   });
 
-  it('is deterministic for a seed', () => {
-    const run = () => {
+  it('is deterministic for a seed', async () => {
+    const run = async () => {
       const enc = Encoder.create(CONFIG, 3);
-      const r = train(enc.params, [...enc.params.keys()], task(enc), { ...DEFAULT_TRAINING, epochs: 2, batchSize: 16, lr: 1e-3 }, log);
+      const r = await train(enc.params, [...enc.params.keys()], task(enc), { ...DEFAULT_TRAINING, epochs: 2, batchSize: 16, lr: 1e-3 }, log);
       enc.dispose();
       return r.curve.map((c) => c.loss);
     };
-    expect(run()).toEqual(run());
+    expect(await run()).toEqual(await run());
   });
 });

@@ -77,7 +77,10 @@ function restore(params: Params, snap: Map<string, Float32Array>): void {
   }
 }
 
-export function train(params: Params, trainable: readonly string[], task: TrainTask, cfg: TrainingConfig, log: Logger, label = 'train'): TrainResult {
+/** Lets signal handlers, timers and I/O run between steps (a synchronous loop would make Ctrl-C wait for the end). */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function train(params: Params, trainable: readonly string[], task: TrainTask, cfg: TrainingConfig, log: Logger, label = 'train'): Promise<TrainResult> {
   const rng = new Rng(deriveSeed(cfg.seed, 'batches'));
   const perEpoch = Math.ceil(task.epochBatches(0, new Rng(0)).length / cfg.gradAccum);
   const totalSteps = cfg.maxSteps > 0 ? Math.min(cfg.maxSteps, perEpoch * cfg.epochs) : perEpoch * cfg.epochs;
@@ -133,6 +136,7 @@ export function train(params: Params, trainable: readonly string[], task: TrainT
       }
       optimizer.apply(acc);
       for (const g of acc.values()) g.dispose();
+      await yieldToEventLoop();
       result.curve.push({ step: optimizer.step, epoch, loss: lossSum, lr: optimizer.cfg.lr });
       progress.update(optimizer.step, { loss: lossSum }, samples);
       if (cfg.evalEvery > 0 && optimizer.step % cfg.evalEvery === 0 && evaluate()) {

@@ -3,6 +3,7 @@
  * pipeline, backend, stages.<stage>.seconds, dataset {rows per split, num_labels}, models[] {name, role, format,
  * accuracy, macro_f1, params, size_bytes, latency_ms.p50, latency_ms.p99}.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readJson, readManifest, stageDir, type Pipeline, type StageManifest } from '@distill/core';
 import type { ModelResult } from './benchmark';
@@ -25,6 +26,13 @@ export function buildReport(root: string, pipeline: Pipeline): Report {
   const serveStage = [...pipeline.order].reverse().find((s) => pipeline.stages[s].uses === 'serve');
   const dataSummary = (dataStage ? manifests[dataStage].summary : {}) as { rows?: Record<string, number>; num_labels?: number };
   const models = serveStage ? readJson<{ models: ModelResult[] }>(path.join(stageDir(root, pipeline.name, serveStage), 'benchmark.json')).models : [];
+  // baselines trained beside the teacher (naive Bayes)
+  for (const s of pipeline.order.filter((x) => pipeline.stages[x].uses === 'teacher')) {
+    const file = path.join(stageDir(root, pipeline.name, s), 'baseline.json');
+    if (!fs.existsSync(file)) continue;
+    const { metrics: _detail, ...baseline } = readJson<ModelResult & { metrics?: unknown }>(file);
+    models.push({ ...baseline, file: path.relative(root, file) });
+  }
   const backends = pipeline.order.map((s) => manifests[s].backend).filter((b): b is string => !!b);
   return {
     pipeline: pipeline.name,

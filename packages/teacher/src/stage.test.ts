@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readLogits, readSafetensors, runStage } from '@distill/core';
+import { dataStage } from '@distill/data';
+import { teacherStage } from './stage';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** A workspace with the smoke fixture and a data → pretrain → finetune pipeline. */
+function workspace(finetuneEpochs = 2): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'teacher-'));
+  fs.writeFileSync(path.join(root, 'nx.json'), '{}');
+  fs.cpSync(path.join(ROOT, 'fixtures', 'smoke'), path.join(root, 'data'), { recursive: true });
+  const model = '{ hidden_size: 16, layers: 1, heads: 2, intermediate_size: 32, max_length: 24 }';
+  fs.writeFileSync(
+    path.join(root, 'p.yaml'),
+    `backend: wasm
+stages:
+  data:
+    uses: data
+    params:
+      source: { format: tsv, train: data/train.tsv, test: data/test.tsv, labels: data/labels.txt }
+      unlabeled: [data/unlabeled.txt]
+      vocab: { min_frequency: 1 }
+      max_length: 24
+  pre:
+    uses: teacher
+    inputs: { data: data }
+    params: { mode: pretrain, model: ${model}, training: { epochs: 1, batch_size: 32 } }
+  teacher:
+    uses: teacher
+    inputs: { data: data, pretrained: pre }
+    params: { mode: finetune, init: { input: pretrained }, training: { epochs: ${finetuneEpochs}, batch_size: 16, lr: 0.003 } }
+`,
+  );
+  return root;
+}
+
+const out = (root: string, stage: string, f = '') => path.join(root, 'artifacts', 'p', stage, f);
+
+describe('teacher stage', () => {
+  it('pretrains with an MLM head, then fine-tunes from it, with logits, metrics and a naive Bayes baseline', async () => {
+    const root = workspace();
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    await runStage(teacherStage, 'p.yaml', 'pre', root);
+    const pre = readSafetensors(out(root, 'pre', 'checkpoint/model.safetensors')).tensors;
+    expect(pre.has('cls.predictions.transform.dense.weight')).toBe(true);
+    expect(JSON.parse(fs.readFileSync(out(root, 'pre', 'metrics.json'), 'utf8')).valid.mlm_accuracy).toBeGreaterThanOrEqual(0);
+
+    const manifest = await runStage(teacherStage, 'p.yaml', 'teacher', root);
+    expect(manifest.backend).toBe('wasm');
+    const ft = readSafetensors(out(root, 'teacher', 'checkpoint/model.safetensors')).tensors;
+    expect(ft.get('classifier.weight')!.shape).toEqual([5, 16]);
+    expect(ft.get('bert.embeddings.word_embeddings.weight')!.shape).toEqual(pre.get('bert.embeddings.word_embeddings.weight')!.shape);
+    for (const split of ['train', 'valid', 'test']) expect(readLogits(out(root, 'teacher', `logits/${split}.arrow`)).numLabels).toBe(5);
+    const baseline = JSON.parse(fs.readFileSync(out(root, 'teacher', 'baseline.json'), 'utf8'));
+    expect(baseline).toMatchObject({ role: 'baseline', format: 'naive-bayes' });
+    expect(baseline.accuracy).toBeGreaterThan(0.8); // the fixture's classes have disjoint vocabularies
+  });
+
+  it('leaves nothing behind when interrupted with Ctrl-C', async () => {
+    const root = workspace(400);
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    await runStage(teacherStage, 'p.yaml', 'pre', root);
+    // the stage process itself, as a terminal's Ctrl-C reaches it (tsx as a loader, not as a parent process)
+    const cli = path.join(ROOT, 'packages', 'teacher', 'src', 'cli.ts');
+    const child = spawn(process.execPath, ['--import', require.resolve('tsx'), cli, '--pipeline', 'p.yaml', '--stage', 'teacher'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let sent = false;
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (!sent && /teacher 1\/\d+/.test(stderr)) {
+          sent = true; // once training has started
+          child.kill('SIGINT');
+        }
+      });
+      child.on('exit', () => resolve());
+    });
+    expect(stderr).toMatch(/interrupted by SIGINT/);
+    expect(child.exitCode).toBe(130);
+    expect(fs.existsSync(out(root, 'teacher'))).toBe(false);
+    expect(fs.readdirSync(path.join(root, 'artifacts', 'p')).sort()).toEqual(['data', 'pre']);
+  });
+});
