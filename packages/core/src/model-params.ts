@@ -29,6 +29,8 @@ export const trainingParamsSchema = z
     patience: z.number().int().min(0).default(0),
     /** stop after N optimizer steps; 0 = no limit */
     max_steps: z.number().int().min(0).default(0),
+    /** save resume state every N optimizer steps (artifacts/<pipeline>/.resume/<stage>); 0 = never */
+    checkpoint_every: z.number().int().min(0).default(500),
   })
   .strict();
 

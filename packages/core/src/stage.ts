@@ -3,6 +3,7 @@
  * give the stage a fresh temporary output directory, and on success write `manifest.json` and move the directory to
  * `artifacts/<pipeline>/<stage>`. A failed or interrupted stage leaves the previous output untouched.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
@@ -11,7 +12,7 @@ import { buildDirAtomic } from './fsutil';
 import { createLogger, type Logger } from './log';
 import { packageVersions, writeManifest, type StageManifest } from './manifest';
 import { findWorkspaceRoot, resolveConfigPath, resolveDataDir } from './paths';
-import { loadPipeline, stageDir, stageParams, type BackendName, type Pipeline, type StageKind } from './pipeline';
+import { loadPipeline, stageDir, stageParams, stageSlice, type BackendName, type Pipeline, type StageKind } from './pipeline';
 
 export interface StageContext<P> {
   root: string;
@@ -30,6 +31,11 @@ export interface StageContext<P> {
   path(p: string): string;
   /** The output directory of the upstream stage bound to `role`. */
   input(role: string): string;
+  /**
+   * Where a training run of this stage keeps its resume state (outside the output, which only appears on success),
+   * keyed to this stage's configuration and inputs: a rerun after a crash or Ctrl-C continues from the last save.
+   */
+  resume(run: string, every: number): { dir: string; every: number; fingerprint: string };
 }
 
 export interface StageResult {
@@ -59,6 +65,11 @@ export async function runStage<S extends z.ZodType>(def: StageDefinition<S>, pip
     inputs[role] = dir;
   }
   const target = stageDir(root, pipeline.name, stage);
+  const fingerprint = crypto
+    .createHash('sha256')
+    .update(JSON.stringify(stageSlice(pipeline, stage)))
+    .update(Object.values(inputs).map((d) => fs.readFileSync(path.join(d, 'manifest.json'))).join('\n'))
+    .digest('hex');
   const started = Date.now();
   return buildDirAtomic(target, async (outDir) => {
     const ctx: StageContext<z.infer<S>> = {
@@ -78,6 +89,7 @@ export async function runStage<S extends z.ZodType>(def: StageDefinition<S>, pip
         if (!dir) throw new Error(`${pipelineFile}: stages.${stage}.inputs: stage '${stage}' needs an input '${role}'`);
         return dir;
       },
+      resume: (run, every) => ({ dir: path.join(root, 'artifacts', pipeline.name, '.resume', stage, run), every, fingerprint }),
     };
     log.info(`start (${def.kind})`);
     const result = await def.run(ctx);

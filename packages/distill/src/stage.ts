@@ -64,7 +64,7 @@ export async function runDistill(ctx: StageContext<DistillParams>) {
       return distillationLoss(logits, t, batchLabels(rows, batch), p.alpha, p.temperature);
     },
   });
-  const result = await train(student.params, [...student.params.keys()], task, trainingConfigFrom(p.training, deriveSeed(ctx.seed, 'student-train')), ctx.log, 'distill');
+  const result = await train(student.params, [...student.params.keys()], task, trainingConfigFrom(p.training, deriveSeed(ctx.seed, 'student-train')), ctx.log, 'distill', ctx.resume('train', p.training.checkpoint_every));
 
   saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), student, labels, tokenizer.vocab);
   const { metrics, logits } = evaluateClassifier(student, tokenizer, test.rows, labels);

@@ -9,3 +9,4 @@ export * from './trainer';
 export * from './wasm-kernels';
 export * from './classifier-task';
 export * from './mlm';
+export * from './train-state';

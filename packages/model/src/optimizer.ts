@@ -71,6 +71,25 @@ export class AdamW {
     return norm;
   }
 
+  /** Moments and step, to save for an exact resume. */
+  exportState(): { step: number; m: Map<string, Float32Array>; v: Map<string, Float32Array> } {
+    const read = (vars: Map<string, tf.Variable>) => new Map([...vars].map(([k, t]) => [k, Float32Array.from(t.dataSync() as Float32Array)]));
+    return { step: this.step, m: read(this.m), v: read(this.v) };
+  }
+
+  importState(state: { step: number; m: Map<string, Float32Array>; v: Map<string, Float32Array> }): void {
+    this.step = state.step;
+    for (const [target, source] of [[this.m, state.m], [this.v, state.v]] as const) {
+      for (const [name, variable] of target) {
+        const values = source.get(name);
+        if (!values) throw new Error(`optimizer state has no moment for ${name}`);
+        const t = tf.tensor(values, variable.shape, 'float32');
+        variable.assign(t);
+        t.dispose();
+      }
+    }
+  }
+
   dispose(): void {
     for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
   }

@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Rng, createLogger } from '@distill/core';
 import { bucketedBatches, padBatch, type Encoded } from './batching';
@@ -69,5 +72,42 @@ describe('train', () => {
       return r.curve.map((c) => c.loss);
     };
     expect(await run()).toEqual(await run());
+  });
+
+  it('resumes exactly: a crashed run continued from its last save gives the same loss curve and weights', async () => {
+    const cfg = { ...DEFAULT_TRAINING, epochs: 3, batchSize: 16, lr: 3e-3 };
+    const keys = [...Encoder.create(CONFIG, 0).params.keys()];
+    const whole = Encoder.create(CONFIG, 5);
+    const reference = await train(whole.params, keys, task(whole), cfg, log);
+
+    const resume = { dir: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'resume-')), 'train'), every: 3, fingerprint: 'cfg-1' };
+    const crashing = Encoder.create(CONFIG, 5);
+    let calls = 0;
+    const crash = () => {
+      if (++calls === 8) throw new Error('simulated crash at step 8');
+    };
+    await expect(train(crashing.params, keys, task(crashing, crash), cfg, log, 'train', resume)).rejects.toThrow('simulated crash');
+    crashing.dispose();
+    expect(fs.existsSync(resume.dir)).toBe(true);
+
+    const resumed = Encoder.create(CONFIG, 99); // a different init: everything must come from the saved state
+    const result = await train(resumed.params, keys, task(resumed), cfg, log, 'train', resume);
+    expect(result.resumedFrom).toBe(6);
+    expect(result.curve.map((c) => c.loss)).toEqual(reference.curve.map((c) => c.loss));
+    expect(result.evals).toEqual(reference.evals);
+    for (const k of keys) expect(Array.from(resumed.params.get(k)!.dataSync())).toEqual(Array.from(whole.params.get(k)!.dataSync()));
+    expect(fs.existsSync(resume.dir)).toBe(false); // finished: the resume state is gone
+    [whole, resumed].forEach((e) => e.dispose());
+  });
+
+  it('ignores resume state written for another configuration', async () => {
+    const cfg = { ...DEFAULT_TRAINING, epochs: 1, batchSize: 16 };
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'resume-')), 'train');
+    const enc = Encoder.create(CONFIG, 5);
+    let calls = 0;
+    await expect(train(enc.params, [...enc.params.keys()], task(enc, () => { if (++calls === 3) throw new Error('crash'); }), cfg, log, 'train', { dir, every: 1, fingerprint: 'a' })).rejects.toThrow('crash');
+    const result = await train(enc.params, [...enc.params.keys()], task(enc), cfg, log, 'train', { dir, every: 1, fingerprint: 'b' });
+    expect(result.resumedFrom).toBe(0);
+    enc.dispose();
   });
 });

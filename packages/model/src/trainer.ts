@@ -7,7 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import { Progress, Rng, deriveSeed, type Logger } from '@distill/core';
 import type { Batch } from './batching';
 import type { Params } from './encoder';
-import { AdamW } from './optimizer';
+import * as fs from 'node:fs';
+import { AdamW, scheduledLr } from './optimizer';
+import { loadTrainState, saveTrainState } from './train-state';
 
 export interface TrainingConfig {
   epochs: number;
@@ -54,6 +56,13 @@ export interface TrainTask {
   evaluate?(): Evaluation;
 }
 
+/** Periodic resume state: every `every` optimizer steps into `dir`; a later run with the same fingerprint continues. */
+export interface ResumeOptions {
+  dir: string;
+  every: number;
+  fingerprint: string;
+}
+
 export interface TrainResult {
   steps: number;
   seconds: number;
@@ -62,6 +71,8 @@ export interface TrainResult {
   evals: ({ step: number } & Evaluation)[];
   best: ({ step: number } & Evaluation) | null;
   stoppedEarly: boolean;
+  /** the step this run resumed from (0 for a fresh run) */
+  resumedFrom: number;
 }
 
 function snapshot(params: Params, names: readonly string[]): Map<string, Float32Array> {
@@ -80,7 +91,7 @@ function restore(params: Params, snap: Map<string, Float32Array>): void {
 /** Lets signal handlers, timers and I/O run between steps (a synchronous loop would make Ctrl-C wait for the end). */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export async function train(params: Params, trainable: readonly string[], task: TrainTask, cfg: TrainingConfig, log: Logger, label = 'train'): Promise<TrainResult> {
+export async function train(params: Params, trainable: readonly string[], task: TrainTask, cfg: TrainingConfig, log: Logger, label = 'train', resume?: ResumeOptions): Promise<TrainResult> {
   const rng = new Rng(deriveSeed(cfg.seed, 'batches'));
   const perEpoch = Math.ceil(task.epochBatches(0, new Rng(0)).length / cfg.gradAccum);
   const totalSteps = cfg.maxSteps > 0 ? Math.min(cfg.maxSteps, perEpoch * cfg.epochs) : perEpoch * cfg.epochs;
@@ -93,11 +104,40 @@ export async function train(params: Params, trainable: readonly string[], task: 
   // tf.variableGrads keys gradients by the tfjs variable name; map them back to parameter names.
   const paramName = new Map(vars.map((v, i) => [v.name, trainable[i]]));
   const progress = new Progress(label, totalSteps, 'samples');
-  const result: TrainResult = { steps: 0, seconds: 0, samplesPerSecond: 0, curve: [], evals: [], best: null, stoppedEarly: false };
+  const result: TrainResult = { steps: 0, seconds: 0, samplesPerSecond: 0, curve: [], evals: [], best: null, stoppedEarly: false, resumedFrom: 0 };
   let bestSnap: Map<string, Float32Array> | null = null;
   let sinceBest = 0;
   let samples = 0;
+  let startEpoch = 0;
+  let startBatch = 0;
   const started = Date.now();
+
+  const saved = resume ? loadTrainState(resume.dir, resume.fingerprint) : null;
+  if (saved) {
+    restore(params, saved.params);
+    optimizer.importState(saved);
+    samples = saved.samples;
+    sinceBest = saved.sinceBest;
+    result.curve = saved.curve as TrainResult['curve'];
+    result.evals = saved.evals as TrainResult['evals'];
+    result.best = saved.best as TrainResult['best'];
+    bestSnap = saved.bestParams;
+    rng.setState(saved.epochRngState);
+    startEpoch = saved.epoch;
+    startBatch = saved.batch;
+    result.resumedFrom = saved.step;
+    log.info(`${label}: resuming from step ${saved.step} (epoch ${saved.epoch + 1}, batch ${saved.batch})`);
+  }
+  const shapes = new Map(trainable.map((n) => [n, params.get(n)!.shape as number[]]));
+  const save = (epoch: number, batch: number, epochRngState: number) => {
+    if (!resume) return;
+    const { m, v } = optimizer.exportState();
+    saveTrainState(
+      resume.dir,
+      { fingerprint: resume.fingerprint, step: optimizer.step, epoch, batch, epochRngState, samples, sinceBest, curve: result.curve, evals: result.evals, best: result.best, params: snapshot(params, trainable), m, v, bestParams: bestSnap },
+      shapes,
+    );
+  };
 
   const evaluate = () => {
     if (!task.evaluate) return false;
@@ -112,9 +152,10 @@ export async function train(params: Params, trainable: readonly string[], task: 
     return cfg.patience > 0 && sinceBest >= cfg.patience;
   };
 
-  outer: for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+  outer: for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
+    const epochRngState = rng.getState();
     const batches = task.epochBatches(epoch, rng);
-    for (let i = 0; i < batches.length; i += cfg.gradAccum) {
+    for (let i = epoch === startEpoch ? startBatch : 0; i < batches.length; i += cfg.gradAccum) {
       const group = batches.slice(i, i + cfg.gradAccum);
       let lossSum = 0;
       const acc = new Map<string, tf.Tensor>();
@@ -137,12 +178,13 @@ export async function train(params: Params, trainable: readonly string[], task: 
       optimizer.apply(acc);
       for (const g of acc.values()) g.dispose();
       await yieldToEventLoop();
-      result.curve.push({ step: optimizer.step, epoch, loss: lossSum, lr: optimizer.cfg.lr });
+      result.curve.push({ step: optimizer.step, epoch, loss: lossSum, lr: scheduledLr(optimizer.cfg, optimizer.step) });
       progress.update(optimizer.step, { loss: lossSum }, samples);
       if (cfg.evalEvery > 0 && optimizer.step % cfg.evalEvery === 0 && evaluate()) {
         result.stoppedEarly = true;
         break outer;
       }
+      if (resume && resume.every > 0 && optimizer.step % resume.every === 0) save(epoch, i + cfg.gradAccum, epochRngState);
       if (optimizer.step >= totalSteps) break outer;
     }
     if (cfg.evalEvery === 0 && evaluate()) {
@@ -156,5 +198,6 @@ export async function train(params: Params, trainable: readonly string[], task: 
   result.seconds = (Date.now() - started) / 1000;
   result.samplesPerSecond = samples / Math.max(result.seconds, 1e-9);
   optimizer.dispose();
+  if (resume) fs.rmSync(resume.dir, { recursive: true, force: true }); // finished: nothing to resume
   return result;
 }

@@ -63,7 +63,7 @@ export async function runFinetune(ctx: StageContext<FinetuneParams>) {
     batchSize: p.training.batch_size,
     loss: (logits, batch) => crossEntropy(logits, batchLabels(trainSet.rows, batch)),
   });
-  const result = await train(encoder.params, [...encoder.params.keys()], task, trainingConfigFrom(p.training, deriveSeed(ctx.seed, `${ctx.stage}-train`)), ctx.log, ctx.stage);
+  const result = await train(encoder.params, [...encoder.params.keys()], task, trainingConfigFrom(p.training, deriveSeed(ctx.seed, `${ctx.stage}-train`)), ctx.log, ctx.stage, ctx.resume('train', p.training.checkpoint_every));
 
   saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), encoder, labels, tokenizer.vocab);
   const logitsDir = path.join(ctx.outDir, 'logits');

@@ -31,7 +31,7 @@ export async function runPretrain(ctx: StageContext<PretrainParams>) {
   };
   const seed = deriveSeed(ctx.seed, `${ctx.stage}-train`);
   const task = mlmTask({ encoder, groups, valid, mask, batchSize: p.training.batch_size, seed });
-  const result = await train(encoder.params, [...encoder.params.keys()], task, trainingConfigFrom(p.training, seed), ctx.log, ctx.stage);
+  const result = await train(encoder.params, [...encoder.params.keys()], task, trainingConfigFrom(p.training, seed), ctx.log, ctx.stage, ctx.resume('train', p.training.checkpoint_every));
   saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), encoder, [], tokenizer.vocab);
   writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best });
   writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), { valid: result.best });
