@@ -80,9 +80,14 @@ export async function runData(ctx: StageContext<DataParams>) {
     splits.unlabeled = toExamples(cleanUnlabeled(raw, p.clean, testTexts, unlabeledReport), index, sep);
   }
 
-  const vocab = p.vocab.file
+  let vocab = p.vocab.file
     ? WordPieceTokenizer.fromFile(ctx.path(p.vocab.file), { lowerCase: p.vocab.lower_case }).vocab
     : buildCharVocab([...splits.train, ...(splits.unlabeled ?? [])].map((r) => r.text), { minFrequency: p.vocab.min_frequency, maxSize: p.vocab.max_size, lowerCase: p.vocab.lower_case });
+  if (!p.vocab.file) {
+    // prompt-based training predicts the verbalizer characters: a built vocabulary always has them
+    const missing = [...new Set(labels.flatMap((l) => Array.from(l.verbalizer ?? '')))].filter((ch) => !vocab.includes(ch));
+    vocab = [...vocab, ...missing];
+  }
   const tokenizer = new WordPieceTokenizer(vocab, { lowerCase: p.vocab.lower_case });
 
   for (const [name, rows] of Object.entries(splits)) writeDataset(path.join(ctx.outDir, `${name}.arrow`), rows, names);

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { WordPieceTokenizer, deriveSeed, readDataset, readLogits, writeJsonAtomic, writeLogits, type Example, type StageContext, type StageDefinition } from '@distill/core';
-import { Encoder, batchLabels, classifierTask, countParams, encoderConfigFrom, evaluateClassifier, saveCheckpoint, selectBackend, train, trainingConfigFrom } from '@distill/model';
+import { Encoder, batchLabels, classifierHead, classifierTask, countParams, encoderConfigFrom, evaluateClassifier, saveCheckpoint, selectBackend, train, trainingConfigFrom } from '@distill/model';
 import { paramsSchema, type DistillParams } from './config';
 import { distillationLoss } from './losses';
 
@@ -52,8 +52,9 @@ export async function runDistill(ctx: StageContext<DistillParams>) {
   const student = Encoder.create(encoderConfigFrom(p.student, tokenizer.size, k), deriveSeed(ctx.seed, 'student-init'));
   const params = countParams(student.params);
   ctx.log.info(`student: ${params} parameters; ${rows.length} training rows; alpha=${p.alpha} T=${p.temperature}`);
+  const head = classifierHead(student);
   const task = classifierTask({
-    encoder: student,
+    head,
     tokenizer,
     train: rows,
     valid: valid.rows,
@@ -67,7 +68,7 @@ export async function runDistill(ctx: StageContext<DistillParams>) {
   const result = await train(student.params, [...student.params.keys()], task, trainingConfigFrom(p.training, deriveSeed(ctx.seed, 'student-train')), ctx.log, 'distill', ctx.resume('train', p.training.checkpoint_every));
 
   saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), student, labels, tokenizer.vocab);
-  const { metrics, logits } = evaluateClassifier(student, tokenizer, test.rows, labels);
+  const { metrics, logits } = evaluateClassifier(head, tokenizer, test.rows, labels);
   writeLogits(path.join(ctx.outDir, 'logits', 'test.arrow'), test.rows.map((r) => r.id), logits, k);
   writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), { test: metrics });
   writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best });

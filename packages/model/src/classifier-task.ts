@@ -2,8 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { argmaxRows, classificationMetrics, type ClassificationMetrics, type EncoderParams, type Example, type TrainingParams, type WordPieceTokenizer } from '@distill/core';
 import { bucketedBatches, encodeAll, type Batch } from './batching';
-import { DEFAULT_ENCODER, type Encoder, type EncoderConfig } from './encoder';
-import { batchTensors, predictLogits } from './inference';
+import { DEFAULT_ENCODER, type EncoderConfig } from './encoder';
+import { predictLogits, type ClassificationHead } from './inference';
 import type { TrainTask, TrainingConfig } from './trainer';
 
 export function encoderConfigFrom(p: EncoderParams, vocabSize: number, numLabels: number, mlmHead = false): EncoderConfig {
@@ -38,8 +38,8 @@ export function trainingConfigFrom(p: TrainingParams, seed: number): TrainingCon
   };
 }
 
-export function evaluateClassifier(encoder: Encoder, tokenizer: WordPieceTokenizer, rows: readonly Example[], labels: readonly string[]): { metrics: ClassificationMetrics; logits: Float32Array } {
-  const logits = predictLogits(encoder, tokenizer, rows.map((r) => r.text), encoder.config.maxPositions);
+export function evaluateClassifier(head: ClassificationHead, tokenizer: WordPieceTokenizer, rows: readonly Example[], labels: readonly string[]): { metrics: ClassificationMetrics; logits: Float32Array } {
+  const logits = predictLogits(head, tokenizer, rows.map((r) => r.text));
   const metrics = classificationMetrics(rows.map((r) => r.label), argmaxRows(logits, labels.length), labels);
   return { metrics, logits };
 }
@@ -48,7 +48,7 @@ export function evaluateClassifier(encoder: Encoder, tokenizer: WordPieceTokeniz
 export type ClassifierLoss = (logits: tf.Tensor2D, batch: Batch) => tf.Scalar;
 
 export interface ClassifierTaskOptions {
-  encoder: Encoder;
+  head: ClassificationHead;
   tokenizer: WordPieceTokenizer;
   train: readonly Example[];
   valid: readonly Example[];
@@ -59,16 +59,13 @@ export interface ClassifierTaskOptions {
 
 /** A training task over labeled rows, scored by validation accuracy. */
 export function classifierTask(o: ClassifierTaskOptions): TrainTask {
-  const encoded = encodeAll(o.tokenizer, o.train.map((r) => r.text), o.encoder.config.maxPositions);
+  const encoded = encodeAll(o.tokenizer, o.train.map((r) => o.head.prepare(r.text)), o.head.encoder.config.maxPositions);
   return {
     epochBatches: (_epoch, rng) => bucketedBatches(encoded, o.batchSize, o.tokenizer.padId, rng),
-    loss: (batch, seed) => {
-      const logits = o.encoder.forward(batchTensors(batch), { training: true, seed }).logits!;
-      return o.loss(logits, batch);
-    },
+    loss: (batch, seed) => o.loss(o.head.logits(batch, { training: true, seed }), batch),
     evaluate: o.valid.length
       ? () => {
-          const { metrics } = evaluateClassifier(o.encoder, o.tokenizer, o.valid, o.labels);
+          const { metrics } = evaluateClassifier(o.head, o.tokenizer, o.valid, o.labels);
           return { score: metrics.accuracy, accuracy: metrics.accuracy, macro_f1: metrics.macro_f1 };
         }
       : undefined,

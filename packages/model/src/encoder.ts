@@ -72,6 +72,33 @@ export interface ForwardOptions {
   training?: boolean;
   /** base seed of this call's dropout masks (each dropout site adds its own offset) */
   seed?: number;
+  /** prefix tuning (P-tuning v2): per layer, [prefixLength, hidden] keys and values every position also attends to */
+  prefix?: Prefix;
+}
+
+export interface Prefix {
+  keys: tf.Tensor2D[];
+  values: tf.Tensor2D[];
+}
+
+/** Fresh prefix parameters (`prefix.layer.<l>.key` / `.value`, [length, hidden]), N(0, initializerRange). */
+export function initPrefix(c: EncoderConfig, length: number, seed: number): Params {
+  const rng = new Rng(seed);
+  const params: Params = new Map();
+  for (let l = 0; l < c.numLayers; l++) {
+    for (const kind of ['key', 'value']) {
+      const values = Float32Array.from({ length: length * c.hiddenSize }, () => rng.normal() * c.initializerRange);
+      params.set(`prefix.layer.${l}.${kind}`, tf.variable(tf.tensor2d(values, [length, c.hiddenSize]), true));
+    }
+  }
+  return params;
+}
+
+export function prefixFrom(params: Params, numLayers: number): Prefix {
+  return {
+    keys: Array.from({ length: numLayers }, (_, l) => get(params, `prefix.layer.${l}.key`) as unknown as tf.Tensor2D),
+    values: Array.from({ length: numLayers }, (_, l) => get(params, `prefix.layer.${l}.value`) as unknown as tf.Tensor2D),
+  };
 }
 
 export interface EncoderOutput {
@@ -219,7 +246,9 @@ export class Encoder {
     let h = layerNorm(words.add(positions).add(types), get(P, 'bert.embeddings.LayerNorm.weight'), get(P, 'bert.embeddings.LayerNorm.bias'), c.layerNormEps);
     h = this.dropout(h, c.hiddenDropout, opts, site++);
 
-    const bias = maskBias(inputs.attentionMask);
+    let bias: tf.Tensor = maskBias(inputs.attentionMask);
+    const prefixLength = opts.prefix ? opts.prefix.keys[0].shape[0] : 0;
+    if (prefixLength) bias = tf.concat([tf.zeros([batch, 1, 1, prefixLength]), bias], 3); // prefixes are always attended
     const out: EncoderOutput = { hidden: [h as tf.Tensor3D], queries: [], keys: [], values: [], attentions: [], sequence: h as tf.Tensor3D, pooled: null as unknown as tf.Tensor2D };
     const splitHeads = (x: tf.Tensor) => x.reshape([batch, seq, heads, headSize]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
 
@@ -228,9 +257,14 @@ export class Encoder {
       const q = splitHeads(dense(h, P, `${p}.attention.self.query`));
       const k = splitHeads(dense(h, P, `${p}.attention.self.key`));
       const v = splitHeads(dense(h, P, `${p}.attention.self.value`));
-      const scores = tf.matMul(q, k.transpose([0, 1, 3, 2])).mul(1 / Math.sqrt(headSize)).add(bias);
+      // with prefix tuning, keys and values get the layer's prefix in front: [batch, heads, prefix + seq, headSize]
+      const withPrefix = (x: tf.Tensor4D, pre: tf.Tensor2D | undefined) =>
+        pre ? tf.concat([pre.reshape([1, prefixLength, heads, headSize]).transpose([0, 2, 1, 3]).tile([batch, 1, 1, 1]), x], 2) : x;
+      const kAll = withPrefix(k, opts.prefix?.keys[l]);
+      const vAll = withPrefix(v, opts.prefix?.values[l]);
+      const scores = tf.matMul(q, kAll.transpose([0, 1, 3, 2])).mul(1 / Math.sqrt(headSize)).add(bias);
       const probs = tf.softmax(scores) as tf.Tensor4D;
-      const context = tf.matMul(this.dropout(probs, c.attentionDropout, opts, site++), v).transpose([0, 2, 1, 3]).reshape([batch, seq, H]);
+      const context = tf.matMul(this.dropout(probs, c.attentionDropout, opts, site++), vAll).transpose([0, 2, 1, 3]).reshape([batch, seq, H]);
       const attnOut = this.dropout(dense(context, P, `${p}.attention.output.dense`), c.hiddenDropout, opts, site++);
       const h1 = layerNorm(attnOut.add(h), get(P, `${p}.attention.output.LayerNorm.weight`), get(P, `${p}.attention.output.LayerNorm.bias`), c.layerNormEps);
       const ff = dense(gelu(dense(h1, P, `${p}.intermediate.dense`)), P, `${p}.output.dense`);

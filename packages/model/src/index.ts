@@ -10,3 +10,4 @@ export * from './wasm-kernels';
 export * from './classifier-task';
 export * from './mlm';
 export * from './train-state';
+export * from './prompt';

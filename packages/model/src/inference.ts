@@ -1,8 +1,20 @@
-/** Batched inference of the classifier: logits for every text, in input order. */
+/**
+ * Label logits out of an encoder. A ClassificationHead says how: the classifier on [CLS] (`classifierHead`), a cloze
+ * prompt over the MLM head (`promptHead`), or the classifier under trainable prefixes (prefix tuning).
+ */
 import * as tf from '@tensorflow/tfjs';
 import type { WordPieceTokenizer } from '@distill/core';
 import { encodeAll, sequentialBatches, type Batch } from './batching';
-import type { Encoder } from './encoder';
+import type { Encoder, ForwardOptions, Prefix } from './encoder';
+
+export interface ClassificationHead {
+  encoder: Encoder;
+  numLabels: number;
+  /** the text the model sees (a prompt template wraps it) */
+  prepare(text: string): string;
+  /** [batch, labels] */
+  logits(batch: Batch, opts: ForwardOptions): tf.Tensor2D;
+}
 
 export function batchTensors(b: Batch): { inputIds: tf.Tensor2D; attentionMask: tf.Tensor2D } {
   return {
@@ -11,12 +23,25 @@ export function batchTensors(b: Batch): { inputIds: tf.Tensor2D; attentionMask: 
   };
 }
 
-export function predictLogits(encoder: Encoder, tokenizer: WordPieceTokenizer, texts: readonly string[], maxLength: number, batchSize = 64): Float32Array {
-  const k = encoder.config.numLabels;
-  if (k <= 0) throw new Error('predictLogits: the encoder has no classifier head');
+/** The classifier on the pooled [CLS] output. */
+export function classifierHead(encoder: Encoder): ClassificationHead {
+  if (encoder.config.numLabels <= 0) throw new Error('classifierHead: the encoder has no classifier (numLabels 0)');
+  return { encoder, numLabels: encoder.config.numLabels, prepare: (t) => t, logits: (b, o) => encoder.forward(batchTensors(b), o).logits! };
+}
+
+/** The classifier under trainable per-layer prefixes (prefix tuning; the encoder itself stays frozen). */
+export function prefixHead(encoder: Encoder, prefix: Prefix): ClassificationHead {
+  const base = classifierHead(encoder);
+  return { ...base, logits: (b, o) => encoder.forward(batchTensors(b), { ...o, prefix }).logits! };
+}
+
+/** Logits for every text, in input order: [texts × labels] row-major. */
+export function predictLogits(head: ClassificationHead, tokenizer: WordPieceTokenizer, texts: readonly string[], batchSize = 64): Float32Array {
+  const k = head.numLabels;
   const out = new Float32Array(texts.length * k);
-  for (const b of sequentialBatches(encodeAll(tokenizer, texts, maxLength), batchSize, tokenizer.padId)) {
-    const logits = tf.tidy(() => encoder.forward(batchTensors(b)).logits!);
+  const encoded = encodeAll(tokenizer, texts.map((t) => head.prepare(t)), head.encoder.config.maxPositions);
+  for (const b of sequentialBatches(encoded, batchSize, tokenizer.padId)) {
+    const logits = tf.tidy(() => head.logits(b, {}));
     const values = logits.dataSync() as Float32Array;
     b.indices.forEach((row, r) => out.set(values.subarray(r * k, (r + 1) * k), row * k));
     logits.dispose();

@@ -37,21 +37,35 @@ export const pretrainSchema = z
   })
   .strict();
 
-export const finetuneSchema = z
+/** train and score a multinomial naive Bayes baseline on character n-grams in the same run */
+const naiveBayes = z
+  .object({ enabled: z.boolean().default(true), ngram_max: z.number().int().min(1).max(4).default(2), alpha: z.number().positive().default(0.1) })
+  .strict()
+  .prefault({});
+
+/** `finetune`: the classifier on [CLS], every weight trained. */
+export const finetuneSchema = z.object({ mode: z.literal('finetune'), ...common, naive_bayes: naiveBayes }).strict();
+
+/** `prompt`: cloze classification with the MLM head and the label file's verbalizer words (start from a pretrained model). */
+export const promptSchema = z
   .object({
-    mode: z.literal('finetune'),
+    mode: z.literal('prompt'),
     ...common,
-    /** train and score a multinomial naive Bayes baseline on character n-grams in the same run */
-    naive_bayes: z
-      .object({ enabled: z.boolean().default(true), ngram_max: z.number().int().min(1).max(4).default(2), alpha: z.number().positive().default(0.1) })
-      .strict()
-      .prefault({}),
+    /** `{text}` is replaced by the text; one [MASK] per verbalizer character, before {text} so truncation keeps them */
+    template: z.string().default('这条新闻标题的主题是[MASK][MASK]：{text}'),
+    naive_bayes: naiveBayes,
   })
   .strict();
 
-export const paramsSchema = z.discriminatedUnion('mode', [pretrainSchema, finetuneSchema]);
+/** `prefix`: prefix tuning (P-tuning v2): per-layer prefix keys/values and the classifier train, the encoder is frozen. */
+export const prefixSchema = z
+  .object({ mode: z.literal('prefix'), ...common, prefix_length: z.number().int().positive().default(16), naive_bayes: naiveBayes })
+  .strict();
+
+export const paramsSchema = z.discriminatedUnion('mode', [pretrainSchema, finetuneSchema, promptSchema, prefixSchema]);
 
 export type TeacherParams = z.infer<typeof paramsSchema>;
 export type PretrainParams = z.infer<typeof pretrainSchema>;
 export type FinetuneParams = z.infer<typeof finetuneSchema>;
+export type ClassifyParams = z.infer<typeof finetuneSchema> | z.infer<typeof promptSchema> | z.infer<typeof prefixSchema>;
 export type InitParams = z.infer<typeof initSchema>;

@@ -1,5 +1,5 @@
+export * from './classify';
 export * from './config';
-export * from './finetune';
 export * from './init';
 export * from './naive-bayes';
 export * from './pretrain';

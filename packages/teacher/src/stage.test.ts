@@ -33,6 +33,14 @@ stages:
     uses: teacher
     inputs: { data: data, pretrained: pre }
     params: { mode: finetune, init: { input: pretrained }, training: { epochs: ${finetuneEpochs}, batch_size: 16, lr: 0.003 } }
+  prompt:
+    uses: teacher
+    inputs: { data: data, pretrained: pre }
+    params: { mode: prompt, init: { input: pretrained }, template: '这是[MASK][MASK]新闻：{text}', training: { epochs: 2, batch_size: 16, lr: 0.003 } }
+  prefix:
+    uses: teacher
+    inputs: { data: data, pretrained: pre }
+    params: { mode: prefix, prefix_length: 4, init: { input: pretrained }, training: { epochs: 1, batch_size: 16, lr: 0.01 } }
 `,
   );
   return root;
@@ -58,6 +66,23 @@ describe('teacher stage', () => {
     const baseline = JSON.parse(fs.readFileSync(out(root, 'teacher', 'baseline.json'), 'utf8'));
     expect(baseline).toMatchObject({ role: 'baseline', format: 'naive-bayes' });
     expect(baseline.accuracy).toBeGreaterThan(0.8); // the fixture's classes have disjoint vocabularies
+  });
+
+  it('trains in prompt mode (cloze + verbalizer) and prefix mode (encoder frozen, trainable share reported)', async () => {
+    const root = workspace();
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    await runStage(teacherStage, 'p.yaml', 'pre', root);
+    const prompt = await runStage(teacherStage, 'p.yaml', 'prompt', root);
+    expect(prompt.summary).toMatchObject({ mode: 'prompt' });
+    expect(readLogits(out(root, 'prompt', 'logits/test.arrow')).numLabels).toBe(5);
+    const prefix = await runStage(teacherStage, 'p.yaml', 'prefix', root);
+    const share = prefix.summary.trainable_share as number;
+    expect(share).toBeGreaterThan(0);
+    expect(share).toBeLessThan(0.2);
+    const pre = readSafetensors(out(root, 'pre', 'checkpoint/model.safetensors')).tensors.get('bert.encoder.layer.0.attention.self.query.weight')!.data as Float32Array;
+    const after = readSafetensors(out(root, 'prefix', 'checkpoint/model.safetensors')).tensors.get('bert.encoder.layer.0.attention.self.query.weight')!.data as Float32Array;
+    expect(Array.from(after)).toEqual(Array.from(pre));
+    expect(readSafetensors(out(root, 'prefix', 'checkpoint/prefix.safetensors')).tensors.get('prefix.layer.0.key')!.shape).toEqual([4, 16]);
   });
 
   it('leaves nothing behind when interrupted with Ctrl-C', async () => {

@@ -2,13 +2,14 @@
  * The teacher stage, by `mode`:
  * - `pretrain`: masked-LM pretraining. Reads the data stage (input `data`). Writes `checkpoint/` (with an MLM head),
  *   `metrics.json`, `curves.json`.
- * - `finetune`: classification. Reads `data` (+ `augment`, + the stage named by `init.input`). Writes `checkpoint/`,
- *   `logits/{train,valid,test}.arrow` (+ `logits/augmented.arrow`), `metrics.json`, `curves.json`, `baseline.json`.
+ * - `finetune`, `prompt` (cloze + verbalizer), `prefix` (prefix tuning): classification. Reads `data` (+ `augment`,
+ *   + the stage named by `init.input`). Writes `checkpoint/` (+ `prefix.safetensors`), `logits/{train,valid,test}.arrow`
+ *   (+ `logits/augmented.arrow`), `metrics.json`, `curves.json`, `baseline.json`.
  * Checkpoints use the Hugging Face layout (safetensors + config.json + vocab.txt).
  */
 import type { StageContext, StageDefinition } from '@distill/core';
-import { paramsSchema, type FinetuneParams, type PretrainParams, type TeacherParams } from './config';
-import { runFinetune } from './finetune';
+import { runClassify } from './classify';
+import { paramsSchema, type ClassifyParams, type PretrainParams, type TeacherParams } from './config';
 import { runPretrain } from './pretrain';
 
 export async function runTeacher(ctx: StageContext<TeacherParams>) {
@@ -16,7 +17,9 @@ export async function runTeacher(ctx: StageContext<TeacherParams>) {
     case 'pretrain':
       return runPretrain(ctx as StageContext<PretrainParams>);
     case 'finetune':
-      return runFinetune(ctx as StageContext<FinetuneParams>);
+    case 'prompt':
+    case 'prefix':
+      return runClassify(ctx as StageContext<ClassifyParams>);
   }
 }
 

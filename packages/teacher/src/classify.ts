@@ -1,0 +1,147 @@
+/**
+ * The classification modes, on the labeled training split, from scratch or from `init`:
+ * - `finetune`: the classifier on [CLS], every weight trained;
+ * - `prompt`: cloze prompt + verbalizer over the MLM head (PET), every weight trained;
+ * - `prefix`: prefix tuning (P-tuning v2): only the per-layer prefixes and the classifier train.
+ * Writes logits for every split (and the augmented rows, for data distillation) and a naive Bayes baseline beside it.
+ */
+import * as path from 'node:path';
+import { deriveSeed, f32, meanStd, percentile, readDataset, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, writeSafetensors, type Example, type StageContext } from '@distill/core';
+import {
+  batchLabels,
+  buildVerbalizer,
+  classifierHead,
+  classifierTask,
+  countParams,
+  crossEntropy,
+  evaluateClassifier,
+  initPrefix,
+  predictLogits,
+  prefixFrom,
+  prefixHead,
+  promptHead,
+  saveCheckpoint,
+  selectBackend,
+  train,
+  trainingConfigFrom,
+  type ClassificationHead,
+  type Encoder,
+  type Params,
+} from '@distill/model';
+import type { ClassifyParams } from './config';
+import { startingEncoder } from './init';
+import { NaiveBayes } from './naive-bayes';
+
+function naiveBayesBaseline(p: ClassifyParams['naive_bayes'], train: readonly Example[], test: readonly Example[], labels: readonly string[]) {
+  const nb = NaiveBayes.train(train, labels.length, p.ngram_max, p.alpha);
+  const metrics = nb.evaluate(test, labels);
+  const times = test.slice(0, 200).map((r) => {
+    const t0 = process.hrtime.bigint();
+    nb.scores(r.text);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  });
+  const { mean, std } = meanStd(times);
+  return {
+    name: 'naive-bayes',
+    role: 'baseline' as const,
+    format: 'naive-bayes',
+    description: `multinomial naive Bayes, character 1-${p.ngram_max}-grams, alpha ${p.alpha}`,
+    accuracy: metrics.accuracy,
+    macro_f1: metrics.macro_f1,
+    params: nb.numParams,
+    /** as float32 parameters */
+    size_bytes: nb.numParams * 4,
+    latency_ms: { p50: percentile(times, 50), p99: percentile(times, 99), mean, std },
+    metrics,
+  };
+}
+
+/** The head for the mode, the parameters the loop sees, and which of them train. */
+function buildHead(ctx: StageContext<ClassifyParams>, p: ClassifyParams, encoder: Encoder, tokenizer: WordPieceTokenizer, labels: string[]): { head: ClassificationHead; params: Params; trainable: string[] } {
+  const all = [...encoder.params.keys()];
+  if (p.mode === 'finetune') return { head: classifierHead(encoder), params: encoder.params, trainable: all };
+  if (p.mode === 'prompt') {
+    const specs = readJson<{ name: string; verbalizer?: string }[]>(path.join(ctx.input('data'), 'labels.json'));
+    const verbalizer = buildVerbalizer(p.template, specs.map((s) => s.verbalizer), labels, tokenizer);
+    return { head: promptHead(encoder, verbalizer, tokenizer.maskId), params: encoder.params, trainable: all };
+  }
+  const prefixParams = initPrefix(encoder.config, p.prefix_length, deriveSeed(ctx.seed, `${ctx.stage}-prefix`));
+  const params: Params = new Map([...encoder.params, ...prefixParams]);
+  const trainable = [...prefixParams.keys(), ...all.filter((n) => n.startsWith('classifier.'))];
+  return { head: prefixHead(encoder, prefixFrom(prefixParams, encoder.config.numLayers)), params, trainable };
+}
+
+function savePrefix(file: string, params: Params): void {
+  const tensors = new Map([...params].filter(([n]) => n.startsWith('prefix.')).map(([n, v]) => [n, f32(v.shape as number[], Float32Array.from(v.dataSync() as Float32Array))]));
+  writeSafetensors(file, tensors);
+}
+
+export async function runClassify(ctx: StageContext<ClassifyParams>) {
+  const p = ctx.params;
+  const backend = await selectBackend(ctx.backend);
+  ctx.log.info(`tfjs backend: ${backend}`);
+  const dataDir = ctx.input('data');
+  const tokenizer = WordPieceTokenizer.fromFile(path.join(dataDir, 'vocab.txt'));
+  const trainSet = readDataset(path.join(dataDir, 'train.arrow'));
+  const valid = readDataset(path.join(dataDir, 'valid.arrow'));
+  const test = readDataset(path.join(dataDir, 'test.arrow'));
+  const labels = trainSet.labels;
+
+  let baseline = null;
+  if (p.naive_bayes.enabled) {
+    baseline = naiveBayesBaseline(p.naive_bayes, trainSet.rows, test.rows, labels);
+    writeJsonAtomic(path.join(ctx.outDir, 'baseline.json'), baseline);
+    ctx.log.info(`naive Bayes baseline: test accuracy ${(100 * baseline.accuracy).toFixed(2)}, macro-F1 ${(100 * baseline.macro_f1).toFixed(2)}`);
+  }
+
+  const encoder = startingEncoder(ctx, p.model, p.init, tokenizer.size, p.mode === 'prompt' ? 0 : labels.length, p.mode === 'prompt');
+  const { head, params: trainParams, trainable } = buildHead(ctx, p, encoder, tokenizer, labels);
+  const total = countParams(trainParams);
+  const trainableCount = trainable.reduce((a, n) => a + trainParams.get(n)!.size, 0);
+  const params = countParams(encoder.params);
+  ctx.log.info(`${p.mode}: ${total} parameters, ${trainableCount} trainable (${((100 * trainableCount) / total).toFixed(2)}%), ${trainSet.rows.length} training rows`);
+  const task = classifierTask({
+    head,
+    tokenizer,
+    train: trainSet.rows,
+    valid: valid.rows,
+    labels,
+    batchSize: p.training.batch_size,
+    loss: (logits, batch) => crossEntropy(logits, batchLabels(trainSet.rows, batch)),
+  });
+  const result = await train(trainParams, trainable, task, trainingConfigFrom(p.training, deriveSeed(ctx.seed, `${ctx.stage}-train`)), ctx.log, ctx.stage, ctx.resume('train', p.training.checkpoint_every));
+
+  saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), encoder, p.mode === 'prompt' ? [] : labels, tokenizer.vocab);
+  if (p.mode === 'prefix') savePrefix(path.join(ctx.outDir, 'checkpoint', 'prefix.safetensors'), trainParams);
+  const logitsDir = path.join(ctx.outDir, 'logits');
+  const metrics: Record<string, unknown> = {};
+  for (const [name, ds] of Object.entries({ train: trainSet, valid, test })) {
+    const { metrics: m, logits } = evaluateClassifier(head, tokenizer, ds.rows, labels);
+    writeLogits(path.join(logitsDir, `${name}.arrow`), ds.rows.map((r) => r.id), logits, labels.length);
+    metrics[name] = m;
+  }
+  if (ctx.inputs.augment) {
+    const aug = readDataset(path.join(ctx.input('augment'), 'augmented.arrow'));
+    const logits = predictLogits(head, tokenizer, aug.rows.map((r) => r.text));
+    writeLogits(path.join(logitsDir, 'augmented.arrow'), aug.rows.map((r) => r.id), logits, labels.length);
+  }
+  writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), metrics);
+  writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best });
+  const testM = metrics.test as { accuracy: number; macro_f1: number };
+  ctx.log.info(`${p.mode} teacher test accuracy ${(100 * testM.accuracy).toFixed(2)}, macro-F1 ${(100 * testM.macro_f1).toFixed(2)}; ${result.samplesPerSecond.toFixed(1)} samples/s`);
+  encoder.dispose();
+  return {
+    backend,
+    summary: {
+      mode: p.mode,
+      params,
+      trainable_params: trainableCount,
+      trainable_share: trainableCount / total,
+      steps: result.steps,
+      samples_per_s: result.samplesPerSecond,
+      test_accuracy: testM.accuracy,
+      test_macro_f1: testM.macro_f1,
+      ...(baseline ? { naive_bayes_test_accuracy: baseline.accuracy } : {}),
+    },
+  };
+}
