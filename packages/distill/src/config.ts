@@ -1,19 +1,69 @@
-/** Parameters of the distill stage (`uses: distill`). */
+/**
+ * Parameters of the distill stage (`uses: distill`). One stage is one step of ERNIE-Tiny's recipe; chain them by
+ * `init: { input: student }`:
+ *   GD  (general distillation):          objective latent, teacher = pretrained (MLM) teacher, corpus [unlabeled]
+ *   GED (general-enhanced distillation): objective latent, teacher = fine-tuned teacher,      corpus [unlabeled]
+ *   TAD (task-adaptive distillation):    objective latent, teacher = fine-tuned teacher,      corpus [train, augmented]
+ *   TSD (task-specific distillation):    objective task: latent + soft-label + hard-label loss on task data
+ */
 import { z } from 'zod';
 import { encoderParamsSchema, trainingParamsSchema } from '@distill/core';
 
+export const latentSchema = z
+  .object({
+    /** teacher layer whose Q/K/V relations are distilled (negative counts from the top: -1 = last) */
+    teacher_layer: z.number().int().default(-1),
+    student_layer: z.number().int().default(-1),
+    /** relation heads shared by teacher and student (must divide both hidden sizes) */
+    relation_heads: z.number().int().positive().default(12),
+    /** weight of the latent loss (in `task`, added to the soft- and hard-label losses; 0 turns it off there) */
+    weight: z.number().min(0).default(1),
+  })
+  .strict()
+  .prefault({});
+
+export const initSchema = z
+  .object({
+    /** an upstream stage's `checkpoint/` (the previous distillation step) */
+    input: z.string().optional(),
+    /** copy these teacher layers (and the embeddings) into the student, when the shapes allow */
+    teacher_layers: z.array(z.number().int().min(0)).optional(),
+  })
+  .strict()
+  .refine((i) => !(i.input && i.teacher_layers), { message: 'give input or teacher_layers, not both' });
+
 export const paramsSchema = z
   .object({
-    /** student shape; default: 4 layers, hidden 312, 12 heads, intermediate 1200 */
+    objective: z.enum(['latent', 'task']).default('task'),
+    /** student shape for a fresh or teacher-layer init; ignored with init.input */
     student: encoderParamsSchema.prefault({}),
+    init: initSchema.optional(),
     training: trainingParamsSchema.prefault({}),
-    /** weight of the soft-label loss; the hard-label loss gets 1 - alpha */
+    /** latent: text to distil on (data splits; `augmented` needs input augment) */
+    corpus: z.array(z.enum(['unlabeled', 'train', 'augmented'])).min(1).default(['unlabeled']),
+    /** latent: rows of the corpus to use (0 = all) */
+    max_rows: z.number().int().min(0).default(0),
+    latent: latentSchema,
+    /** task: weight of the soft-label loss; the hard-label loss gets 1 - alpha */
     alpha: z.number().min(0).max(1).default(0.5),
-    /** softmax temperature of the soft-label loss */
+    /** task: softmax temperature of the soft-label loss */
     temperature: z.number().positive().default(2),
-    /** also train on the augmented rows, labelled by the teacher (data distillation); needs input `augment` */
+    /** task, data distillation: also train on the augmented rows with the teacher's logits (needs input augment) */
     use_augmented: z.boolean().default(false),
+    /** task, data distillation: also train on the unlabeled rows the teacher labelled (teacher logits/unlabeled.arrow) */
+    use_unlabeled: z.boolean().default(false),
+    /** task: search alpha × temperature on the valid set first (a fixed number of trials), then train with the best */
+    search: z
+      .object({
+        alpha: z.array(z.number().min(0).max(1)).min(1),
+        temperature: z.array(z.number().positive()).min(1),
+        trials: z.number().int().positive().default(4),
+        epochs: z.number().int().positive().default(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
 export type DistillParams = z.infer<typeof paramsSchema>;
+export type LatentParams = z.infer<typeof latentSchema>;

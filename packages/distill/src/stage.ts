@@ -1,80 +1,103 @@
 /**
- * The distill stage. Reads: the data stage (input `data`), the teacher's logits (input `teacher`), optionally augmented
- * text (input `augment`). Writes: `checkpoint/` (the student), `logits/test.arrow`, `metrics.json`, `curves.json`.
+ * The distill stage: one step of ERNIE-Tiny's recipe (see config.ts).
+ * Reads: the data stage (input `data`); the teacher stage (input `teacher`: its `checkpoint/` for the latent loss and
+ * teacher-layer init, its `logits/*.arrow` for soft labels); optionally `augment` and the previous step (`init.input`).
+ * Writes: `checkpoint/` (the student), `metrics.json`, `curves.json`; for `task` also `logits/test.arrow` and, with a
+ * search, `search.json`.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { WordPieceTokenizer, deriveSeed, readDataset, readLogits, writeJsonAtomic, writeLogits, type Example, type StageContext, type StageDefinition } from '@distill/core';
-import { Encoder, batchLabels, classifierHead, classifierTask, countParams, encoderConfigFrom, evaluateClassifier, saveCheckpoint, selectBackend, train, trainingConfigFrom } from '@distill/model';
+import { deriveSeed, readDataset, writeJsonAtomic, writeLogits, WordPieceTokenizer, type StageContext, type StageDefinition } from '@distill/core';
+import { classifierHead, countParams, evaluateClassifier, loadCheckpoint, saveCheckpoint, selectBackend, train, trainingConfigFrom, type Encoder } from '@distill/model';
 import { paramsSchema, type DistillParams } from './config';
-import { distillationLoss } from './losses';
+import { startingStudent } from './init';
+import { latentTask } from './latent';
+import { bestTrial, searchGrid, type Trial } from './search';
+import { distillSet, taskDistillTask } from './task';
 
-/** Rows with the teacher's logits aligned to them by id. */
-function withTeacherLogits(rows: Example[], logitsFile: string): { rows: Example[]; logits: Float32Array; k: number } {
-  const t = readLogits(logitsFile);
-  const byId = new Map(t.ids.map((id, i) => [id, i]));
-  const out = new Float32Array(rows.length * t.numLabels);
-  rows.forEach((r, i) => {
-    const j = byId.get(r.id);
-    if (j === undefined) throw new Error(`${logitsFile}: no teacher logits for row id '${r.id}'`);
-    out.set(t.logits.subarray(j * t.numLabels, (j + 1) * t.numLabels), i * t.numLabels);
-  });
-  return { rows, logits: out, k: t.numLabels };
+function loadTeacher(ctx: StageContext<DistillParams>, vocabSize: number): Encoder | null {
+  const p = ctx.params;
+  const needModel = p.objective === 'latent' || p.latent.weight > 0 || !!p.init?.teacher_layers;
+  if (!needModel) return null;
+  const dir = path.join(ctx.input('teacher'), 'checkpoint');
+  if (!fs.existsSync(dir)) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.inputs.teacher: ${dir} has no checkpoint`);
+  const { encoder } = loadCheckpoint(dir);
+  if (encoder.config.vocabSize !== vocabSize) throw new Error(`${dir}: the teacher's vocabulary (${encoder.config.vocabSize}) differs from the data stage's (${vocabSize})`);
+  return encoder;
+}
+
+async function runLatent(ctx: StageContext<DistillParams>, tokenizer: WordPieceTokenizer, teacher: Encoder) {
+  const p = ctx.params;
+  const dataDir = ctx.input('data');
+  const texts = p.corpus.flatMap((c) => (c === 'augmented' ? readDataset(path.join(ctx.input('augment'), 'augmented.arrow')) : readDataset(path.join(dataDir, `${c}.arrow`))).rows.map((r) => r.text));
+  const corpus = p.max_rows > 0 ? texts.slice(0, p.max_rows) : texts;
+  const valid = readDataset(path.join(dataDir, 'valid.arrow')).rows.slice(0, 1000).map((r) => r.text);
+  const student = startingStudent(ctx, tokenizer.size, 0, teacher);
+  ctx.log.info(`latent distillation: ${countParams(student.params)} student parameters, ${corpus.length} texts (${p.corpus.join(' + ')}), relation heads ${p.latent.relation_heads}`);
+  const task = latentTask({ teacher, student, tokenizer, texts: corpus, validTexts: valid, latent: p.latent, batchSize: p.training.batch_size });
+  const result = await train(student.params, [...student.params.keys()], task, trainingConfigFrom(p.training, deriveSeed(ctx.seed, `${ctx.stage}-train`)), ctx.log, ctx.stage, ctx.resume('train', p.training.checkpoint_every));
+  saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), student, [], tokenizer.vocab);
+  writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), { objective: 'latent', valid: result.best });
+  writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best });
+  const params = countParams(student.params);
+  student.dispose();
+  return { objective: 'latent', params, steps: result.steps, samples_per_s: result.samplesPerSecond, valid_latent_loss: result.best?.latent_loss ?? null };
+}
+
+async function runTask(ctx: StageContext<DistillParams>, tokenizer: WordPieceTokenizer, teacher: Encoder | null) {
+  const p = ctx.params;
+  const dataDir = ctx.input('data');
+  const valid = readDataset(path.join(dataDir, 'valid.arrow'));
+  const test = readDataset(path.join(dataDir, 'test.arrow'));
+  const labels = valid.labels;
+  const set = distillSet({ dataDir, teacherDir: ctx.input('teacher'), augmentDir: ctx.inputs.augment, useAugmented: p.use_augmented, useUnlabeled: p.use_unlabeled });
+  const trainOnce = async (alpha: number, temperature: number, epochs: number, label: string, resume: boolean) => {
+    const student = startingStudent(ctx, tokenizer.size, labels.length, teacher);
+    const task = taskDistillTask({ student, teacher, tokenizer, set, valid: valid.rows, labels, batchSize: p.training.batch_size, alpha, temperature, latent: p.latent });
+    const cfg = { ...trainingConfigFrom(p.training, deriveSeed(ctx.seed, `${ctx.stage}-train`)), epochs };
+    const result = await train(student.params, [...student.params.keys()], task, cfg, ctx.log, label, resume ? ctx.resume('train', p.training.checkpoint_every) : undefined);
+    return { student, result };
+  };
+
+  let alpha = p.alpha;
+  let temperature = p.temperature;
+  let trials: Trial[] = [];
+  if (p.search) {
+    trials = searchGrid(p.search.alpha, p.search.temperature, p.search.trials, deriveSeed(ctx.seed, `${ctx.stage}-search`));
+    for (const [i, t] of trials.entries()) {
+      const { student, result } = await trainOnce(t.alpha, t.temperature, p.search.epochs, `trial ${i + 1}/${trials.length} α=${t.alpha} T=${t.temperature}`, false);
+      t.valid_accuracy = result.best?.accuracy;
+      t.valid_macro_f1 = result.best?.macro_f1;
+      student.dispose();
+    }
+    ({ alpha, temperature } = bestTrial(trials));
+    writeJsonAtomic(path.join(ctx.outDir, 'search.json'), { trials, best: { alpha, temperature } });
+    ctx.log.info(`search: best α=${alpha} T=${temperature}`);
+  }
+
+  ctx.log.info(`task distillation: ${set.rows.length} rows (${Object.entries(set.parts).map(([k, v]) => `${k} ${v}`).join(', ')}), α=${alpha} T=${temperature}, latent weight ${teacher ? p.latent.weight : 0}`);
+  const { student, result } = await trainOnce(alpha, temperature, p.training.epochs, ctx.stage, true);
+  saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), student, labels, tokenizer.vocab);
+  const { metrics, logits } = evaluateClassifier(classifierHead(student), tokenizer, test.rows, labels);
+  writeLogits(path.join(ctx.outDir, 'logits', 'test.arrow'), test.rows.map((r) => r.id), logits, labels.length);
+  writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), { objective: 'task', alpha, temperature, rows: set.parts, valid: result.best, test: metrics });
+  writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best });
+  ctx.log.info(`student test accuracy ${(100 * metrics.accuracy).toFixed(2)}, macro-F1 ${(100 * metrics.macro_f1).toFixed(2)}`);
+  const params = countParams(student.params);
+  student.dispose();
+  return { objective: 'task', params, alpha, temperature, steps: result.steps, samples_per_s: result.samplesPerSecond, test_accuracy: metrics.accuracy, test_macro_f1: metrics.macro_f1, trials: trials.length };
 }
 
 export async function runDistill(ctx: StageContext<DistillParams>) {
-  const p = ctx.params;
   const backend = await selectBackend(ctx.backend);
-  const dataDir = ctx.input('data');
-  const teacherDir = ctx.input('teacher');
-  const tokenizer = WordPieceTokenizer.fromFile(path.join(dataDir, 'vocab.txt'));
-  const trainSet = readDataset(path.join(dataDir, 'train.arrow'));
-  const valid = readDataset(path.join(dataDir, 'valid.arrow'));
-  const test = readDataset(path.join(dataDir, 'test.arrow'));
-  const labels = trainSet.labels;
-
-  const parts = [withTeacherLogits(trainSet.rows, path.join(teacherDir, 'logits', 'train.arrow'))];
-  if (p.use_augmented) {
-    const aug = readDataset(path.join(ctx.input('augment'), 'augmented.arrow'));
-    const strategy = aug.arrow.strings('strategy');
-    const extra = aug.rows.filter((_, i) => strategy[i] !== 'original');
-    parts.push(withTeacherLogits(extra, path.join(teacherDir, 'logits', 'augmented.arrow')));
+  const tokenizer = WordPieceTokenizer.fromFile(path.join(ctx.input('data'), 'vocab.txt'));
+  const teacher = loadTeacher(ctx, tokenizer.size);
+  try {
+    const summary = ctx.params.objective === 'latent' ? await runLatent(ctx, tokenizer, teacher!) : await runTask(ctx, tokenizer, teacher);
+    return { backend, summary };
+  } finally {
+    teacher?.dispose();
   }
-  const rows = parts.flatMap((x) => x.rows);
-  const k = labels.length;
-  const teacherLogits = new Float32Array(rows.length * k);
-  let offset = 0;
-  for (const part of parts) {
-    teacherLogits.set(part.logits, offset);
-    offset += part.logits.length;
-  }
-
-  const student = Encoder.create(encoderConfigFrom(p.student, tokenizer.size, k), deriveSeed(ctx.seed, 'student-init'));
-  const params = countParams(student.params);
-  ctx.log.info(`student: ${params} parameters; ${rows.length} training rows; alpha=${p.alpha} T=${p.temperature}`);
-  const head = classifierHead(student);
-  const task = classifierTask({
-    head,
-    tokenizer,
-    train: rows,
-    valid: valid.rows,
-    labels,
-    batchSize: p.training.batch_size,
-    loss: (logits, batch) => {
-      const t = tf.tensor2d(batch.indices.flatMap((i) => Array.from(teacherLogits.subarray(i * k, (i + 1) * k))), [batch.batch, k]);
-      return distillationLoss(logits, t, batchLabels(rows, batch), p.alpha, p.temperature);
-    },
-  });
-  const result = await train(student.params, [...student.params.keys()], task, trainingConfigFrom(p.training, deriveSeed(ctx.seed, 'student-train')), ctx.log, 'distill', ctx.resume('train', p.training.checkpoint_every));
-
-  saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), student, labels, tokenizer.vocab);
-  const { metrics, logits } = evaluateClassifier(head, tokenizer, test.rows, labels);
-  writeLogits(path.join(ctx.outDir, 'logits', 'test.arrow'), test.rows.map((r) => r.id), logits, k);
-  writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), { test: metrics });
-  writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best });
-  ctx.log.info(`student test accuracy ${(100 * metrics.accuracy).toFixed(2)}, macro-F1 ${(100 * metrics.macro_f1).toFixed(2)}`);
-  student.dispose();
-  return { backend, summary: { params, steps: result.steps, samples_per_s: result.samplesPerSecond, test_accuracy: metrics.accuracy, test_macro_f1: metrics.macro_f1 } };
 }
 
 export const distillStage: StageDefinition<typeof paramsSchema> = { kind: 'distill', schema: paramsSchema, run: runDistill };

@@ -120,10 +120,14 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
     writeLogits(path.join(logitsDir, `${name}.arrow`), ds.rows.map((r) => r.id), logits, labels.length);
     metrics[name] = m;
   }
-  if (ctx.inputs.augment) {
-    const aug = readDataset(path.join(ctx.input('augment'), 'augmented.arrow'));
-    const logits = predictLogits(head, tokenizer, aug.rows.map((r) => r.text));
-    writeLogits(path.join(logitsDir, 'augmented.arrow'), aug.rows.map((r) => r.id), logits, labels.length);
+  // soft labels for data distillation: augmented rows, and unlabeled text when asked
+  const extra: [string, string][] = [];
+  if (ctx.inputs.augment) extra.push(['augmented', path.join(ctx.input('augment'), 'augmented.arrow')]);
+  if (p.label_unlabeled) extra.push(['unlabeled', path.join(dataDir, 'unlabeled.arrow')]);
+  for (const [name, file] of extra) {
+    const ds = readDataset(file);
+    const logits = predictLogits(head, tokenizer, ds.rows.map((r) => r.text));
+    writeLogits(path.join(logitsDir, `${name}.arrow`), ds.rows.map((r) => r.id), logits, labels.length);
   }
   writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), metrics);
   writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best });

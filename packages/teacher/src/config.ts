@@ -43,8 +43,15 @@ const naiveBayes = z
   .strict()
   .prefault({});
 
+/** options every classification mode shares */
+const classify = {
+  naive_bayes: naiveBayes,
+  /** also write logits/unlabeled.arrow: the teacher labels the data stage's unlabeled text (data distillation) */
+  label_unlabeled: z.boolean().default(false),
+};
+
 /** `finetune`: the classifier on [CLS], every weight trained. */
-export const finetuneSchema = z.object({ mode: z.literal('finetune'), ...common, naive_bayes: naiveBayes }).strict();
+export const finetuneSchema = z.object({ mode: z.literal('finetune'), ...common, ...classify }).strict();
 
 /** `prompt`: cloze classification with the MLM head and the label file's verbalizer words (start from a pretrained model). */
 export const promptSchema = z
@@ -53,13 +60,13 @@ export const promptSchema = z
     ...common,
     /** `{text}` is replaced by the text; one [MASK] per verbalizer character, before {text} so truncation keeps them */
     template: z.string().default('这条新闻标题的主题是[MASK][MASK]：{text}'),
-    naive_bayes: naiveBayes,
+    ...classify,
   })
   .strict();
 
 /** `prefix`: prefix tuning (P-tuning v2): per-layer prefix keys/values and the classifier train, the encoder is frozen. */
 export const prefixSchema = z
-  .object({ mode: z.literal('prefix'), ...common, prefix_length: z.number().int().positive().default(16), naive_bayes: naiveBayes })
+  .object({ mode: z.literal('prefix'), ...common, prefix_length: z.number().int().positive().default(16), ...classify })
   .strict();
 
 export const paramsSchema = z.discriminatedUnion('mode', [pretrainSchema, finetuneSchema, promptSchema, prefixSchema]);

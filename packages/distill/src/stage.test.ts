@@ -1,0 +1,100 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { readDataset, readLogits, readSafetensors, runStage } from '@distill/core';
+import { dataStage } from '@distill/data';
+import { Encoder, type EncoderConfig } from '@distill/model';
+import { teacherStage } from '@distill/teacher';
+import { copyTeacherLayers } from './init';
+import { searchGrid } from './search';
+import { distillStage } from './stage';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const STUDENT = '{ hidden_size: 16, layers: 1, heads: 2, intermediate_size: 32, max_length: 24 }';
+
+function workspace(): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
+  fs.writeFileSync(path.join(root, 'nx.json'), '{}');
+  fs.cpSync(path.join(ROOT, 'fixtures', 'smoke'), path.join(root, 'data'), { recursive: true });
+  fs.writeFileSync(
+    path.join(root, 'p.yaml'),
+    `backend: wasm
+stages:
+  data:
+    uses: data
+    params:
+      source: { format: tsv, train: data/train.tsv, test: data/test.tsv, labels: data/labels.txt }
+      unlabeled: [data/unlabeled.txt]
+      vocab: { min_frequency: 1 }
+      max_length: 24
+  teacher:
+    uses: teacher
+    inputs: { data: data }
+    params: { mode: finetune, label_unlabeled: true, model: { hidden_size: 32, layers: 2, heads: 4, intermediate_size: 64, max_length: 24 }, training: { epochs: 3, batch_size: 16, lr: 0.003 } }
+  gd:
+    uses: distill
+    inputs: { data: data, teacher: teacher }
+    params: { objective: latent, corpus: [unlabeled], student: ${STUDENT}, latent: { relation_heads: 4 }, training: { epochs: 1, batch_size: 16 } }
+  tsd:
+    uses: distill
+    inputs: { data: data, teacher: teacher, student: gd }
+    params:
+      objective: task
+      init: { input: student }
+      use_unlabeled: true
+      latent: { relation_heads: 4, weight: 0.5 }
+      training: { epochs: 2, batch_size: 16, lr: 0.003 }
+      search: { alpha: [0.3, 0.7], temperature: [1, 4], trials: 2, epochs: 1 }
+`,
+  );
+  return root;
+}
+
+const out = (root: string, stage: string, f = '') => path.join(root, 'artifacts', 'p', stage, f);
+
+describe('distill stage', () => {
+  it('chains latent distillation (GD) into task distillation with a search and data distillation on unlabeled text', async () => {
+    const root = workspace();
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    await runStage(teacherStage, 'p.yaml', 'teacher', root);
+    expect(readLogits(out(root, 'teacher', 'logits/unlabeled.arrow')).numLabels).toBe(5);
+    const gd = await runStage(distillStage, 'p.yaml', 'gd', root);
+    expect(gd.summary).toMatchObject({ objective: 'latent' });
+    expect(readSafetensors(out(root, 'gd', 'checkpoint/model.safetensors')).tensors.has('classifier.weight')).toBe(false);
+    const tsd = await runStage(distillStage, 'p.yaml', 'tsd', root);
+    expect(tsd.summary).toMatchObject({ objective: 'task', trials: 2 });
+    const search = JSON.parse(fs.readFileSync(out(root, 'tsd', 'search.json'), 'utf8'));
+    expect(search.trials).toHaveLength(2);
+    expect(search.trials.every((t: { valid_accuracy: number }) => t.valid_accuracy >= 0)).toBe(true);
+    expect([0.3, 0.7]).toContain(search.best.alpha);
+    const metrics = JSON.parse(fs.readFileSync(out(root, 'tsd', 'metrics.json'), 'utf8'));
+    expect(metrics.rows).toEqual({ train: readDataset(out(root, 'data', 'train.arrow')).rows.length, unlabeled: readDataset(out(root, 'data', 'unlabeled.arrow')).rows.length });
+    expect(readLogits(out(root, 'tsd', 'logits/test.arrow')).numLabels).toBe(5);
+  });
+});
+
+describe('student initialisation from teacher layers', () => {
+  const cfg: EncoderConfig = { vocabSize: 20, hiddenSize: 8, numLayers: 4, numHeads: 2, intermediateSize: 16, maxPositions: 16, typeVocabSize: 2, layerNormEps: 1e-12, numLabels: 2, hiddenDropout: 0, attentionDropout: 0, initializerRange: 0.02, mlmHead: false };
+  it('copies embeddings and the chosen layers', async () => {
+    await tf.setBackend('cpu');
+    const teacher = Encoder.create(cfg, 1);
+    const student = Encoder.create({ ...cfg, numLayers: 2 }, 2);
+    copyTeacherLayers(student, teacher, [1, 3]);
+    const same = (a: string, b: string) => expect(Array.from(student.params.get(a)!.dataSync())).toEqual(Array.from(teacher.params.get(b)!.dataSync()));
+    same('bert.encoder.layer.0.attention.self.query.weight', 'bert.encoder.layer.1.attention.self.query.weight');
+    same('bert.encoder.layer.1.output.dense.weight', 'bert.encoder.layer.3.output.dense.weight');
+    same('bert.embeddings.word_embeddings.weight', 'bert.embeddings.word_embeddings.weight');
+    expect(() => copyTeacherLayers(Encoder.create({ ...cfg, hiddenSize: 4, numLayers: 2 }, 3), teacher, [0, 1])).toThrow(/hidden\/intermediate sizes/);
+    expect(() => copyTeacherLayers(student, teacher, [0, 9])).toThrow(/the teacher has no layer 9/);
+  });
+});
+
+describe('search grid', () => {
+  it('takes a fixed, seeded number of distinct trials', () => {
+    const t = searchGrid([0.1, 0.5, 0.9], [1, 2], 4, 7);
+    expect(t).toHaveLength(4);
+    expect(new Set(t.map((x) => `${x.alpha}/${x.temperature}`)).size).toBe(4);
+    expect(searchGrid([0.1, 0.5, 0.9], [1, 2], 4, 7)).toEqual(t);
+  });
+});

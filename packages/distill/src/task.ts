@@ -1,0 +1,107 @@
+/**
+ * Task-specific distillation: the student learns from labeled task data (plus, for data distillation, augmented and
+ * unlabeled rows with the teacher's logits) with α · soft-label loss + (1 − α) · hard-label loss + w · latent loss.
+ */
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { argmaxRows, readDataset, readLogits, type Example, type WordPieceTokenizer } from '@distill/core';
+import { batchLabels, batchTensors, bucketedBatches, classifierHead, encodeAll, evaluateClassifier, type Encoder, type TrainTask } from '@distill/model';
+import type { LatentParams } from './config';
+import { latentLossOf } from './latent';
+import { distillationLoss } from './losses';
+
+/** Training rows with the teacher's logits, aligned by row id. */
+export interface DistillSet {
+  rows: Example[];
+  teacherLogits: Float32Array;
+  numLabels: number;
+  parts: Record<string, number>;
+}
+
+function aligned(rows: Example[], logitsFile: string): Float32Array {
+  const t = readLogits(logitsFile);
+  const byId = new Map(t.ids.map((id, i) => [id, i]));
+  const out = new Float32Array(rows.length * t.numLabels);
+  rows.forEach((r, i) => {
+    const j = byId.get(r.id);
+    if (j === undefined) throw new Error(`${logitsFile}: no teacher logits for row id '${r.id}'`);
+    out.set(t.logits.subarray(j * t.numLabels, (j + 1) * t.numLabels), i * t.numLabels);
+  });
+  return out;
+}
+
+export interface DistillSetOptions {
+  dataDir: string;
+  teacherDir: string;
+  augmentDir?: string;
+  useAugmented: boolean;
+  useUnlabeled: boolean;
+}
+
+/** The labeled training split, plus (data distillation) augmented rows and teacher-labelled unlabeled rows. */
+export function distillSet(o: DistillSetOptions): DistillSet {
+  const train = readDataset(path.join(o.dataDir, 'train.arrow'));
+  const k = train.labels.length;
+  const parts: { name: string; rows: Example[]; logits: Float32Array }[] = [{ name: 'train', rows: train.rows, logits: aligned(train.rows, path.join(o.teacherDir, 'logits', 'train.arrow')) }];
+  if (o.useAugmented) {
+    if (!o.augmentDir) throw new Error('use_augmented needs input augment');
+    const aug = readDataset(path.join(o.augmentDir, 'augmented.arrow'));
+    const strategy = aug.arrow.strings('strategy');
+    const rows = aug.rows.filter((_, i) => strategy[i] !== 'original');
+    parts.push({ name: 'augmented', rows, logits: aligned(rows, path.join(o.teacherDir, 'logits', 'augmented.arrow')) });
+  }
+  if (o.useUnlabeled) {
+    const unl = readDataset(path.join(o.dataDir, 'unlabeled.arrow'));
+    const logits = aligned(unl.rows, path.join(o.teacherDir, 'logits', 'unlabeled.arrow'));
+    const pseudo = argmaxRows(logits, k); // the teacher's labels are the hard labels of unlabeled text
+    parts.push({ name: 'unlabeled', rows: unl.rows.map((r, i) => ({ ...r, label: pseudo[i] })), logits });
+  }
+  const rows = parts.flatMap((p) => p.rows);
+  const teacherLogits = new Float32Array(rows.length * k);
+  let offset = 0;
+  for (const p of parts) {
+    teacherLogits.set(p.logits, offset);
+    offset += p.logits.length;
+  }
+  return { rows, teacherLogits, numLabels: k, parts: Object.fromEntries(parts.map((p) => [p.name, p.rows.length])) };
+}
+
+export interface TaskDistillOptions {
+  student: Encoder;
+  /** the teacher model, for the latent term (null: no latent term) */
+  teacher: Encoder | null;
+  tokenizer: WordPieceTokenizer;
+  set: DistillSet;
+  valid: readonly Example[];
+  labels: readonly string[];
+  batchSize: number;
+  alpha: number;
+  temperature: number;
+  latent: LatentParams;
+}
+
+/** One student forward per batch feeds the soft-, hard- and latent-loss terms. */
+export function taskDistillTask(o: TaskDistillOptions): TrainTask {
+  const k = o.set.numLabels;
+  const useLatent = o.teacher !== null && o.latent.weight > 0;
+  const maxLength = Math.min(o.student.config.maxPositions, o.teacher?.config.maxPositions ?? Infinity);
+  const encoded = encodeAll(o.tokenizer, o.set.rows.map((r) => r.text), maxLength);
+  const head = classifierHead(o.student);
+  return {
+    epochBatches: (_e, rng) => bucketedBatches(encoded, o.batchSize, o.tokenizer.padId, rng),
+    loss: (batch, seed) => {
+      const inputs = batchTensors(batch);
+      const s = o.student.forward(inputs, { training: true, seed });
+      const teacherLogits = tf.tensor2d(batch.indices.flatMap((i) => Array.from(o.set.teacherLogits.subarray(i * k, (i + 1) * k))), [batch.batch, k]);
+      let loss = distillationLoss(s.logits!, teacherLogits, batchLabels(o.set.rows, batch), o.alpha, o.temperature);
+      if (useLatent) loss = loss.add(latentLossOf(o.teacher!, o.teacher!.forward(inputs), o.student, s, o.latent, inputs.attentionMask).mul(o.latent.weight)) as tf.Scalar;
+      return loss;
+    },
+    evaluate: o.valid.length
+      ? () => {
+          const { metrics } = evaluateClassifier(head, o.tokenizer, o.valid, o.labels);
+          return { score: metrics.accuracy, accuracy: metrics.accuracy, macro_f1: metrics.macro_f1 };
+        }
+      : undefined,
+  };
+}
