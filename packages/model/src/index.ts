@@ -11,3 +11,4 @@ export * from './classifier-task';
 export * from './mlm';
 export * from './train-state';
 export * from './prompt';
+export * from './embeddings';

@@ -6,7 +6,8 @@
  * Writes logits for every split (and the augmented rows, for data distillation) and a naive Bayes baseline beside it.
  */
 import * as path from 'node:path';
-import { deriveSeed, f32, meanStd, percentile, readDataset, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, writeSafetensors, type Example, type StageContext } from '@distill/core';
+import * as tf from '@tensorflow/tfjs';
+import { deriveSeed, f32, Rng, meanStd, percentile, readDataset, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, writeSafetensors, type Example, type StageContext } from '@distill/core';
 import {
   batchLabels,
   buildVerbalizer,
@@ -24,6 +25,12 @@ import {
   selectBackend,
   train,
   trainingConfigFrom,
+  groupTokens,
+  maskGroups,
+  mlmLoss,
+  batchTargets,
+  padBatch,
+  type TrainTask,
   type ClassificationHead,
   type Encoder,
   type Params,
@@ -71,6 +78,26 @@ function buildHead(ctx: StageContext<ClassifyParams>, p: ClassifyParams, encoder
   return { head: prefixHead(encoder, prefixFrom(prefixParams, encoder.config.numLayers)), params, trainable };
 }
 
+/**
+ * Multi-task fine-tuning (PALM): every step adds weight × masked-LM loss on a batch of unlabeled text. The batch and
+ * its masks are drawn from the step's seed, so a resumed run sees the same ones.
+ */
+function withAuxMlm(task: TrainTask, encoder: Encoder, tokenizer: WordPieceTokenizer, texts: readonly string[], aux: { weight: number; probability: number }, batchSize: number): TrainTask {
+  if (!texts.length) throw new Error('aux_mlm needs unlabeled text from the data stage');
+  const groups = texts.map((t) => groupTokens(tokenizer, [t], false));
+  const mask = { probability: aux.probability, maxLength: encoder.config.maxPositions, maskId: tokenizer.maskId, padId: tokenizer.padId, clsId: tokenizer.clsId, sepId: tokenizer.sepId, vocabSize: tokenizer.size, firstRegularId: 5 };
+  return {
+    ...task,
+    loss: (batch, seed) => {
+      const rng = new Rng(seed ^ 0xa11c);
+      const examples = Array.from({ length: batchSize }, () => maskGroups(groups[rng.int(groups.length)], rng, mask));
+      const mlmBatch = padBatch(examples.map((e, index) => ({ index, ids: e.ids })), tokenizer.padId);
+      const mlm = mlmLoss(encoder, mlmBatch, batchTargets(mlmBatch, examples), true, seed).loss;
+      return task.loss(batch, seed).add(mlm.mul(aux.weight)) as tf.Scalar;
+    },
+  };
+}
+
 function savePrefix(file: string, params: Params): void {
   const tensors = new Map([...params].filter(([n]) => n.startsWith('prefix.')).map(([n, v]) => [n, f32(v.shape as number[], Float32Array.from(v.dataSync() as Float32Array))]));
   writeSafetensors(file, tensors);
@@ -94,13 +121,14 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
     ctx.log.info(`naive Bayes baseline: test accuracy ${(100 * baseline.accuracy).toFixed(2)}, macro-F1 ${(100 * baseline.macro_f1).toFixed(2)}`);
   }
 
-  const encoder = startingEncoder(ctx, p.model, p.init, tokenizer.size, p.mode === 'prompt' ? 0 : labels.length, p.mode === 'prompt');
+  const auxMlm = p.mode === 'finetune' ? p.aux_mlm : undefined;
+  const encoder = startingEncoder(ctx, p.model, p.init, tokenizer.vocab, p.mode === 'prompt' ? 0 : labels.length, p.mode === 'prompt' || !!auxMlm, p.embeddings);
   const { head, params: trainParams, trainable } = buildHead(ctx, p, encoder, tokenizer, labels);
   const total = countParams(trainParams);
   const trainableCount = trainable.reduce((a, n) => a + trainParams.get(n)!.size, 0);
   const params = countParams(encoder.params);
   ctx.log.info(`${p.mode}: ${total} parameters, ${trainableCount} trainable (${((100 * trainableCount) / total).toFixed(2)}%), ${trainSet.rows.length} training rows`);
-  const task = classifierTask({
+  const classification = classifierTask({
     head,
     tokenizer,
     train: trainSet.rows,
@@ -109,6 +137,7 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
     batchSize: p.training.batch_size,
     loss: (logits, batch) => crossEntropy(logits, batchLabels(trainSet.rows, batch)),
   });
+  const task = auxMlm ? withAuxMlm(classification, encoder, tokenizer, readDataset(path.join(dataDir, 'unlabeled.arrow')).rows.map((r) => r.text), auxMlm, p.training.batch_size) : classification;
   const result = await train(trainParams, trainable, task, trainingConfigFrom(p.training, deriveSeed(ctx.seed, `${ctx.stage}-train`)), ctx.log, ctx.stage, ctx.resume('train', p.training.checkpoint_every));
 
   saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), encoder, p.mode === 'prompt' ? [] : labels, tokenizer.vocab);

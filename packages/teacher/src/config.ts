@@ -11,11 +11,17 @@ export const initSchema = z
   .strict()
   .refine((i) => !!i.input !== !!i.path, { message: 'give exactly one of input (an input role) or path (a checkpoint directory)' });
 
+/** pretrained character vectors to warm-start a fresh model's word embeddings (projected to the hidden size) */
+export const embeddingsSchema = z
+  .object({ file: z.string(), vocab: z.string(), dim: z.number().int().positive() })
+  .strict();
+
 const common = {
   /** model shape for a fresh model; ignored when `init` gives a checkpoint */
   model: encoderParamsSchema.prefault({}),
   training: trainingParamsSchema.prefault({}),
   init: initSchema.optional(),
+  embeddings: embeddingsSchema.optional(),
 };
 
 export const pretrainSchema = z
@@ -50,8 +56,16 @@ const classify = {
   label_unlabeled: z.boolean().default(false),
 };
 
-/** `finetune`: the classifier on [CLS], every weight trained. */
-export const finetuneSchema = z.object({ mode: z.literal('finetune'), ...common, ...classify }).strict();
+/** `finetune`: the classifier on [CLS], every weight trained; optionally with an auxiliary MLM loss (PALM-style). */
+export const finetuneSchema = z
+  .object({
+    mode: z.literal('finetune'),
+    ...common,
+    ...classify,
+    /** add weight × masked-LM loss on a batch of unlabeled text to every step (needs a model with an MLM head) */
+    aux_mlm: z.object({ weight: z.number().positive().default(0.5), probability: z.number().gt(0).lt(1).default(0.15) }).strict().optional(),
+  })
+  .strict();
 
 /** `prompt`: cloze classification with the MLM head and the label file's verbalizer words (start from a pretrained model). */
 export const promptSchema = z
@@ -76,3 +90,4 @@ export type PretrainParams = z.infer<typeof pretrainSchema>;
 export type FinetuneParams = z.infer<typeof finetuneSchema>;
 export type ClassifyParams = z.infer<typeof finetuneSchema> | z.infer<typeof promptSchema> | z.infer<typeof prefixSchema>;
 export type InitParams = z.infer<typeof initSchema>;
+export type EmbeddingsParams = z.infer<typeof embeddingsSchema>;

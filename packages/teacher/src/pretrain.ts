@@ -16,7 +16,7 @@ export async function runPretrain(ctx: StageContext<PretrainParams>) {
   const groups = texts.map((t) => groupTokens(tokenizer, words(t), p.mlm.whole_word));
   const valid = validTexts.map((t) => groupTokens(tokenizer, words(t), p.mlm.whole_word));
 
-  const encoder = startingEncoder(ctx, p.model, p.init, tokenizer.size, 0, true);
+  const encoder = startingEncoder(ctx, p.model, p.init, tokenizer.vocab, 0, true, p.embeddings);
   const params = countParams(encoder.params);
   ctx.log.info(`pretraining: ${params} parameters, ${groups.length} texts, whole-word masking ${p.mlm.whole_word ? 'on' : 'off'}`);
   const mask = {

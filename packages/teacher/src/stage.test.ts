@@ -13,6 +13,8 @@ function workspace(finetuneEpochs = 2): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'teacher-'));
   fs.writeFileSync(path.join(root, 'nx.json'), '{}');
   fs.cpSync(path.join(ROOT, 'fixtures', 'smoke'), path.join(root, 'data'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'data', 'vectors.f32'), Buffer.from(Float32Array.from([1, 0, 0, 1, 0, 1, 1, 0]).buffer));
+  fs.writeFileSync(path.join(root, 'data', 'vectors.json'), JSON.stringify(['国', '足']));
   const model = '{ hidden_size: 16, layers: 1, heads: 2, intermediate_size: 32, max_length: 24 }';
   fs.writeFileSync(
     path.join(root, 'p.yaml'),
@@ -37,6 +39,15 @@ stages:
     uses: teacher
     inputs: { data: data, pretrained: pre }
     params: { mode: prompt, init: { input: pretrained }, template: '这是[MASK][MASK]新闻：{text}', training: { epochs: 2, batch_size: 16, lr: 0.003 } }
+  aux:
+    uses: teacher
+    inputs: { data: data }
+    params:
+      mode: finetune
+      model: ${model}
+      embeddings: { file: data/vectors.f32, vocab: data/vectors.json, dim: 4 }
+      aux_mlm: { weight: 0.5 }
+      training: { epochs: 1, batch_size: 16 }
   prefix:
     uses: teacher
     inputs: { data: data, pretrained: pre }
@@ -83,6 +94,16 @@ describe('teacher stage', () => {
     const after = readSafetensors(out(root, 'prefix', 'checkpoint/model.safetensors')).tensors.get('bert.encoder.layer.0.attention.self.query.weight')!.data as Float32Array;
     expect(Array.from(after)).toEqual(Array.from(pre));
     expect(readSafetensors(out(root, 'prefix', 'checkpoint/prefix.safetensors')).tensors.get('prefix.layer.0.key')!.shape).toEqual([4, 16]);
+  });
+
+  it('fine-tunes with an auxiliary MLM loss from warm-started embeddings', async () => {
+    const root = workspace();
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    const m = await runStage(teacherStage, 'p.yaml', 'aux', root);
+    expect(m.summary.steps).toBeGreaterThan(0);
+    const tensors = readSafetensors(out(root, 'aux', 'checkpoint/model.safetensors')).tensors;
+    expect(tensors.has('classifier.weight')).toBe(true);
+    expect(tensors.has('cls.predictions.transform.dense.weight')).toBe(true);
   });
 
   it('leaves nothing behind when interrupted with Ctrl-C', async () => {
