@@ -1,32 +1,13 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { Encoder } from '@distill/model';
-import { exportEncoder } from '@distill/quantize';
 import { OnnxClassifier } from '@distill/runtime';
 import { benchmarkModel } from './benchmark';
-
-const VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...'体育财经科技汽车教育新闻'];
-const LABELS = ['sports', 'finance'];
-
-/** A model directory as the quantize stage writes it, with a small random model. */
-async function modelDir(): Promise<string> {
-  await tf.setBackend('cpu');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-'));
-  const enc = Encoder.create({ vocabSize: VOCAB.length, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositions: 16, typeVocabSize: 2, layerNormEps: 1e-12, numLabels: 2, hiddenDropout: 0, attentionDropout: 0, initializerRange: 0.5, mlmHead: false }, 3);
-  fs.writeFileSync(path.join(dir, 'model.onnx'), exportEncoder(enc, { labels: LABELS }));
-  fs.writeFileSync(path.join(dir, 'vocab.txt'), VOCAB.join('\n') + '\n');
-  fs.writeFileSync(path.join(dir, 'labels.json'), JSON.stringify(LABELS));
-  fs.writeFileSync(path.join(dir, 'serving.json'), JSON.stringify({ max_length: 16, lower_case: true }));
-  enc.dispose();
-  return dir;
-}
+import { TEST_LABELS as LABELS, writeTestModel } from './test-model';
 
 describe('OnnxClassifier and the benchmark', () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await modelDir();
+    dir = path.dirname(await writeTestModel());
   });
 
   it('classifies texts with labels, scores and top-k, the same in a batch as alone', async () => {

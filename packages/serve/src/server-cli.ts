@@ -1,0 +1,59 @@
+#!/usr/bin/env tsx
+/**
+ * Serve a model directory over HTTP:
+ *   npx tsx packages/serve/src/server-cli.ts --model artifacts/tnews/quantize/student/model.int8.onnx [--port 8080]
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { OnnxClassifier } from '@distill/runtime';
+import { ClassificationServer, DEFAULT_SERVER } from './server';
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+  return n;
+};
+
+const program = new Command()
+  .name('serve')
+  .description('HTTP classification service with dynamic batching')
+  .requiredOption('-m, --model <file>', 'model.onnx or model.int8.onnx inside a model directory written by the quantize stage')
+  .option('--host <host>', 'address to bind', DEFAULT_SERVER.host)
+  .option('-p, --port <port>', 'port (0 = any free port)', int('port'), DEFAULT_SERVER.port)
+  .option('--threads <n>', 'ONNX Runtime intra-op threads', int('threads'), 1)
+  .option('--max-batch-size <n>', 'texts per model run', int('max-batch-size'), DEFAULT_SERVER.maxBatchSize)
+  .option('--max-queue-delay-ms <ms>', 'how long an idle model waits for a batch to fill', int('max-queue-delay-ms'), DEFAULT_SERVER.maxQueueDelayMs)
+  .option('--max-texts <n>', 'texts per request', int('max-texts'), DEFAULT_SERVER.maxTexts)
+  .option('--max-chars <n>', 'characters per text', int('max-chars'), DEFAULT_SERVER.maxChars)
+  .option('--body-limit <bytes>', 'request body size limit', int('body-limit'), DEFAULT_SERVER.bodyLimitBytes)
+  .option('--threshold <p>', 'answer the fallback label when the top score is below this', parseFloat)
+  .option('--fallback-label <label>', 'label for low-confidence texts', 'unknown')
+  .action(async (o) => {
+    const server = new ClassificationServer({
+      host: o.host,
+      port: o.port,
+      bodyLimitBytes: o.bodyLimit,
+      maxTexts: o.maxTexts,
+      maxChars: o.maxChars,
+      maxBatchSize: o.maxBatchSize,
+      maxQueueDelayMs: o.maxQueueDelayMs,
+      threshold: o.threshold,
+      fallbackLabel: o.fallbackLabel,
+    });
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, async () => {
+        console.error(`${signal}: finishing requests in flight`);
+        await server.close();
+        process.exit(0);
+      });
+    }
+    try {
+      const address = await server.start(() => OnnxClassifier.load(o.model, { threads: o.threads }));
+      console.error(`serving ${o.model} on ${address} (ready)`);
+    } catch (err) {
+      console.error(`error: ${(err as Error).message}`);
+      await server.close();
+      process.exit(1);
+    }
+  });
+
+program.parseAsync();

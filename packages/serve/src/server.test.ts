@@ -1,0 +1,114 @@
+import { OnnxClassifier } from '@distill/runtime';
+import { ClassificationServer, DEFAULT_SERVER, type TextClassifier } from './server';
+import { TEST_LABELS, writeTestModel } from './test-model';
+
+let modelFile: string;
+beforeAll(async () => {
+  modelFile = await writeTestModel();
+});
+
+async function started(options = {}, load: () => Promise<TextClassifier> = () => OnnxClassifier.load(modelFile)) {
+  const server = new ClassificationServer({ ...DEFAULT_SERVER, port: 0, maxTexts: 4, maxChars: 20, bodyLimitBytes: 2048, ...options });
+  await server.start(load);
+  const url = `http://127.0.0.1:${server.port}`;
+  const post = (body: unknown) => fetch(`${url}/v1/classify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { server, url, post };
+}
+
+describe('classification server', () => {
+  it('classifies one text or many, with labels, scores and top-k', async () => {
+    const { server, post } = await started();
+    const one = await post({ text: '体育新闻' });
+    expect(one.status).toBe(200);
+    const body = (await one.json()) as { results: { label: string; score: number }[] };
+    expect(TEST_LABELS).toContain(body.results[0].label);
+    expect(body.results[0].score).toBeGreaterThan(0);
+    const many = (await (await post({ texts: ['体育', '财经新闻', '汽车'], top_k: 2 })).json()) as { results: { top: unknown[] }[] };
+    expect(many.results).toHaveLength(3);
+    expect(many.results[1].top).toHaveLength(2);
+    await server.close();
+  });
+
+  it('answers bad requests with 4xx and a message that says what is wrong', async () => {
+    const { server, post } = await started();
+    const cases: [unknown, number, RegExp][] = [
+      [{ text: '' }, 400, /text 0 is empty/],
+      [{ text: 5 }, 400, /text/],
+      [{ texts: ['体育', 7] }, 400, /texts/],
+      [{ texts: [] }, 400, /empty/],
+      [{ texts: ['a', 'b', 'c', 'd', 'e'] }, 400, /at most 4 texts per request, got 5/],
+      [{ text: '新'.repeat(21) }, 400, /text 0 has 21 characters; at most 20/],
+      [{ text: '体育', texts: ['体育'] }, 400, /exactly one of/],
+      [{ text: '体育', top_k: 3 }, 400, /top_k is at most 2/],
+      [{ text: '体育', extra: 1 }, 400, /must NOT have additional properties/],
+      ['{not json', 400, /JSON/i],
+      [{ texts: Array(600).fill('体育') }, 413, /larger than 2048 bytes/],
+    ];
+    for (const [body, status, message] of cases) {
+      const res = await post(body);
+      expect({ body, status: res.status }).toEqual({ body, status });
+      expect(((await res.json()) as { error: string }).error).toMatch(message);
+    }
+    await server.close();
+  });
+
+  it('is ready only after the model is loaded and warmed up', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const server = new ClassificationServer({ ...DEFAULT_SERVER, port: 0 });
+    const starting = server.start(async () => {
+      await gate;
+      return OnnxClassifier.load(modelFile);
+    });
+    while (!server.app.server.listening) await new Promise((r) => setTimeout(r, 5));
+    const url = `http://127.0.0.1:${server.port}`;
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(503);
+    expect((await fetch(`${url}/v1/classify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"体育"}' })).status).toBe(503);
+    release();
+    await starting;
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    await server.close();
+  });
+
+  it('exports Prometheus metrics that move with traffic, batches included', async () => {
+    const { server, url, post } = await started({ maxQueueDelayMs: 20 });
+    const metric = async (name: string) => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return text.split('\n').filter((l) => l.startsWith(name)).map((l) => Number(l.split(' ').pop())).reduce((a, b) => a + b, 0);
+    };
+    const before = await metric('classify_requests_total');
+    await Promise.all(Array.from({ length: 6 }, () => post({ text: '科技新闻' })));
+    await post({ text: '' });
+    expect((await metric('classify_requests_total')) - before).toBe(7);
+    expect(await metric('classify_errors_total')).toBe(1);
+    expect(await metric('classify_texts_total')).toBe(6);
+    // six concurrent requests within the queue delay share model runs
+    expect(await metric('classify_batch_size_count')).toBeLessThan(6);
+    expect(await metric('classify_request_duration_seconds_count')).toBeGreaterThanOrEqual(7);
+    await server.close();
+  });
+
+  it('answers the low-confidence fallback label below the threshold', async () => {
+    const { server, post } = await started({ threshold: 0.99, fallbackLabel: 'other' });
+    const r = ((await (await post({ text: '体育' })).json()) as { results: unknown[] }).results[0];
+    expect(r).toMatchObject({ label: 'other', fallback: true });
+    await server.close();
+  });
+
+  it('shuts down gracefully: requests in flight are answered, new ones refused', async () => {
+    // a slow model: each run takes 100 ms
+    const slow = async (): Promise<TextClassifier> => {
+      const real = await OnnxClassifier.load(modelFile);
+      return { labels: real.labels, modelFile: real.modelFile, dispose: () => real.dispose(), classify: async (t, k) => (await new Promise((r) => setTimeout(r, 100)), real.classify(t, k)) };
+    };
+    const { server, url, post } = await started({ maxBatchSize: 2 }, slow);
+    const inFlight = Array.from({ length: 5 }, (_, i) => post({ text: `体育${i}` }));
+    while (server.inFlight < 5) await new Promise((r) => setTimeout(r, 2)); // all five reached the model queue
+    const closing = server.close();
+    const statuses = await Promise.all(inFlight.map(async (r) => (await r).status));
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    await closing;
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+});

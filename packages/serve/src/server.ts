@@ -1,0 +1,147 @@
+/**
+ * The classification service (fastify):
+ *   POST /v1/classify  {"text": "…"} or {"texts": ["…", …]}, optional "top_k" → {"results": [{label, score, top}], "model"}
+ *   GET  /healthz      the process is up
+ *   GET  /readyz       200 once the model is loaded and warmed up, 503 before and while shutting down
+ *   GET  /metrics      Prometheus metrics (requests, errors, latency, batch sizes, queue depth)
+ * Requests share the model through dynamic batching. Limits (body size, texts per request, characters per text)
+ * give 413/400 answers that say what is wrong. `close()` stops taking requests and answers those in flight.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { DynamicBatcher } from './batcher';
+import { createMetrics, type ServiceMetrics } from './metrics';
+
+/** What the service needs from a model (OnnxClassifier fits). */
+export interface TextClassifier {
+  labels: string[];
+  modelFile: string;
+  classify(texts: readonly string[], topK?: number): Promise<{ label: string; score: number; top: { label: string; score: number }[] }[]>;
+  dispose(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** 127.0.0.1 unless configured */
+  host: string;
+  /** 0 picks a free port */
+  port: number;
+  bodyLimitBytes: number;
+  maxTexts: number;
+  maxChars: number;
+  maxBatchSize: number;
+  maxQueueDelayMs: number;
+  /** below this top score, answer `fallbackLabel` instead (out-of-scope detection) */
+  threshold?: number;
+  fallbackLabel?: string;
+}
+
+export const DEFAULT_SERVER: ServerOptions = { host: '127.0.0.1', port: 8080, bodyLimitBytes: 64 * 1024, maxTexts: 64, maxChars: 512, maxBatchSize: 32, maxQueueDelayMs: 2 };
+
+interface ClassifyBody {
+  text?: string;
+  texts?: string[];
+  top_k?: number;
+}
+
+const bodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    text: { type: 'string' },
+    texts: { type: 'array', items: { type: 'string' } },
+    top_k: { type: 'integer', minimum: 1 },
+  },
+} as const;
+
+export class ClassificationServer {
+  readonly app: FastifyInstance;
+  readonly metrics: ServiceMetrics = createMetrics();
+  private model: TextClassifier | null = null;
+  private batcher: DynamicBatcher<string, { label: string; score: number; top: { label: string; score: number }[] }> | null = null;
+  private ready = false;
+  private closing = false;
+  /** classification requests accepted and not yet answered */
+  inFlight = 0;
+
+  constructor(readonly options: ServerOptions) {
+    this.app = Fastify({
+      bodyLimit: options.bodyLimitBytes,
+      logger: false,
+      forceCloseConnections: 'idle',
+      // reject wrong types and unknown keys instead of coercing or dropping them
+      ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    });
+    this.routes();
+  }
+
+  private routes(): void {
+    const { app, metrics, options } = this;
+    app.addHook('onResponse', async (req, reply) => {
+      if (req.url !== '/v1/classify') return;
+      metrics.requests.inc({ status: String(reply.statusCode) });
+      if (reply.statusCode >= 400) metrics.errors.inc({ status: String(reply.statusCode) });
+      metrics.latency.observe(reply.elapsedTime / 1000);
+    });
+    app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, _req, reply) => {
+      const status = err.statusCode ?? 500;
+      const message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `request body is larger than ${options.bodyLimitBytes} bytes` : err.message;
+      reply.status(status).send({ error: message });
+    });
+    app.get('/healthz', async () => ({ status: 'ok' }));
+    app.get('/readyz', async (_req, reply) => (this.ready && !this.closing ? { status: 'ready', model: this.model?.modelFile } : reply.status(503).send({ status: this.closing ? 'shutting down' : 'loading' })));
+    app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+    app.post<{ Body: ClassifyBody }>('/v1/classify', { schema: { body: bodySchema } }, async (req, reply) => {
+      if (!this.ready || this.closing || !this.batcher || !this.model) return reply.status(503).send({ error: this.closing ? 'shutting down' : 'model not loaded yet' });
+      const { text, texts, top_k: topK = 1 } = req.body;
+      if ((text === undefined) === (texts === undefined)) return reply.status(400).send({ error: 'give exactly one of "text" (a string) or "texts" (an array of strings)' });
+      const list = texts ?? [text as string];
+      if (!list.length) return reply.status(400).send({ error: '"texts" is empty' });
+      if (list.length > options.maxTexts) return reply.status(400).send({ error: `at most ${options.maxTexts} texts per request, got ${list.length}` });
+      for (const [i, t] of list.entries()) {
+        if (!t.trim()) return reply.status(400).send({ error: `text ${i} is empty` });
+        const chars = Array.from(t).length;
+        if (chars > options.maxChars) return reply.status(400).send({ error: `text ${i} has ${chars} characters; at most ${options.maxChars}` });
+      }
+      if (topK > this.model.labels.length) return reply.status(400).send({ error: `top_k is at most ${this.model.labels.length} (the number of labels)` });
+      this.inFlight += 1;
+      const predictions = await this.batcher.submit(list).finally(() => (this.inFlight -= 1));
+      metrics.texts.inc(list.length);
+      const results = predictions.map((p) => {
+        const fallback = options.threshold !== undefined && p.score < options.threshold;
+        return { label: fallback ? (options.fallbackLabel ?? 'unknown') : p.label, score: p.score, top: p.top.slice(0, topK), ...(fallback ? { fallback: true } : {}) };
+      });
+      return { results, model: this.model.modelFile };
+    });
+  }
+
+  /** Starts listening (health answers at once), then loads and warms the model; ready after that. */
+  async start(load: () => Promise<TextClassifier>): Promise<string> {
+    const address = await this.app.listen({ host: this.options.host, port: this.options.port });
+    const model = await load();
+    await model.classify(['预热'], 1); // warm-up: the first run allocates and optimises
+    this.model = model;
+    const maxTopK = model.labels.length;
+    this.batcher = new DynamicBatcher((items) => model.classify(items, maxTopK), { maxBatchSize: this.options.maxBatchSize, maxQueueDelayMs: this.options.maxQueueDelayMs }, {
+      onBatch: (size, seconds) => {
+        this.metrics.batchSize.observe(size);
+        this.metrics.batchSeconds.observe(seconds);
+      },
+      onQueueDepth: (depth) => this.metrics.queueDepth.set(depth),
+    });
+    this.ready = true;
+    return address;
+  }
+
+  get port(): number {
+    const addr = this.app.server.address();
+    return typeof addr === 'object' && addr ? addr.port : this.options.port;
+  }
+
+  /** Graceful shutdown: not ready, no new connections; requests in flight are answered; then the model is released. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await this.app.close();
+    await this.batcher?.drain();
+    await this.model?.dispose();
+  }
+}
