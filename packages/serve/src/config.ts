@@ -9,6 +9,20 @@ export const paramsSchema = z
     warmup: z.number().int().min(0).default(20),
     /** ONNX Runtime intra-op threads */
     threads: z.number().int().positive().default(1),
+    /** HTTP load test of one model variant (single-text requests, loopback), at each concurrency */
+    http: z
+      .object({
+        /** `<role>-<precision>` as in the benchmark, e.g. student-int8 */
+        model: z.string().default('student-int8'),
+        concurrency: z.array(z.number().int().positive()).default([1, 8, 32]),
+        /** upper bounds per point */
+        requests: z.number().int().positive().default(2000),
+        max_seconds: z.number().positive().default(20),
+        max_batch_size: z.number().int().positive().default(32),
+        max_queue_delay_ms: z.number().int().min(0).default(2),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

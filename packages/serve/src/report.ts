@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readJson, readManifest, stageDir, type Pipeline, type StageManifest } from '@distill/core';
 import type { ModelResult } from './benchmark';
+import type { HttpPoint } from './http-bench';
 
 export interface Report {
   pipeline: string;
@@ -16,6 +17,8 @@ export interface Report {
   stages: Record<string, { uses: string; seconds: number; backend: string | null }>;
   dataset: { rows: Record<string, number>; num_labels: number };
   models: ModelResult[];
+  /** HTTP load test of the served model, one entry per concurrency */
+  http: HttpPoint[];
   versions: Record<string, string>;
 }
 
@@ -25,7 +28,8 @@ export function buildReport(root: string, pipeline: Pipeline): Report {
   const dataStage = pipeline.order.find((s) => pipeline.stages[s].uses === 'data');
   const serveStage = [...pipeline.order].reverse().find((s) => pipeline.stages[s].uses === 'serve');
   const dataSummary = (dataStage ? manifests[dataStage].summary : {}) as { rows?: Record<string, number>; num_labels?: number };
-  const models = serveStage ? readJson<{ models: ModelResult[] }>(path.join(stageDir(root, pipeline.name, serveStage), 'benchmark.json')).models : [];
+  const bench = serveStage ? readJson<{ models: ModelResult[]; http?: HttpPoint[] }>(path.join(stageDir(root, pipeline.name, serveStage), 'benchmark.json')) : { models: [], http: [] };
+  const models = bench.models;
   // baselines trained beside the teacher (naive Bayes)
   for (const s of pipeline.order.filter((x) => pipeline.stages[x].uses === 'teacher')) {
     const file = path.join(stageDir(root, pipeline.name, s), 'baseline.json');
@@ -42,6 +46,7 @@ export function buildReport(root: string, pipeline: Pipeline): Report {
     stages: Object.fromEntries(pipeline.order.map((s) => [s, { uses: manifests[s].uses, seconds: manifests[s].seconds, backend: manifests[s].backend }])),
     dataset: { rows: dataSummary.rows ?? {}, num_labels: dataSummary.num_labels ?? 0 },
     models,
+    http: bench.http ?? [],
     versions: manifests[pipeline.order[0]].versions,
   };
 }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { readDataset, readJson, writeJsonAtomic, type StageContext, type StageDefinition } from '@distill/core';
 import { benchmarkModel, type ModelResult } from './benchmark';
 import { paramsSchema, type ServeParams } from './config';
+import { loadTest, startServerProcess, type HttpPoint } from './http-bench';
 
 const VARIANTS = [
   { file: 'model.onnx', format: 'onnx-fp32' },
@@ -29,8 +30,23 @@ export async function runServe(ctx: StageContext<ServeParams>) {
       models.push({ ...r, file: path.relative(ctx.root, file), name, role: role === 'teacher' ? 'teacher' : 'student', format: v.format, params: qreport[role].params });
     }
   }
-  writeJsonAtomic(path.join(ctx.outDir, 'benchmark.json'), { threads: p.threads, test_rows: test.rows.length, models });
-  return { summary: { models: models.map((m) => ({ name: m.name, accuracy: m.accuracy, p50_ms: m.latency_ms.p50 })) } };
+  const http: HttpPoint[] = [];
+  if (p.http) {
+    const target = models.find((m) => m.name === p.http!.model);
+    if (!target) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params.http.model: no model '${p.http.model}' (models: ${models.map((m) => m.name).join(', ')})`);
+    const server = await startServerProcess(path.join(ctx.root, target.file), ['--max-batch-size', String(p.http.max_batch_size), '--max-queue-delay-ms', String(p.http.max_queue_delay_ms), '--threads', String(p.threads)]);
+    try {
+      for (const c of p.http.concurrency) {
+        const point = await loadTest(server.url, test.rows.map((r) => r.text), c, p.http.requests, p.http.max_seconds, target.name);
+        ctx.log.info(`HTTP ${target.name} concurrency ${c}: ${point.qps.toFixed(0)} req/s, p50 ${point.p50_ms} ms, p99 ${point.p99_ms} ms, ${point.errors} errors`);
+        http.push(point);
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+  writeJsonAtomic(path.join(ctx.outDir, 'benchmark.json'), { threads: p.threads, test_rows: test.rows.length, models, http });
+  return { summary: { models: models.map((m) => ({ name: m.name, accuracy: m.accuracy, p50_ms: m.latency_ms.p50 })), http } };
 }
 
 export const serveStage: StageDefinition<typeof paramsSchema> = { kind: 'serve', schema: paramsSchema, run: runServe };

@@ -1,0 +1,19 @@
+import { loadTest, startServerProcess } from './http-bench';
+import { writeTestModel } from './test-model';
+
+describe('HTTP load test', () => {
+  it('starts the server CLI on a free loopback port and measures bounded load, without errors', async () => {
+    const server = await startServerProcess(await writeTestModel());
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const point = await loadTest(server.url, ['体育新闻', '财经', '科技新闻'], 4, 60, 10, 'test');
+      expect(point).toMatchObject({ model: 'test', concurrency: 4, errors: 0 });
+      expect(point.requests).toBeGreaterThanOrEqual(60);
+      expect(point.qps).toBeGreaterThan(0);
+      expect(point.p99_ms).toBeGreaterThanOrEqual(point.p50_ms);
+    } finally {
+      await server.stop();
+    }
+    expect(server.child.exitCode).toBe(0);
+  });
+});
