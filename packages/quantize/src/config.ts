@@ -17,8 +17,10 @@ export const paramsSchema = z
       .prefault({}),
     /** FP32 ONNX vs tfjs logits on the test set: largest allowed |Δlogit| */
     parity_tolerance: z.number().positive().default(1e-4),
-    /** largest allowed accuracy loss of INT8 vs FP32 on the test set, in points */
+    /** largest allowed accuracy loss of INT8 vs FP32, in points (checked on valid rows while guarding, then on test) */
     max_accuracy_drop: z.number().min(0).default(1.0),
+    /** the guard: sensitivity is measured on this many valid rows; at most this many layers are kept in float32 */
+    guard: z.object({ calibration_rows: z.number().int().positive().default(1000), max_excluded: z.number().int().min(0).default(8) }).strict().prefault({}),
   })
   .strict();
 

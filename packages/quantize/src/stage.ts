@@ -2,7 +2,8 @@
  * The quantize stage. Reads: the data stage (input `data`, for the test set) and every other input's `checkpoint/`
  * and `logits/test.arrow` (the tfjs logits, for the parity check). Writes, per model `<role>/`: `model.onnx`,
  * `model.int8.onnx`, `vocab.txt`, `labels.json`, `serving.json`; and `quantize-report.json`.
- * Fails when FP32 ONNX disagrees with tfjs beyond `parity_tolerance`, or INT8 loses more than `max_accuracy_drop`.
+ * Fails when FP32 ONNX disagrees with tfjs beyond `parity_tolerance`; INT8 goes through the accuracy guard (guard.ts)
+ * and fails when it still loses more than `max_accuracy_drop`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,13 +12,22 @@ import { countParams, loadCheckpoint, selectBackend } from '@distill/model';
 import { paramsSchema, type QuantizeParams } from './config';
 import { onnxLogits, parity } from './evaluate';
 import { exportEncoder } from './export';
+import { guardInt8, opHistogram, quantizableLayers } from './guard';
 import { int8Precision } from './int8';
+import { onnxTypes } from './onnx/onnx-proto';
+
+/** The op types of a serialized ONNX model's graph. */
+function opTypes(bytes: Uint8Array): string[] {
+  const model = onnxTypes().ModelProto.decode(bytes) as unknown as { graph: { node: { op_type: string }[] } };
+  return model.graph.node.map((n) => n.op_type);
+}
 
 export async function runQuantize(ctx: StageContext<QuantizeParams>) {
   const p = ctx.params;
   await selectBackend('cpu'); // export only reads weights
   const data = ctx.input('data');
   const test = readDataset(path.join(data, 'test.arrow'));
+  const valid = readDataset(path.join(data, 'valid.arrow'));
   const tokenizerCfg = readJson<{ lower_case: boolean }>(path.join(data, 'tokenizer.json'));
   const report: Record<string, unknown> = {};
   for (const [role, dir] of Object.entries(ctx.inputs)) {
@@ -31,7 +41,8 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
     writeJsonAtomic(path.join(out, 'labels.json'), labels);
     writeJsonAtomic(path.join(out, 'serving.json'), { max_length: encoder.config.maxPositions, lower_case: tokenizerCfg.lower_case });
     const fp32File = path.join(out, 'model.onnx');
-    writeFileAtomic(fp32File, exportEncoder(encoder, { labels }));
+    const fp32Bytes = exportEncoder(encoder, { labels });
+    writeFileAtomic(fp32File, fp32Bytes);
     const fp32 = await onnxLogits(fp32File, test.rows);
     const reference = readLogits(path.join(dir, 'logits', 'test.arrow'));
     const par = parity(fp32.logits, reference.logits, labels.length);
@@ -41,16 +52,39 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
     }
     const entry: Record<string, unknown> = {
       params: countParams(encoder.params),
-      fp32: { file: `${role}/model.onnx`, bytes: fs.statSync(fp32File).size, accuracy: fp32.accuracy, macro_f1: fp32.macro_f1, parity: par },
+      fp32: { file: `${role}/model.onnx`, bytes: fs.statSync(fp32File).size, accuracy: fp32.accuracy, macro_f1: fp32.macro_f1, parity: par, ops: opHistogram(opTypes(fp32Bytes)) },
     };
     if (p.int8.enabled) {
       const int8File = path.join(out, 'model.int8.onnx');
-      writeFileAtomic(int8File, exportEncoder(encoder, { labels, precision: int8Precision({ perChannel: p.int8.per_channel, embeddings: p.int8.embeddings, exclude: p.int8.exclude }) }));
+      const exportInt8 = (exclude: string[]) => exportEncoder(encoder, { labels, precision: int8Precision({ perChannel: p.int8.per_channel, embeddings: p.int8.embeddings, exclude }) });
+      // the guard works on valid rows (never the test set); the result is checked on test below
+      const calibration = valid.rows.slice(0, p.guard.calibration_rows);
+      writeFileAtomic(int8File, exportEncoder(encoder, { labels }));
+      const fp32Valid = (await onnxLogits(int8File, calibration)).accuracy;
+      const guard = await guardInt8(quantizableLayers(encoder), p.int8.exclude, p.max_accuracy_drop, p.guard.max_excluded, async (exclude) => {
+        writeFileAtomic(int8File, exportInt8(exclude));
+        return 100 * (fp32Valid - (await onnxLogits(int8File, calibration)).accuracy);
+      });
+      if (!guard.passed) throw new Error(`${role}: INT8 still loses ${guard.steps[guard.steps.length - 1].accuracy_drop_points.toFixed(2)} points on valid with these layers in float32: ${guard.excluded.join(', ')}; raise max_accuracy_drop or guard.max_excluded`);
+      if (guard.excluded.length > p.int8.exclude.length) ctx.log.info(`${role}: the guard keeps in float32: ${guard.excluded.join(', ')}`);
+      const bytes = exportInt8(guard.excluded);
+      writeFileAtomic(int8File, bytes);
       const q = await onnxLogits(int8File, test.rows);
       const drop = 100 * (fp32.accuracy - q.accuracy);
       ctx.log.info(`${role}: INT8 accuracy ${(100 * q.accuracy).toFixed(2)} vs FP32 ${(100 * fp32.accuracy).toFixed(2)}; ${fs.statSync(int8File).size} vs ${fs.statSync(fp32File).size} bytes`);
-      if (drop > p.max_accuracy_drop) throw new Error(`${role}: INT8 loses ${drop.toFixed(2)} accuracy points > max_accuracy_drop ${p.max_accuracy_drop}; exclude sensitive layers with int8.exclude`);
-      entry.int8 = { file: `${role}/model.int8.onnx`, bytes: fs.statSync(int8File).size, accuracy: q.accuracy, macro_f1: q.macro_f1, accuracy_drop_points: drop, parity_vs_fp32: parity(q.logits, fp32.logits, labels.length) };
+      if (drop > p.max_accuracy_drop) throw new Error(`${role}: INT8 loses ${drop.toFixed(2)} accuracy points on test > max_accuracy_drop ${p.max_accuracy_drop} (float32 layers: ${guard.excluded.join(', ') || 'none'})`);
+      entry.int8 = {
+        file: `${role}/model.int8.onnx`,
+        bytes: fs.statSync(int8File).size,
+        size_ratio: fs.statSync(int8File).size / fs.statSync(fp32File).size,
+        accuracy: q.accuracy,
+        macro_f1: q.macro_f1,
+        accuracy_drop_points: drop,
+        parity_vs_fp32: parity(q.logits, fp32.logits, labels.length),
+        float32_layers: guard.excluded,
+        guard,
+        ops: opHistogram(opTypes(bytes)),
+      };
     }
     report[role] = entry;
     encoder.dispose();

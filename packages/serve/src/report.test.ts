@@ -26,6 +26,8 @@ describe('buildReport', () => {
     expect(report.stages.teacher.seconds).toBe(20);
     expect(report.dataset).toEqual({ rows: { train: 10, valid: 2, test: 3 }, num_labels: 2 });
     expect(report.models).toEqual([model]);
+    expect(report.distillation).toEqual([]);
+    expect(report.http).toEqual([]);
   });
 
   it('names the stage that has not run', () => {

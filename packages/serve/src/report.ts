@@ -19,7 +19,41 @@ export interface Report {
   models: ModelResult[];
   /** HTTP load test of the served model, one entry per concurrency */
   http: HttpPoint[];
+  /** every distillation step and variant of the pipeline, for the ablation table: test accuracy of task steps */
+  distillation: DistillationRow[];
   versions: Record<string, string>;
+}
+
+export interface DistillationRow {
+  stage: string;
+  description?: string;
+  objective: string;
+  /** the stage it starts from (init.input), if any */
+  from: string | null;
+  test_accuracy: number | null;
+  test_macro_f1: number | null;
+  steps: number | null;
+  seconds: number;
+}
+
+function distillationRows(pipeline: Pipeline, manifests: Record<string, StageManifest>): DistillationRow[] {
+  return pipeline.order
+    .filter((s) => pipeline.stages[s].uses === 'distill')
+    .map((s) => {
+      const def = pipeline.stages[s];
+      const summary = manifests[s].summary as { objective?: string; test_accuracy?: number; test_macro_f1?: number; steps?: number };
+      const initRole = (def.params.init as { input?: string } | undefined)?.input;
+      return {
+        stage: s,
+        description: def.description,
+        objective: summary.objective ?? String(def.params.objective ?? 'task'),
+        from: initRole ? def.inputs[initRole] ?? null : null,
+        test_accuracy: summary.test_accuracy ?? null,
+        test_macro_f1: summary.test_macro_f1 ?? null,
+        steps: summary.steps ?? null,
+        seconds: manifests[s].seconds,
+      };
+    });
 }
 
 export function buildReport(root: string, pipeline: Pipeline): Report {
@@ -47,6 +81,7 @@ export function buildReport(root: string, pipeline: Pipeline): Report {
     dataset: { rows: dataSummary.rows ?? {}, num_labels: dataSummary.num_labels ?? 0 },
     models,
     http: bench.http ?? [],
+    distillation: distillationRows(pipeline, manifests),
     versions: manifests[pipeline.order[0]].versions,
   };
 }
