@@ -11,3 +11,4 @@ export * from './stage';
 export * from './tokenizer';
 export * from './model-params';
 export * from './segment';
+export * from './testing';

@@ -1,18 +1,24 @@
 /** Stratified splits: every label keeps (as near as rounding allows) the same share in each part. */
 import { Rng } from '@distill/core';
 
-/**
- * Splits row indices into [kept, held-out] with `ratio` of each label held out. Deterministic given the seed;
- * both parts keep the original row order.
- */
-export function stratifiedSplit(labels: readonly number[], ratio: number, seed: number): [number[], number[]] {
-  const rng = new Rng(seed);
+/** Row indices grouped by label. */
+export function indicesByLabel(labels: readonly number[]): Map<number, number[]> {
   const byLabel = new Map<number, number[]>();
   labels.forEach((l, i) => {
     const rows = byLabel.get(l);
     if (rows) rows.push(i);
     else byLabel.set(l, [i]);
   });
+  return byLabel;
+}
+
+/**
+ * Splits row indices into [kept, held-out] with `ratio` of each label held out. Deterministic given the seed;
+ * both parts keep the original row order.
+ */
+export function stratifiedSplit(labels: readonly number[], ratio: number, seed: number): [number[], number[]] {
+  const rng = new Rng(seed);
+  const byLabel = indicesByLabel(labels);
   const held = new Set<number>();
   for (const label of [...byLabel.keys()].sort((a, b) => a - b)) {
     const idx = rng.shuffle([...byLabel.get(label)!]);
@@ -32,12 +38,7 @@ export function stratifiedSplit(labels: readonly number[], ratio: number, seed: 
  */
 export function kShotSlices(labels: readonly number[], ks: readonly number[], seed: number): Map<number, number[]> {
   const rng = new Rng(seed);
-  const byLabel = new Map<number, number[]>();
-  labels.forEach((l, i) => {
-    const rows = byLabel.get(l);
-    if (rows) rows.push(i);
-    else byLabel.set(l, [i]);
-  });
+  const byLabel = indicesByLabel(labels);
   const shuffled = [...byLabel.keys()].sort((a, b) => a - b).map((l) => rng.shuffle([...byLabel.get(l)!]));
   const out = new Map<number, number[]>();
   for (const k of [...ks].sort((a, b) => a - b)) out.set(k, shuffled.flatMap((idx) => idx.slice(0, k)).sort((a, b) => a - b));

@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { readDataset, readLogits, readSafetensors, runStage } from '@distill/core';
+import { readDataset, readLogits, readSafetensors, runStage, tempWorkspace } from '@distill/core';
 import { dataStage } from '@distill/data';
 import { Encoder, type EncoderConfig } from '@distill/model';
 import { teacherStage } from '@distill/teacher';
@@ -14,11 +13,7 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const STUDENT = '{ hidden_size: 16, layers: 1, heads: 2, intermediate_size: 32, max_length: 24 }';
 
 function workspace(): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
-  fs.writeFileSync(path.join(root, 'nx.json'), '{}');
-  fs.cpSync(path.join(ROOT, 'fixtures', 'smoke'), path.join(root, 'data'), { recursive: true });
-  fs.writeFileSync(
-    path.join(root, 'p.yaml'),
+  return tempWorkspace(
     `backend: wasm
 stages:
   data:
@@ -47,8 +42,8 @@ stages:
       training: { epochs: 2, batch_size: 16, lr: 0.003 }
       search: { alpha: [0.3, 0.7], temperature: [1, 4], trials: 2, epochs: 1 }
 `,
+    { data: path.join(ROOT, 'fixtures', 'smoke') },
   );
-  return root;
 }
 
 const out = (root: string, stage: string, f = '') => path.join(root, 'artifacts', 'p', stage, f);

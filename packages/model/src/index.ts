@@ -12,3 +12,4 @@ export * from './mlm';
 export * from './train-state';
 export * from './prompt';
 export * from './embeddings';
+export * from './gradcheck';
