@@ -1,0 +1,65 @@
+/**
+ * Charts of the report as inline SVG, rendered at build time with vega-lite → vega (no browser, no network):
+ * accuracy vs latency with file size as bubble area, and validation curves of every training stage.
+ */
+import type { Report } from './report';
+
+export interface Curve {
+  stage: string;
+  step: number;
+  metric: string;
+  value: number;
+}
+
+// vega is ESM with top-level await: load it with a real dynamic import (not transpiled to require).
+const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<any>;
+
+async function toSvg(spec: object): Promise<string> {
+  const [vega, vl] = await Promise.all([importEsm('vega'), importEsm('vega-lite')]);
+  const compiled = vl.compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  return view.toSVG();
+}
+
+export async function renderCharts(report: Report, curves: Curve[]): Promise<Record<string, string>> {
+  const charts: Record<string, string> = {};
+  const points = report.models.map((m) => ({ name: m.name, format: m.format, accuracy: 100 * m.accuracy, p50: m.latency_ms.p50, mb: m.size_bytes / 1e6 }));
+  if (points.length) {
+    charts.tradeoff = await toSvg({
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: 'Accuracy vs latency (bubble area: file size)',
+      width: 520,
+      height: 300,
+      data: { values: points },
+      layer: [
+        {
+          mark: { type: 'circle', opacity: 0.6 },
+          encoding: {
+            x: { field: 'p50', type: 'quantitative', title: 'p50 latency, batch 1 (ms)', scale: { type: 'log' } },
+            y: { field: 'accuracy', type: 'quantitative', title: 'test accuracy (%)', scale: { zero: false } },
+            size: { field: 'mb', type: 'quantitative', title: 'size (MB)', scale: { range: [60, 2000] } },
+            color: { field: 'format', type: 'nominal' },
+          },
+        },
+        { mark: { type: 'text', dy: -14, fontSize: 10 }, encoding: { x: { field: 'p50', type: 'quantitative' }, y: { field: 'accuracy', type: 'quantitative' }, text: { field: 'name' } } },
+      ],
+    });
+  }
+  if (curves.length) {
+    charts.curves = await toSvg({
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: 'Validation score per evaluation',
+      width: 520,
+      height: 260,
+      data: { values: curves },
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'step', type: 'quantitative', title: 'optimizer step' },
+        y: { field: 'value', type: 'quantitative', title: 'validation score', scale: { zero: false } },
+        color: { field: 'stage', type: 'nominal' },
+        strokeDash: { field: 'metric', type: 'nominal' },
+      },
+    });
+  }
+  return charts;
+}

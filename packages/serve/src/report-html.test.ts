@@ -1,0 +1,33 @@
+import { renderReportHtml } from './report-html';
+import type { Report } from './report';
+
+const REPORT: Report = {
+  pipeline: 'demo',
+  description: 'a <test> run',
+  backend: 'wasm',
+  seed: 13,
+  stages: { data: { uses: 'data', seconds: 1.5, backend: null } },
+  dataset: { rows: { train: 10 }, num_labels: 2 },
+  models: [{ name: 'student-int8', role: 'student', format: 'onnx-int8', file: 'x', accuracy: 0.5625, macro_f1: 0.5, params: 1234567, size_bytes: 2_500_000, latency_ms: { p50: 1.234, p99: 2.5, mean: 1.3, std: 0.2 } }],
+  http: [{ model: 'student-int8', concurrency: 32, requests: 2000, qps: 1234.4, p50_ms: 20, p99_ms: 60, errors: 0 }],
+  distillation: [{ stage: 'tsd', objective: 'task', from: 'tad', test_accuracy: 0.55, test_macro_f1: 0.5, steps: 100, seconds: 60 }],
+  versions: { node: 'v20' },
+};
+
+describe('report.html', () => {
+  const html = renderReportHtml(REPORT, { tradeoff: '<svg id="chart"></svg>' }, { splits: { train: { rows: 10, unk_rate: 0.01, tokens: { mean: 20, p95: 30 } } }, cleaning: { train: { duplicates_removed: 3 } } });
+  it('is one self-contained page: no scripts, no external resources', () => {
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).not.toMatch(/<script|<link|src="http|href="http/);
+  });
+  it('shows every section with the numbers, escaped', () => {
+    expect(html).toContain('a &lt;test&gt; run');
+    expect(html).toContain('<td>56.25</td>');
+    expect(html).toContain('<td>1,234,567</td>');
+    expect(html).toContain('<td>1234</td>'); // req/s
+    expect(html).toContain('<td>tad</td>');
+    expect(html).toContain('<svg id="chart"></svg>');
+    expect(html).toContain('duplicates removed');
+    expect(html).toContain('no curves');
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * `artifacts/<pipeline>/report.html`: one self-contained page (inline CSS and SVG, no scripts, no network) with the
+ * variants table, the accuracy/latency/size chart, HTTP load test, distillation table, stage wall times, the data
+ * card summary and the training curves.
+ */
+import type { Report } from './report';
+
+const esc = (s: unknown) => String(s ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : (100 * x).toFixed(2));
+const num = (x: number, d = 2) => x.toFixed(d);
+
+function table(headers: string[], rows: (string | number)[][]): string {
+  if (!rows.length) return '<p class="none">none</p>';
+  return `<table><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+export interface DataCardSummary {
+  splits: Record<string, { rows: number; unk_rate: number; tokens: { mean: number; p95: number } }>;
+  cleaning?: { train?: Record<string, number> };
+}
+
+export function renderReportHtml(report: Report, charts: Record<string, string>, dataCard: DataCardSummary | null): string {
+  const models = table(
+    ['model', 'role', 'format', 'accuracy %', 'macro-F1 %', 'params', 'size MB', 'p50 ms', 'p99 ms', 'mean ± std ms'],
+    report.models.map((m) => [m.name, m.role, m.format, pct(m.accuracy), pct(m.macro_f1), m.params.toLocaleString('en'), num(m.size_bytes / 1e6), num(m.latency_ms.p50, 3), num(m.latency_ms.p99, 3), `${num(m.latency_ms.mean, 3)} ± ${num(m.latency_ms.std, 3)}`]),
+  );
+  const http = table(['model', 'concurrency', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'errors'], report.http.map((h) => [h.model, h.concurrency, h.requests, num(h.qps, 0), h.p50_ms, h.p99_ms, h.errors]));
+  const distill = table(['stage', 'objective', 'from', 'test accuracy %', 'macro-F1 %', 'steps', 'seconds'], report.distillation.map((d) => [d.stage, d.objective, d.from ?? '–', pct(d.test_accuracy), pct(d.test_macro_f1), d.steps ?? '–', num(d.seconds, 1)]));
+  const stages = table(['stage', 'uses', 'seconds', 'backend'], Object.entries(report.stages).map(([s, v]) => [s, v.uses, num(v.seconds, 1), v.backend ?? '–']));
+  const data = dataCard
+    ? table(['split', 'rows', 'tokens mean / p95', 'UNK rate %'], Object.entries(dataCard.splits).map(([s, c]) => [s, c.rows, `${num(c.tokens.mean, 1)} / ${num(c.tokens.p95, 0)}`, num(100 * c.unk_rate, 2)])) +
+      (dataCard.cleaning?.train ? table(['cleaning step (train)', 'count'], Object.entries(dataCard.cleaning.train).map(([k, v]) => [k.replace(/_/g, ' '), v])) : '')
+    : '<p class="none">no data card</p>';
+  const chart = (key: string) => (charts[key] ? `<figure>${charts[key]}</figure>` : '');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(report.pipeline)} — distill-pipeline report</title>
+<style>
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
+h1{margin-bottom:.2rem}h2{margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
+table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}th,td{border:1px solid #ddd;padding:.25rem .6rem;text-align:right}
+th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.meta{color:#666}.none{color:#999}figure{margin:1rem 0}
+</style></head><body>
+<h1>${esc(report.pipeline)}</h1>
+<p class="meta">${esc(report.description ?? '')}<br>tfjs backend: ${esc(report.backend ?? '–')} · seed ${report.seed} · ${Object.entries(report.versions).map(([k, v]) => `${esc(k)} ${esc(v)}`).join(' · ')}</p>
+<h2>Models</h2>${models}${chart('tradeoff')}
+<h2>HTTP load test</h2>${http}
+<h2>Distillation</h2>${distill}
+<h2>Training curves</h2>${chart('curves') || '<p class="none">no curves</p>'}
+<h2>Stages</h2>${stages}
+<h2>Data</h2>${data}
+</body></html>
+`;
+}
