@@ -59,8 +59,7 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
       const exportInt8 = (exclude: string[]) => exportEncoder(encoder, { labels, precision: int8Precision({ perChannel: p.int8.per_channel, embeddings: p.int8.embeddings, exclude }) });
       // the guard works on valid rows (never the test set); the result is checked on test below
       const calibration = valid.rows.slice(0, p.guard.calibration_rows);
-      writeFileAtomic(int8File, exportEncoder(encoder, { labels }));
-      const fp32Valid = (await onnxLogits(int8File, calibration)).accuracy;
+      const fp32Valid = (await onnxLogits(fp32File, calibration)).accuracy;
       const guard = await guardInt8(quantizableLayers(encoder), p.int8.exclude, p.max_accuracy_drop, p.guard.max_excluded, async (exclude) => {
         writeFileAtomic(int8File, exportInt8(exclude));
         return 100 * (fp32Valid - (await onnxLogits(int8File, calibration)).accuracy);
