@@ -1,0 +1,29 @@
+import { compareReports } from './compare';
+import type { Report } from './report';
+
+const report = (accuracy: number, p50: number, seconds: number): Report => ({
+  pipeline: 'p',
+  backend: 'wasm',
+  seed: 13,
+  stages: { data: { uses: 'data', seconds: 1, backend: null }, teacher: { uses: 'teacher', seconds, backend: 'wasm' } },
+  dataset: { rows: {}, num_labels: 2 },
+  models: [{ name: 'student-int8', role: 'student', format: 'onnx-int8', file: 'x', accuracy, macro_f1: 0.5, params: 10, size_bytes: 2e6, latency_ms: { p50, p99: 2 * p50, mean: p50, std: 0 } }],
+  http: [],
+  distillation: [],
+  versions: {},
+});
+
+describe('compareReports', () => {
+  it('puts reports side by side with differences to the first', () => {
+    const md = compareReports(['A', 'B'], [report(0.5, 1, 10), report(0.5625, 0.8, 12.5)]);
+    expect(md).toContain('| | A | B |');
+    expect(md).toContain('| accuracy % | 50.00 | 56.25 (+6.25) |');
+    expect(md).toContain('| p50 ms | 1.000 | 0.800 (-0.200) |');
+    expect(md).toContain('| teacher | 10.0 | 12.5 (+2.5) |');
+    expect(md).toContain('| total | 11.0 | 13.5 (+2.5) |');
+    expect(md).toContain('| size MB | 2.00 | 2.00 |');
+  });
+  it('needs two reports', () => {
+    expect(() => compareReports(['A'], [report(0.5, 1, 1)])).toThrow(/at least two/);
+  });
+});

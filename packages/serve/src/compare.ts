@@ -1,0 +1,42 @@
+/**
+ * Compares two or more report.json files side by side: per model (by name) accuracy, macro-F1, size and latency,
+ * then stage wall times; each value after the first report carries its difference to the first.
+ */
+import type { Report } from './report';
+
+type Cell = number | null;
+
+function fmt(v: Cell, base: Cell, digits: number, scale = 1): string {
+  if (v === null) return '–';
+  const s = (v * scale).toFixed(digits);
+  if (base === null || v === base) return s;
+  const d = (v - base) * scale;
+  return `${s} (${d > 0 ? '+' : ''}${d.toFixed(digits)})`;
+}
+
+function rowsFor(reports: readonly Report[], label: string, get: (r: Report) => Cell, digits: number, scale = 1): string {
+  const values = reports.map(get);
+  return `| ${label} | ${values.map((v) => fmt(v, values[0], digits, scale)).join(' | ')} |`;
+}
+
+export function compareReports(names: readonly string[], reports: readonly Report[]): string {
+  if (reports.length < 2) throw new Error('compare needs at least two reports');
+  const header = `| | ${names.join(' | ')} |\n|---|${names.map(() => '---:').join('|')}|`;
+  const lines: string[] = ['# Report comparison', '', header];
+  lines.push(`| backend | ${reports.map((r) => r.backend ?? '–').join(' | ')} |`);
+  const modelNames = [...new Set(reports.flatMap((r) => r.models.map((m) => m.name)))];
+  for (const name of modelNames) {
+    const m = (r: Report) => r.models.find((x) => x.name === name);
+    lines.push(`| **${name}** | ${reports.map(() => '').join(' | ')} |`);
+    lines.push(rowsFor(reports, 'accuracy %', (r) => m(r)?.accuracy ?? null, 2, 100));
+    lines.push(rowsFor(reports, 'macro-F1 %', (r) => m(r)?.macro_f1 ?? null, 2, 100));
+    lines.push(rowsFor(reports, 'size MB', (r) => (m(r) ? m(r)!.size_bytes / 1e6 : null), 2));
+    lines.push(rowsFor(reports, 'p50 ms', (r) => m(r)?.latency_ms.p50 ?? null, 3));
+    lines.push(rowsFor(reports, 'p99 ms', (r) => m(r)?.latency_ms.p99 ?? null, 3));
+  }
+  const stageNames = [...new Set(reports.flatMap((r) => Object.keys(r.stages)))];
+  lines.push(`| **stage wall time (s)** | ${reports.map(() => '').join(' | ')} |`);
+  for (const s of stageNames) lines.push(rowsFor(reports, s, (r) => r.stages[s]?.seconds ?? null, 1));
+  lines.push(rowsFor(reports, 'total', (r) => Object.values(r.stages).reduce((a, x) => a + x.seconds, 0), 1));
+  return lines.join('\n') + '\n';
+}
