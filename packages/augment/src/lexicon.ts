@@ -2,7 +2,7 @@
  * The Cilin thesaurus (HIT Tongyici Cilin, extended): lines `Aa01A01= 人 士 人物`, an 8-character code whose last
  * character is `=` (synonyms), `#` (related words) or `@` (a word alone). Only `=` lines give synonyms.
  */
-import { readLines } from './text-file';
+import { readLines } from '@distill/core';
 
 /** word → the synonym lines (as word lists) it belongs to */
 export type Synonyms = Map<string, string[][]>;

@@ -77,3 +77,32 @@ export function listFiles(dir: string): string[] {
   walk(dir, '');
   return out;
 }
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads a UTF-8 text file as lines (BOM and final newline dropped); a missing file or invalid UTF-8 is an error naming the file and line. */
+export function readLines(file: string): string[] {
+  if (!fs.existsSync(file)) throw new Error(`${file}: file not found`);
+  const buf = fs.readFileSync(file);
+  let text: string;
+  try {
+    text = decoder.decode(buf);
+  } catch {
+    let start = 0;
+    for (let line = 1; ; line++) {
+      const end = buf.indexOf(0x0a, start);
+      const chunk = buf.subarray(start, end === -1 ? buf.length : end);
+      try {
+        decoder.decode(chunk);
+      } catch {
+        throw new Error(`${file}:${line}: invalid UTF-8`);
+      }
+      if (end === -1) break;
+      start = end + 1;
+    }
+    throw new Error(`${file}: invalid UTF-8`);
+  }
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  if (lines.length && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}

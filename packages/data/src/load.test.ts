@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkLabels, loadClue, loadLabels, loadTsv, loadUnlabeled, readLines } from './load';
+import { checkLabels, loadClue, loadLabels, loadTsv, loadUnlabeled } from './load';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'load-'));
 const write = (name: string, text: string | Buffer) => {
@@ -35,7 +35,7 @@ describe('loaders', () => {
 
   it('names file and line of invalid UTF-8', () => {
     const f = write('latin1.tsv', Buffer.concat([Buffer.from('好\tx\n'), Buffer.from([0x63, 0xe9, 0x09, 0x78, 0x0a])]));
-    expect(() => readLines(f)).toThrow(new RegExp(`${f}:2: invalid UTF-8`));
+    expect(() => loadTsv(f, 'fail')).toThrow(new RegExp(`${f}:2: invalid UTF-8`));
   });
 
   it('reads text<TAB>label files and label files with verbalizers', () => {

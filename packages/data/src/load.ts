@@ -2,7 +2,7 @@
  * Loaders for the supported formats. Every row that does not parse is reported with its file and line number
  * (or skipped and counted, with `on_error: skip`).
  */
-import * as fs from 'node:fs';
+import { readLines } from '@distill/core';
 import type { SourceParams } from './config';
 
 export interface RawRow {
@@ -25,35 +25,6 @@ export interface LabelSpec {
 export interface LoadResult<T> {
   rows: T[];
   skipped: { file: string; line: number; reason: string }[];
-}
-
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
-/** Reads a text file as lines; invalid UTF-8 is an error naming the file and line. */
-export function readLines(file: string): string[] {
-  if (!fs.existsSync(file)) throw new Error(`${file}: file not found`);
-  const buf = fs.readFileSync(file);
-  let text: string;
-  try {
-    text = decoder.decode(buf);
-  } catch {
-    let start = 0;
-    for (let line = 1; ; line++) {
-      const end = buf.indexOf(0x0a, start);
-      const chunk = buf.subarray(start, end === -1 ? buf.length : end);
-      try {
-        decoder.decode(chunk);
-      } catch {
-        throw new Error(`${file}:${line}: invalid UTF-8`);
-      }
-      if (end === -1) break;
-      start = end + 1;
-    }
-    throw new Error(`${file}: invalid UTF-8`);
-  }
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  if (lines.length && lines[lines.length - 1] === '') lines.pop();
-  return lines;
 }
 
 class RowErrors {

@@ -1,5 +1,5 @@
 /** Accuracy of an ONNX model and its agreement with reference logits, on ONNX Runtime. */
-import { argmaxRows, classificationMetrics, type Example } from '@distill/core';
+import { argmaxRows, type Example } from '@distill/core';
 import { OnnxClassifier } from '@distill/runtime';
 
 export interface Parity {
@@ -21,9 +21,8 @@ export function parity(a: Float32Array, b: Float32Array, k: number): Parity {
 export async function onnxLogits(modelFile: string, rows: readonly Example[]): Promise<{ logits: Float32Array; accuracy: number; macro_f1: number; labels: string[] }> {
   const clf = await OnnxClassifier.load(modelFile, { threads: 1 });
   try {
-    const logits = await clf.logitsAll(rows.map((r) => r.text));
-    const m = classificationMetrics(rows.map((r) => r.label), argmaxRows(logits, clf.labels.length), clf.labels);
-    return { logits, accuracy: m.accuracy, macro_f1: m.macro_f1, labels: clf.labels };
+    const { logits, metrics } = await clf.evaluate(rows);
+    return { logits, accuracy: metrics.accuracy, macro_f1: metrics.macro_f1, labels: clf.labels };
   } finally {
     await clf.dispose();
   }

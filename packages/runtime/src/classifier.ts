@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { WordPieceTokenizer, readJson } from '@distill/core';
+import { WordPieceTokenizer, argmaxRows, classificationMetrics, readJson, type ClassificationMetrics, type Example } from '@distill/core';
 
 export interface ServingConfig {
   max_length: number;
@@ -88,6 +88,13 @@ export class OnnxClassifier {
     const out = new Float32Array(texts.length * k);
     for (let i = 0; i < texts.length; i += batchSize) out.set(await this.logits(texts.slice(i, i + batchSize)), i * k);
     return out;
+  }
+
+  /** Logits, accuracy and macro-F1 on labeled rows. */
+  async evaluate(rows: readonly Example[]): Promise<{ logits: Float32Array; metrics: ClassificationMetrics }> {
+    const logits = await this.logitsAll(rows.map((r) => r.text));
+    const metrics = classificationMetrics(rows.map((r) => r.label), argmaxRows(logits, this.labels.length), this.labels);
+    return { logits, metrics };
   }
 
   async classify(texts: readonly string[], topK = 1): Promise<Prediction[]> {

@@ -1,6 +1,6 @@
 /** The benchmark of one ONNX model: test accuracy and macro-F1, size, and latency at batch 1 over real test sentences. */
 import * as fs from 'node:fs';
-import { argmaxRows, classificationMetrics, meanStd, percentile, type Example } from '@distill/core';
+import { meanStd, percentile, type Example } from '@distill/core';
 import { OnnxClassifier } from '@distill/runtime';
 
 export interface ModelResult {
@@ -24,8 +24,7 @@ export interface BenchmarkOptions {
 export async function benchmarkModel(file: string, test: readonly Example[], o: BenchmarkOptions): Promise<Omit<ModelResult, 'name' | 'role' | 'format' | 'params'>> {
   const clf = await OnnxClassifier.load(file, { threads: o.threads });
   try {
-    const logits = await clf.logitsAll(test.map((r) => r.text));
-    const m = classificationMetrics(test.map((r) => r.label), argmaxRows(logits, clf.labels.length), clf.labels);
+    const { metrics: m } = await clf.evaluate(test);
     const texts = test.slice(0, Math.min(test.length, o.latencySamples)).map((r) => r.text);
     for (let i = 0; i < o.warmup; i++) await clf.logits([texts[i % texts.length]]);
     const times: number[] = [];
