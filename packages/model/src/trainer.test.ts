@@ -64,6 +64,15 @@ describe('train', () => {
     enc.dispose();
   });
 
+  it("draws each epoch's batches once", async () => {
+    const enc = Encoder.create(CONFIG, 4);
+    const base = task(enc);
+    const epochs: number[] = [];
+    await train(enc.params, [...enc.params.keys()], { ...base, epochBatches: (e, r) => (epochs.push(e), base.epochBatches(e, r)) }, { ...DEFAULT_TRAINING, epochs: 3, batchSize: 16 }, log);
+    expect(epochs).toEqual([0, 1, 2]);
+    enc.dispose();
+  });
+
   it('is deterministic for a seed', async () => {
     const run = async () => {
       const enc = Encoder.create(CONFIG, 3);

@@ -93,7 +93,13 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 export async function train(params: Params, trainable: readonly string[], task: TrainTask, cfg: TrainingConfig, log: Logger, label = 'train', resume?: ResumeOptions): Promise<TrainResult> {
   const rng = new Rng(deriveSeed(cfg.seed, 'batches'));
-  const perEpoch = Math.ceil(task.epochBatches(0, new Rng(0)).length / cfg.gradAccum);
+  const saved = resume ? loadTrainState(resume.dir, resume.fingerprint) : null;
+  if (saved) rng.setState(saved.epochRngState);
+  const startEpoch = saved ? saved.epoch : 0;
+  // The first epoch's batches, drawn once; every epoch has as many, which fixes the schedule's length.
+  let epochRngState = rng.getState();
+  let batches = task.epochBatches(startEpoch, rng);
+  const perEpoch = Math.ceil(batches.length / cfg.gradAccum);
   const totalSteps = cfg.maxSteps > 0 ? Math.min(cfg.maxSteps, perEpoch * cfg.epochs) : perEpoch * cfg.epochs;
   const optimizer = new AdamW(
     { lr: cfg.lr, weightDecay: cfg.weightDecay, beta1: 0.9, beta2: 0.999, eps: 1e-6, warmupSteps: Math.round(cfg.warmupRatio * totalSteps), totalSteps, maxGradNorm: cfg.maxGradNorm },
@@ -108,11 +114,9 @@ export async function train(params: Params, trainable: readonly string[], task: 
   let bestSnap: Map<string, Float32Array> | null = null;
   let sinceBest = 0;
   let samples = 0;
-  let startEpoch = 0;
   let startBatch = 0;
   const started = Date.now();
 
-  const saved = resume ? loadTrainState(resume.dir, resume.fingerprint) : null;
   if (saved) {
     restore(params, saved.params);
     optimizer.importState(saved);
@@ -122,8 +126,6 @@ export async function train(params: Params, trainable: readonly string[], task: 
     result.evals = saved.evals as TrainResult['evals'];
     result.best = saved.best as TrainResult['best'];
     bestSnap = saved.bestParams;
-    rng.setState(saved.epochRngState);
-    startEpoch = saved.epoch;
     startBatch = saved.batch;
     result.resumedFrom = saved.step;
     log.info(`${label}: resuming from step ${saved.step} (epoch ${saved.epoch + 1}, batch ${saved.batch})`);
@@ -153,8 +155,10 @@ export async function train(params: Params, trainable: readonly string[], task: 
   };
 
   outer: for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
-    const epochRngState = rng.getState();
-    const batches = task.epochBatches(epoch, rng);
+    if (epoch !== startEpoch) {
+      epochRngState = rng.getState();
+      batches = task.epochBatches(epoch, rng);
+    }
     for (let i = epoch === startEpoch ? startBatch : 0; i < batches.length; i += cfg.gradAccum) {
       const group = batches.slice(i, i + cfg.gradAccum);
       let lossSum = 0;
