@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { deriveSeed, readDataset, writeJsonAtomic, writeLogits, WordPieceTokenizer, type StageContext, type StageDefinition } from '@distill/core';
-import { classifierHead, countParams, evaluateClassifier, loadCheckpoint, saveCheckpoint, selectBackend, train, trainingConfigFrom, type Encoder } from '@distill/model';
+import { classifierHead, countParams, describeBackend, evaluateClassifier, loadCheckpoint, saveCheckpoint, selectBackend, train, trainingConfigFrom, type Encoder } from '@distill/model';
 import { paramsSchema, type DistillParams } from './config';
 import { startingStudent } from './init';
 import { latentTask } from './latent';
@@ -89,7 +89,8 @@ async function runTask(ctx: StageContext<DistillParams>, tokenizer: WordPieceTok
 }
 
 export async function runDistill(ctx: StageContext<DistillParams>) {
-  const backend = await selectBackend(ctx.backend);
+  await selectBackend(ctx.backend);
+  const backend = describeBackend();
   const tokenizer = WordPieceTokenizer.fromFile(path.join(ctx.input('data'), 'vocab.txt'));
   const teacher = loadTeacher(ctx, tokenizer.size);
   try {

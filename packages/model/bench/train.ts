@@ -6,10 +6,14 @@
  *   npm run bench:train                 one line per case
  *   npm run bench:train -- --json       one JSON object per line: case, samples_per_s, peak_rss_mb, …
  *   options: --backend wasm|cpu|…  --steps N (timed)  --warmup N  --case <substring>
+ *
+ * Each case runs in its own process: the wasm heap only grows, so cases in one process would measure (and run out
+ * of) the memory the previous ones left behind.
  */
+import { spawnSync } from 'node:child_process';
 import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
-import { AdamW, DEFAULT_ENCODER, Encoder, crossEntropy, selectBackend, type EncoderConfig } from '../src';
+import { AdamW, DEFAULT_ENCODER, Encoder, crossEntropy, describeBackend, selectBackend, type EncoderConfig } from '../src';
 
 const SHAPES: Record<string, Partial<EncoderConfig>> = {
   // ERNIE 3.0 Tiny nano / TinyBERT-4 shape
@@ -74,12 +78,28 @@ new Command()
   .option('--warmup <n>', 'untimed steps per case', (v) => Number(v), 2)
   .option('--batch <n>', 'batch size', (v) => Number(v), 32)
   .option('--case <substring>', 'only cases whose name contains this')
-  .action(async (o: { json?: boolean; backend: string; steps: number; warmup: number; batch: number; case?: string }) => {
-    const backend = await selectBackend(o.backend as never);
-    for (const c of cases().filter((x) => !o.case || x.name.includes(o.case))) {
-      const r = await run(c, o.steps, o.warmup, o.batch);
-      if (o.json) console.log(JSON.stringify({ case: c.name, backend, batch: o.batch, seq: c.seq, mode: c.mode, samples_per_s: +r.samples_per_s.toFixed(2), step_ms: +r.step_ms.toFixed(1), peak_rss_mb: +r.peak_rss_mb.toFixed(0) }));
-      else console.log(`${c.name.padEnd(26)} ${backend.padEnd(6)} ${r.samples_per_s.toFixed(1).padStart(8)} samples/s  ${r.step_ms.toFixed(0).padStart(6)} ms/step  peak RSS ${r.peak_rss_mb.toFixed(0)} MB`);
+  .option('--only <name>', 'run exactly this case in this process (used by the parent for each case)')
+  .action(async (o: { json?: boolean; backend: string; steps: number; warmup: number; batch: number; case?: string; only?: string }) => {
+    if (!o.only) {
+      if (!o.json) {
+        await selectBackend(o.backend as never);
+        console.log(`backend: ${describeBackend()}`);
+      }
+      const selected = cases().filter((x) => !o.case || x.name.includes(o.case));
+      if (!selected.length) throw new Error(`no case matches '${o.case}' (cases: ${cases().map((c) => c.name).join(', ')})`);
+      for (const c of selected) {
+        const args = [...process.execArgv, process.argv[1], '--only', c.name, '--backend', o.backend, '--steps', String(o.steps), '--warmup', String(o.warmup), '--batch', String(o.batch), ...(o.json ? ['--json'] : [])];
+        const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
+        if (r.status !== 0) throw new Error(`case ${c.name} failed (exit ${r.status ?? r.signal})`);
+      }
+      return;
     }
+    const c = cases().find((x) => x.name === o.only);
+    if (!c) throw new Error(`unknown case '${o.only}'`);
+    await selectBackend(o.backend as never);
+    const backend = describeBackend();
+    const r = await run(c, o.steps, o.warmup, o.batch);
+    if (o.json) console.log(JSON.stringify({ case: c.name, backend, batch: o.batch, seq: c.seq, mode: c.mode, samples_per_s: +r.samples_per_s.toFixed(2), step_ms: +r.step_ms.toFixed(1), peak_rss_mb: +r.peak_rss_mb.toFixed(0) }));
+    else console.log(`${c.name.padEnd(26)} ${r.samples_per_s.toFixed(1).padStart(8)} samples/s  ${r.step_ms.toFixed(0).padStart(6)} ms/step  peak RSS ${r.peak_rss_mb.toFixed(0)} MB`);
   })
   .parseAsync();

@@ -4,7 +4,7 @@
  * `DISTILL_BACKEND` or the pipeline's `backend` key forces one. Returns the name of the backend that runs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { patchWasmKernels } from './wasm-kernels';
+import { patchWasmKernels, wasmMatMulKernel } from './wasm-kernels';
 
 export type BackendChoice = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
 const ORDER: Exclude<BackendChoice, 'auto'>[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
@@ -48,4 +48,10 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<str
 
 export function activeBackend(): string | null {
   return active;
+}
+
+/** The active backend for reports, with the matmul kernel when it is wasm: e.g. 'wasm, matmul native (avx512, 2 threads)'. */
+export function describeBackend(): string {
+  if (!active) return 'none';
+  return active === 'wasm' ? `wasm, matmul ${wasmMatMulKernel()}` : active;
 }

@@ -5,8 +5,13 @@
  *    `BatchMatMul`; backprop through matMul always uses the transposed forms. The wrapper transposes first.
  * 2. `UnsortedSegmentSum` (the gradient of `gather`, i.e. of embedding lookups) has no wasm kernel. It is added here as
  *    a plain loop over the heap.
+ * 3. When the native kernels were built at install (native-kernels.ts), `BatchMatMul`, `Sum`, `Exp` and `Erf` run them
+ *    instead: the matmul handles the transposed forms itself and all of them use every core. Without them, fix 1
+ *    applies.
+ * 4. `Identity` shares its input's memory instead of copying it (see `sharedIdentity`).
  */
 import * as tf from '@tensorflow/tfjs';
+import { loadNativeKernels, nativeBatchMatMul, nativeSum, nativeUnary, sharedIdentity, type NativeKernels } from './native-kernels';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 // The wasm backend's own methods used below (not part of tfjs-core's public KernelBackend type).
@@ -16,7 +21,9 @@ interface WasmBackend extends tf.KernelBackend {
   disposeData(dataId: object): boolean;
 }
 
-let patched = false;
+let matmulKernel = 'wasm (XNNPACK)';
+/** The wasm backend's kernels as loaded, before any fix, by name. */
+const originals = new Map<string, tf.KernelConfig>();
 
 export function batchMatMulWithExplicitTranspose(original: KernelFunc, transpose: KernelFunc): KernelFunc {
   return ({ inputs, backend, attrs }) => {
@@ -62,16 +69,41 @@ export const unsortedSegmentSumWasm: KernelFunc = ({ inputs, backend, attrs }) =
   return out;
 };
 
-/** Registers the fixes on the wasm backend. Safe to call more than once. */
-export function patchWasmKernels(): void {
-  if (patched) return;
-  const matmul = tf.getKernel('BatchMatMul', 'wasm');
-  const transpose = tf.getKernel('Transpose', 'wasm');
-  if (!matmul || !transpose) throw new Error('the wasm backend is not loaded: import @tensorflow/tfjs-backend-wasm first');
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({ ...matmul, kernelFunc: batchMatMulWithExplicitTranspose(matmul.kernelFunc, transpose.kernelFunc) });
+function register(name: string, kernelFunc: KernelFunc): void {
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ ...originals.get(name)!, kernelFunc });
+}
+
+/**
+ * Registers the fixes on the wasm backend, with the native kernels when `native` is given (by default: when they were
+ * built). Calling it again re-registers from the wasm backend's own kernels, so tests can compare the two paths.
+ */
+export function patchWasmKernels(native: NativeKernels | null = loadNativeKernels()): void {
+  for (const name of ['BatchMatMul', 'Transpose', 'Identity', 'Sum', 'Exp', 'Erf']) {
+    if (originals.has(name)) continue;
+    const k = tf.getKernel(name, 'wasm');
+    if (!k) throw new Error('the wasm backend is not loaded: import @tensorflow/tfjs-backend-wasm first');
+    originals.set(name, k);
+  }
+  const wasm = (name: string) => originals.get(name)!.kernelFunc;
+  const wasmMatMul = batchMatMulWithExplicitTranspose(wasm('BatchMatMul'), wasm('Transpose'));
+  register('BatchMatMul', native ? nativeBatchMatMul(native, wasmMatMul) : wasmMatMul);
+  register('Identity', sharedIdentity(wasm('Identity')));
+  register('Sum', native ? nativeSum(native, wasm('Sum')) : wasm('Sum'));
+  register('Exp', native ? nativeUnary((x, out) => native.exp(x, out), wasm('Exp')) : wasm('Exp'));
+  register('Erf', native ? nativeUnary((x, out) => native.erf(x, out), wasm('Erf')) : wasm('Erf'));
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm });
   }
-  patched = true;
+  if (native) {
+    const { simd, threads } = native.info();
+    matmulKernel = `native (${simd}, ${threads} thread${threads > 1 ? 's' : ''})`;
+  } else {
+    matmulKernel = 'wasm (XNNPACK)';
+  }
+}
+
+/** Which matrix multiply the wasm backend runs, for reports: 'native (avx512, 2 threads)' or 'wasm (XNNPACK)'. */
+export function wasmMatMulKernel(): string {
+  return matmulKernel;
 }

@@ -14,6 +14,7 @@ import {
   classifierHead,
   classifierTask,
   countParams,
+  describeBackend,
   crossEntropy,
   evaluateClassifier,
   initPrefix,
@@ -105,7 +106,8 @@ function savePrefix(file: string, params: Params): void {
 
 export async function runClassify(ctx: StageContext<ClassifyParams>) {
   const p = ctx.params;
-  const backend = await selectBackend(ctx.backend);
+  await selectBackend(ctx.backend);
+  const backend = describeBackend();
   ctx.log.info(`tfjs backend: ${backend}`);
   const dataDir = ctx.input('data');
   const tokenizer = WordPieceTokenizer.fromFile(path.join(dataDir, 'vocab.txt'));

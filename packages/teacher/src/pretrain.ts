@@ -1,13 +1,14 @@
 /** `mode: pretrain`: masked-LM pretraining on the data stage's unlabeled (and training) text. */
 import * as path from 'node:path';
 import { WordPieceTokenizer, deriveSeed, readDataset, segment, writeJsonAtomic, type StageContext } from '@distill/core';
-import { countParams, groupTokens, mlmTask, saveCheckpoint, selectBackend, train, trainingConfigFrom } from '@distill/model';
+import { countParams, describeBackend, groupTokens, mlmTask, saveCheckpoint, selectBackend, train, trainingConfigFrom } from '@distill/model';
 import type { PretrainParams } from './config';
 import { startingEncoder } from './init';
 
 export async function runPretrain(ctx: StageContext<PretrainParams>) {
   const p = ctx.params;
-  const backend = await selectBackend(ctx.backend);
+  await selectBackend(ctx.backend);
+  const backend = describeBackend();
   const dataDir = ctx.input('data');
   const tokenizer = WordPieceTokenizer.fromFile(path.join(dataDir, 'vocab.txt'));
   const texts = p.corpus.flatMap((split) => readDataset(path.join(dataDir, `${split}.arrow`)).rows.map((r) => r.text));

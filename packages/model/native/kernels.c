@@ -1,0 +1,455 @@
+/*
+ * Native kernels for the tfjs wasm backend (see src/native-kernels.ts): the single-precision matrix multiply behind
+ * BatchMatMul, and Sum (over a contiguous block of axes), Exp and Erf, the elementwise and reduction kernels that
+ * dominate a training step after the matmul.
+ *
+ * ## Matrix multiply
+ *
+ * The wasm backend keeps tensors in the WebAssembly heap; the kernel receives Float32Array views of that heap for
+ * A, B and C and writes C in place, so no data is copied. It computes, for every batch index,
+ *     C[M x N] = op(A)[M x K] * op(B)[K x N]      op = transpose or not, row-major storage
+ * with the classic blocked layout (Goto / BLIS): pack a K-slice of B into NR-wide column strips and of A into MR-row
+ * strips, then a register-blocked micro-kernel accumulates an MR x NR tile of C. The micro-kernel is written with GCC
+ * vector extensions, so one source compiles to AVX-512, AVX2 or SSE code depending on `-march`.
+ *
+ * Work is split over POSIX threads (batches, else columns, else rows); every element of C is computed by one thread in
+ * the same order, so results do not depend on the thread count.
+ *
+ * ## Sum, Exp, Erf
+ * Plain loops the compiler vectorises, split over the same threads by output range; a sum is computed in the same
+ * order whatever the thread count.
+ *
+ * Built at install time by build.js; when no compiler is present the TypeScript side keeps the wasm kernels.
+ */
+#define NAPI_VERSION 8
+#include <math.h>
+#include <node_api.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef float v16 __attribute__((vector_size(64)));
+
+#if defined(__AVX512F__)
+#define MR 12
+#define SIMD_NAME "avx512"
+#elif defined(__AVX2__)
+#define MR 4
+#define SIMD_NAME "avx2"
+#else
+#define MR 4
+#define SIMD_NAME "generic"
+#endif
+#define NR 32 /* two 16-float vectors */
+#define KC 256
+#define MC (MR * 12)
+#define NC 512
+#define MAX_THREADS 64
+
+typedef struct {
+  const float *a, *b;
+  float *c;
+  int64_t strideA, strideB; /* floats between batches (0 = broadcast) */
+  int m, n, k, transA, transB;
+} Problem;
+
+typedef struct {
+  const Problem *p;
+  int b0, b1, m0, m1, n0, n1;
+  float *packA, *packB;
+} Task;
+
+static int g_threads = 1;
+static float *g_packA[MAX_THREADS], *g_packB[MAX_THREADS];
+
+/* op(A)[i, kk] for the strip rows i0..i0+MR and k0..k0+kc, zero-padded past mEnd. Layout: ap[kk * MR + r]. */
+static void pack_a(const Problem *p, const float *a, int i0, int mEnd, int k0, int kc, float *ap) {
+  int lda = p->transA ? p->m : p->k;
+  for (int r = 0; r < MR; r++) {
+    int i = i0 + r;
+    if (i >= mEnd) {
+      for (int kk = 0; kk < kc; kk++) ap[kk * MR + r] = 0.0f;
+    } else if (p->transA) {
+      for (int kk = 0; kk < kc; kk++) ap[kk * MR + r] = a[(int64_t)(k0 + kk) * lda + i];
+    } else {
+      const float *row = a + (int64_t)i * lda + k0;
+      for (int kk = 0; kk < kc; kk++) ap[kk * MR + r] = row[kk];
+    }
+  }
+}
+
+/* op(B)[kk, j] for k0..k0+kc and the strip columns j0..j0+NR, zero-padded past nEnd. Layout: bp[kk * NR + c]. */
+static void pack_b(const Problem *p, const float *b, int j0, int nEnd, int k0, int kc, float *bp) {
+  int ldb = p->transB ? p->k : p->n;
+  int cols = nEnd - j0 < NR ? nEnd - j0 : NR;
+  if (!p->transB) {
+    for (int kk = 0; kk < kc; kk++) {
+      const float *row = b + (int64_t)(k0 + kk) * ldb + j0;
+      float *dst = bp + kk * NR;
+      int c = 0;
+      for (; c < cols; c++) dst[c] = row[c];
+      for (; c < NR; c++) dst[c] = 0.0f;
+    }
+  } else {
+    for (int c = 0; c < NR; c++) {
+      if (c >= cols) {
+        for (int kk = 0; kk < kc; kk++) bp[kk * NR + c] = 0.0f;
+        continue;
+      }
+      const float *col = b + (int64_t)(j0 + c) * ldb + k0;
+      for (int kk = 0; kk < kc; kk++) bp[kk * NR + c] = col[kk];
+    }
+  }
+}
+
+/* C[rows x cols] += Ap(MR x kc) * Bp(kc x NR), only the valid rows/cols written. */
+static void micro_kernel(int kc, const float *ap, const float *bp, float *c, int ldc, int rows, int cols) {
+  v16 acc0[MR], acc1[MR];
+  for (int r = 0; r < MR; r++) {
+    acc0[r] = (v16){0};
+    acc1[r] = (v16){0};
+  }
+  for (int kk = 0; kk < kc; kk++) {
+    const v16 b0 = *(const v16 *)(bp + kk * NR);
+    const v16 b1 = *(const v16 *)(bp + kk * NR + 16);
+    const float *a = ap + kk * MR;
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+      const float s = a[r];
+      acc0[r] += s * b0;
+      acc1[r] += s * b1;
+    }
+  }
+  float tile[NR] __attribute__((aligned(64)));
+  for (int r = 0; r < rows; r++) {
+    *(v16 *)tile = acc0[r];
+    *(v16 *)(tile + 16) = acc1[r];
+    float *dst = c + (int64_t)r * ldc;
+    for (int j = 0; j < cols; j++) dst[j] += tile[j];
+  }
+}
+
+static void run_task(const Task *t) {
+  const Problem *p = t->p;
+  for (int bi = t->b0; bi < t->b1; bi++) {
+    const float *a = p->a + bi * p->strideA;
+    const float *b = p->b + bi * p->strideB;
+    float *c = p->c + (int64_t)bi * p->m * p->n;
+    for (int i = t->m0; i < t->m1; i++) memset(c + (int64_t)i * p->n + t->n0, 0, sizeof(float) * (t->n1 - t->n0));
+    for (int jc = t->n0; jc < t->n1; jc += NC) {
+      int nEnd = jc + NC < t->n1 ? jc + NC : t->n1;
+      for (int pc = 0; pc < p->k; pc += KC) {
+        int kc = p->k - pc < KC ? p->k - pc : KC;
+        int strips = 0;
+        for (int j0 = jc; j0 < nEnd; j0 += NR) pack_b(p, b, j0, nEnd, pc, kc, t->packB + (int64_t)(strips++) * KC * NR);
+        for (int ic = t->m0; ic < t->m1; ic += MC) {
+          int mEnd = ic + MC < t->m1 ? ic + MC : t->m1;
+          int rowsStrips = 0;
+          for (int i0 = ic; i0 < mEnd; i0 += MR) pack_a(p, a, i0, mEnd, pc, kc, t->packA + (int64_t)(rowsStrips++) * KC * MR);
+          for (int s = 0; s < strips; s++) {
+            int j0 = jc + s * NR;
+            int cols = nEnd - j0 < NR ? nEnd - j0 : NR;
+            for (int r = 0; r < rowsStrips; r++) {
+              int i0 = ic + r * MR;
+              int rows = mEnd - i0 < MR ? mEnd - i0 : MR;
+              micro_kernel(kc, t->packA + (int64_t)r * KC * MR, t->packB + (int64_t)s * KC * NR, c + (int64_t)i0 * p->n + j0, p->n,
+                           rows, cols);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+static void *thread_main(void *arg) {
+  run_task((const Task *)arg);
+  return NULL;
+}
+
+static int ensure_buffers(int slot) {
+  if (g_packA[slot]) return 1;
+  g_packA[slot] = aligned_alloc(64, sizeof(float) * MC * KC);
+  g_packB[slot] = aligned_alloc(64, sizeof(float) * (NC + NR) * KC);
+  return g_packA[slot] && g_packB[slot];
+}
+
+/* Splits [0, total) into `parts` ranges aligned to `align`; returns the range of part `i`. */
+static void split(int total, int parts, int i, int align, int *lo, int *hi) {
+  int units = (total + align - 1) / align;
+  int per = units / parts, extra = units % parts;
+  int u0 = i * per + (i < extra ? i : extra);
+  int u1 = u0 + per + (i < extra ? 1 : 0);
+  *lo = u0 * align < total ? u0 * align : total;
+  *hi = u1 * align < total ? u1 * align : total;
+}
+
+/* Runs fn(ctx, lo, hi) over [0, total) split into `threads` ranges aligned to `align`, on this thread and helpers. */
+typedef void (*RangeFn)(const void *ctx, int64_t lo, int64_t hi);
+typedef struct {
+  RangeFn fn;
+  const void *ctx;
+  int64_t lo, hi;
+} RangeTask;
+
+static void *range_main(void *arg) {
+  RangeTask *t = (RangeTask *)arg;
+  t->fn(t->ctx, t->lo, t->hi);
+  return NULL;
+}
+
+static void parallel_for(int64_t total, int64_t minPerThread, RangeFn fn, const void *ctx) {
+  int threads = g_threads;
+  if (total / minPerThread < threads) threads = (int)(total / minPerThread);
+  if (threads < 2) {
+    fn(ctx, 0, total);
+    return;
+  }
+  RangeTask tasks[MAX_THREADS];
+  pthread_t ids[MAX_THREADS];
+  int started[MAX_THREADS] = {0};
+  for (int t = 0; t < threads; t++) {
+    tasks[t].fn = fn;
+    tasks[t].ctx = ctx;
+    tasks[t].lo = total * t / threads;
+    tasks[t].hi = total * (t + 1) / threads;
+  }
+  for (int t = 1; t < threads; t++) started[t] = pthread_create(&ids[t], NULL, range_main, &tasks[t]) == 0;
+  range_main(&tasks[0]);
+  for (int t = 1; t < threads; t++) {
+    if (started[t]) pthread_join(ids[t], NULL);
+    else range_main(&tasks[t]);
+  }
+}
+
+/* out[o, i] = sum over r of x[o, r, i]; the range is over output elements o * inner + i. */
+typedef struct {
+  const float *x;
+  float *out;
+  int64_t outer, red, inner;
+} SumCtx;
+
+static void sum_range(const void *arg, int64_t lo, int64_t hi) {
+  const SumCtx *c = (const SumCtx *)arg;
+  if (c->inner == 1) {
+    /* 16 running partial sums per row (one vector), then added together */
+    for (int64_t o = lo; o < hi; o++) {
+      const float *row = c->x + o * c->red;
+      v16 acc = {0};
+      int64_t r = 0;
+      for (; r + 16 <= c->red; r += 16) {
+        v16 chunk;
+        memcpy(&chunk, row + r, sizeof chunk);
+        acc += chunk;
+      }
+      float s = 0.0f;
+      for (int j = 0; j < 16; j++) s += acc[j];
+      for (; r < c->red; r++) s += row[r];
+      c->out[o] = s;
+    }
+    return;
+  }
+  /* Rows of `inner` values accumulated in order of r: contiguous, vectorised over i. */
+  int64_t e = lo;
+  while (e < hi) {
+    int64_t o = e / c->inner, i0 = e % c->inner;
+    int64_t i1 = (o + 1) * c->inner < hi ? c->inner : hi - o * c->inner;
+    float *restrict dst = c->out + o * c->inner;
+    const float *restrict src = c->x + o * c->red * c->inner;
+    for (int64_t i = i0; i < i1; i++) dst[i] = 0.0f;
+    for (int64_t r = 0; r < c->red; r++) {
+      const float *restrict row = src + r * c->inner;
+      for (int64_t i = i0; i < i1; i++) dst[i] += row[i];
+    }
+    e = o * c->inner + i1;
+  }
+}
+
+typedef struct {
+  const float *x;
+  float *out;
+  int op; /* 0 exp, 1 erf */
+} UnaryCtx;
+
+static void unary_range(const void *arg, int64_t lo, int64_t hi) {
+  const UnaryCtx *c = (const UnaryCtx *)arg;
+  if (c->op == 0)
+    for (int64_t i = lo; i < hi; i++) c->out[i] = expf(c->x[i]);
+  else
+    for (int64_t i = lo; i < hi; i++) c->out[i] = erff(c->x[i]);
+}
+
+static int gemm(const Problem *p, int batch) {
+  double flops = 2.0 * p->m * p->n * (double)p->k * batch;
+  int threads = g_threads;
+  if (flops < 4e6) threads = 1;
+  Task tasks[MAX_THREADS];
+  int used = 0;
+  for (int t = 0; t < threads; t++) {
+    Task task = {p, 0, batch, 0, p->m, 0, p->n, NULL, NULL};
+    if (batch >= threads) split(batch, threads, t, 1, &task.b0, &task.b1);
+    else if (p->n >= p->m) split(p->n, threads, t, NR, &task.n0, &task.n1);
+    else split(p->m, threads, t, MR, &task.m0, &task.m1);
+    if (task.b0 >= task.b1 || task.m0 >= task.m1 || task.n0 >= task.n1) continue;
+    if (!ensure_buffers(used)) return 0;
+    task.packA = g_packA[used];
+    task.packB = g_packB[used];
+    tasks[used++] = task;
+  }
+  pthread_t ids[MAX_THREADS];
+  int started[MAX_THREADS] = {0};
+  for (int t = 1; t < used; t++) started[t] = pthread_create(&ids[t], NULL, thread_main, &tasks[t]) == 0;
+  if (used > 0) run_task(&tasks[0]);
+  for (int t = 1; t < used; t++) {
+    if (started[t]) pthread_join(ids[t], NULL);
+    else run_task(&tasks[t]); /* could not start a thread: do its share here */
+  }
+  return 1;
+}
+
+/* ---- N-API glue ---------------------------------------------------------------------------------------------- */
+
+#define CHECK(call)                                                                 \
+  do {                                                                              \
+    if ((call) != napi_ok) {                                                        \
+      napi_throw_error(env, NULL, "distill_kernels: N-API call failed: " #call);       \
+      return NULL;                                                                  \
+    }                                                                               \
+  } while (0)
+
+static int get_f32(napi_env env, napi_value v, float **data, size_t *len) {
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &type, len, (void **)data, &buffer, &offset) != napi_ok) return 0;
+  return type == napi_float32_array;
+}
+
+static int get_int(napi_env env, napi_value v, int *out) {
+  int32_t x;
+  if (napi_get_value_int32(env, v, &x) != napi_ok) return 0;
+  *out = x;
+  return 1;
+}
+
+/* gemm(a, b, c, batchA, batchB, m, n, k, transA, transB) */
+static napi_value js_gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 10) {
+    napi_throw_type_error(env, NULL, "gemm(a, b, c, batchA, batchB, m, n, k, transA, transB) takes 10 arguments");
+    return NULL;
+  }
+  float *a, *b, *c;
+  size_t la, lb, lc;
+  int batchA, batchB, m, n, k, transA, transB;
+  if (!get_f32(env, argv[0], &a, &la) || !get_f32(env, argv[1], &b, &lb) || !get_f32(env, argv[2], &c, &lc)) {
+    napi_throw_type_error(env, NULL, "gemm: a, b and c must be Float32Arrays");
+    return NULL;
+  }
+  if (!get_int(env, argv[3], &batchA) || !get_int(env, argv[4], &batchB) || !get_int(env, argv[5], &m) ||
+      !get_int(env, argv[6], &n) || !get_int(env, argv[7], &k) || !get_int(env, argv[8], &transA) ||
+      !get_int(env, argv[9], &transB)) {
+    napi_throw_type_error(env, NULL, "gemm: sizes and flags must be integers");
+    return NULL;
+  }
+  int batch = batchA > batchB ? batchA : batchB;
+  if (m < 0 || n < 0 || k < 0 || batchA < 1 || batchB < 1 || (batchA != batchB && batchA != 1 && batchB != 1) ||
+      la < (size_t)batchA * m * k || lb < (size_t)batchB * k * n || lc < (size_t)batch * m * n) {
+    napi_throw_range_error(env, NULL, "gemm: array lengths do not match the sizes");
+    return NULL;
+  }
+  Problem p = {a, b, c, batchA == 1 ? 0 : (int64_t)m * k, batchB == 1 ? 0 : (int64_t)k * n, m, n, k, transA, transB};
+  if (k == 0) {
+    memset(c, 0, sizeof(float) * (size_t)batch * m * n);
+    return NULL;
+  }
+  if (!gemm(&p, batch)) {
+    napi_throw_error(env, NULL, "gemm: out of memory for packing buffers");
+    return NULL;
+  }
+  return NULL;
+}
+
+/* sum(x, out, outer, red, inner) */
+static napi_value js_sum(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *x, *out;
+  size_t lx, lo;
+  int outer, red, inner;
+  if (argc != 5 || !get_f32(env, argv[0], &x, &lx) || !get_f32(env, argv[1], &out, &lo) || !get_int(env, argv[2], &outer) ||
+      !get_int(env, argv[3], &red) || !get_int(env, argv[4], &inner) || outer < 0 || red < 0 || inner < 0 ||
+      lx < (size_t)outer * red * inner || lo < (size_t)outer * inner) {
+    napi_throw_type_error(env, NULL, "sum(x: Float32Array, out: Float32Array, outer, red, inner): bad arguments");
+    return NULL;
+  }
+  SumCtx c = {x, out, outer, red, inner};
+  int64_t total = (int64_t)outer * inner;
+  /* ~64k input values per thread at least, else threads cost more than they save */
+  int64_t perOut = red > 0 ? red : 1;
+  parallel_for(total, 65536 / perOut + 1, sum_range, &c);
+  return NULL;
+}
+
+static napi_value unary(napi_env env, napi_callback_info info, int op) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *x, *out;
+  size_t lx, lo;
+  if (argc != 2 || !get_f32(env, argv[0], &x, &lx) || !get_f32(env, argv[1], &out, &lo) || lo < lx) {
+    napi_throw_type_error(env, NULL, "exp/erf(x: Float32Array, out: Float32Array): bad arguments");
+    return NULL;
+  }
+  UnaryCtx c = {x, out, op};
+  parallel_for((int64_t)lx, 65536, unary_range, &c);
+  return NULL;
+}
+
+static napi_value js_exp(napi_env env, napi_callback_info info) { return unary(env, info, 0); }
+static napi_value js_erf(napi_env env, napi_callback_info info) { return unary(env, info, 1); }
+
+static napi_value js_set_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int n;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 1 || !get_int(env, argv[0], &n) || n < 1 || n > MAX_THREADS) {
+    napi_throw_range_error(env, NULL, "setThreads(n): n must be an integer from 1 to 64");
+    return NULL;
+  }
+  g_threads = n;
+  return NULL;
+}
+
+static napi_value js_info(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value obj, simd, threads, mr;
+  CHECK(napi_create_object(env, &obj));
+  CHECK(napi_create_string_utf8(env, SIMD_NAME, NAPI_AUTO_LENGTH, &simd));
+  CHECK(napi_create_int32(env, g_threads, &threads));
+  CHECK(napi_create_int32(env, MR, &mr));
+  CHECK(napi_set_named_property(env, obj, "simd", simd));
+  CHECK(napi_set_named_property(env, obj, "threads", threads));
+  CHECK(napi_set_named_property(env, obj, "mr", mr));
+  return obj;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"sum", NULL, js_sum, NULL, NULL, NULL, napi_default, NULL},
+      {"exp", NULL, js_exp, NULL, NULL, NULL, napi_default, NULL},
+      {"erf", NULL, js_erf, NULL, NULL, NULL, napi_default, NULL},
+      {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
+  };
+  CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,151 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { createLogger } from '@distill/core';
+import { bucketedBatches, type Encoded } from './batching';
+import { Encoder, type EncoderConfig } from './encoder';
+import { batchTensors } from './inference';
+import { crossEntropy } from './losses';
+import { loadNativeKernels } from './native-kernels';
+import { DEFAULT_TRAINING, train } from './trainer';
+import { patchWasmKernels } from './wasm-kernels';
+
+const native = loadNativeKernels();
+const compilerPresent = spawnSync(process.env.CC || 'cc', ['--version']).status === 0;
+
+/** Values of `f` on a backend (with the given wasm kernels), as plain arrays. */
+async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor | tf.Tensor[]): Promise<number[][]> {
+  await tf.setBackend(backend);
+  const out = tf.tidy(f);
+  const list = Array.isArray(out) ? out : [out];
+  const values = list.map((t) => Array.from(t.dataSync()));
+  list.forEach((t) => t.dispose());
+  return values;
+}
+
+function maxDiff(a: number[][], b: number[][]): number {
+  expect(a.map((r) => r.length)).toEqual(b.map((r) => r.length));
+  let worst = 0;
+  a.forEach((row, i) => row.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - b[i][j])))));
+  return worst;
+}
+
+const rand = (shape: number[], seed: number) => tf.randomUniform(shape, -1, 1, 'float32', seed);
+
+beforeAll(async () => {
+  await tf.setBackend('wasm');
+});
+afterAll(async () => {
+  patchWasmKernels();
+  await tf.setBackend('cpu');
+});
+
+it('the native kernels are built wherever a C compiler is present (npm ci runs native/build.js)', () => {
+  expect(native !== null).toBe(compilerPresent && process.env.DISTILL_NATIVE !== '0');
+});
+
+describe.each(native ? [['native', native] as const] : [])('%s kernels agree with the cpu backend', (_name, lib) => {
+  beforeAll(() => patchWasmKernels(lib));
+
+  it.each([
+    // [a shape, b shape, transposeA, transposeB]: sizes past the kernel's blocks (MC, KC, NC), ragged edges, batches
+    [[7, 5], [5, 3], false, false],
+    [[150, 600], [600, 70], false, false],
+    [[600, 150], [600, 70], true, false],
+    [[150, 600], [530, 600], false, true],
+    [[600, 150], [530, 600], true, true],
+    [[4, 33, 17], [4, 17, 65], false, false],
+    [[2, 3, 9, 20], [2, 3, 11, 20], false, true],
+    [[4, 33, 17], [17, 65], false, false], // b broadcast over the batch
+    [[33, 17], [4, 65, 17], false, true], // a broadcast over the batch
+  ] as const)('BatchMatMul %j × %j (transposeA=%s, transposeB=%s)', async (sa, sb, ta, tb) => {
+    const f = () => tf.matMul(rand([...sa], 1), rand([...sb], 2), ta, tb);
+    expect(maxDiff(await on('wasm', f), await on('cpu', f))).toBeLessThan(1e-4);
+  });
+
+  it.each([
+    [[1024, 312], 0, false],
+    [[32, 32, 312], [0, 1], false],
+    [[32, 32, 312], 2, false],
+    [[32, 32, 312], -1, true],
+    [[4, 5, 6, 7], [1, 2], true],
+    [[4, 5, 6, 7], [0, 2], false], // not contiguous: the wasm kernel
+    [[3, 1000], [0, 1], false],
+    [[17], 0, false],
+  ] as const)('Sum of %j over axis %j (keepDims=%s)', async (shape, axis, keepDims) => {
+    const f = () => tf.sum(rand([...shape], 3), axis as number | number[], keepDims);
+    const [w, c] = [await on('wasm', f), await on('cpu', f)];
+    expect(maxDiff(w, c)).toBeLessThan(2e-4);
+    await tf.setBackend('wasm');
+    expect(tf.tidy(() => tf.sum(rand([...shape], 3), axis as number | number[], keepDims).shape)).toEqual(tf.tidy(() => tf.sum(tf.zeros([...shape]), axis as number | number[], keepDims).shape));
+  });
+
+  it('Exp and Erf, forward and in the GELU gradient', async () => {
+    const x = () => rand([3, 70001], 4).mul(4);
+    expect(maxDiff(await on('wasm', () => x().exp()), await on('cpu', () => x().exp()))).toBeLessThan(1e-4 * Math.exp(4));
+    expect(maxDiff(await on('wasm', () => tf.erf(x())), await on('cpu', () => tf.erf(x())))).toBeLessThan(1e-6);
+    const g = () => tf.grad((v: tf.Tensor) => v.mul(tf.erf(v.mul(Math.SQRT1_2)).add(1)).mul(0.5).sum())(x());
+    expect(maxDiff(await on('wasm', g), await on('cpu', g))).toBeLessThan(1e-5);
+  });
+
+  it('Identity shares memory and the copy outlives its source', async () => {
+    await tf.setBackend('wasm');
+    const a = tf.tensor1d([1, 2, 3]);
+    const b = tf.clone(a);
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3]);
+    const v = tf.variable(tf.tensor1d([4, 5]));
+    const snapshot = tf.clone(v);
+    v.assign(tf.tensor1d([6, 7]));
+    expect(Array.from(snapshot.dataSync())).toEqual([4, 5]);
+    [b, v, snapshot].forEach((t) => t.dispose());
+  });
+});
+
+it('rejects arrays too short for the sizes', () => {
+  if (!native) return expect(native).toBeNull();
+  expect(() => native.gemm(new Float32Array(5), new Float32Array(6), new Float32Array(4), 1, 1, 2, 2, 3, 0, 0)).toThrow(/lengths/);
+  expect(() => native.sum(new Float32Array(5), new Float32Array(1), 1, 6, 1)).toThrow(/bad arguments/);
+});
+
+/** 200 training steps of a small encoder on the smoke fixture's titles, with the given wasm kernels: the loss curve. */
+async function smokeLossCurve(kernels: typeof native): Promise<number[]> {
+  patchWasmKernels(kernels);
+  await tf.setBackend('wasm');
+  const root = path.join(__dirname, '..', '..', '..', 'fixtures', 'smoke');
+  const labelNames = fs.readFileSync(path.join(root, 'labels.txt'), 'utf8').trim().split('\n').map((l) => l.split('==')[0]);
+  const rows = fs.readFileSync(path.join(root, 'train.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
+  const chars = new Map<string, number>();
+  const items: Encoded[] = rows.map(([text], index) => ({ index, ids: [2, ...[...text].slice(0, 30).map((ch) => chars.get(ch) ?? chars.set(ch, chars.size + 5).get(ch)!), 3] }));
+  const labels = rows.map(([, l]) => labelNames.indexOf(l));
+  const config: EncoderConfig = {
+    vocabSize: chars.size + 5, hiddenSize: 64, numLayers: 2, numHeads: 4, intermediateSize: 128, maxPositions: 32,
+    typeVocabSize: 2, layerNormEps: 1e-12, numLabels: labelNames.length, hiddenDropout: 0.1, attentionDropout: 0.1, initializerRange: 0.02, mlmHead: false,
+  };
+  const enc = Encoder.create(config, 7);
+  const result = await train(
+    enc.params,
+    [...enc.params.keys()],
+    {
+      epochBatches: (_e, rng) => bucketedBatches(items, 16, 0, rng),
+      loss: (b, seed) => crossEntropy(enc.forward(batchTensors(b), { training: true, seed }).logits!, tf.tensor1d(b.indices.map((i) => labels[i]), 'int32')),
+    },
+    { ...DEFAULT_TRAINING, epochs: 20, batchSize: 16, lr: 1e-3, maxSteps: 200 },
+    createLogger('test'),
+  );
+  enc.dispose();
+  return result.curve.map((c) => c.loss);
+}
+
+it('a 200-step training run on the smoke data gives the same loss curve with the native kernels as without', async () => {
+  const reference = await smokeLossCurve(null);
+  const fast = await smokeLossCurve(native);
+  expect(reference.length).toBe(200);
+  expect(fast.length).toBe(200);
+  expect(reference[199]).toBeLessThan(reference[0] * 0.7); // it learns, so the comparison means something
+  const worst = Math.max(...reference.map((l, i) => Math.abs(l - fast[i])));
+  console.log(`200-step loss curves: max |Δ| ${worst.toExponential(2)}, first ${reference[0].toFixed(4)}, last ${reference[199].toFixed(4)}`);
+  expect(worst).toBeLessThan(1e-3);
+}, 120_000);

@@ -1,0 +1,132 @@
+/**
+ * Native kernels (native/kernels.c, built at install by native/build.js) registered on the tfjs wasm backend:
+ * BatchMatMul, Sum, Exp and Erf. The wasm backend keeps every tensor in the WebAssembly heap; each kernel hands the
+ * native code Float32Array views of that heap and it writes its output in place (no copies). The matmul handles
+ * transposeA/transposeB itself and every kernel uses all cores.
+ *
+ * When the library is missing (no compiler at install) or DISTILL_NATIVE=0, `loadNativeKernels()` returns null and the
+ * wasm backend keeps its own kernels. Each kernel also falls back to the wasm one for the cases it does not cover
+ * (non-float32 tensors, broadcasts or axis sets the native code does not do).
+ *
+ * DISTILL_NATIVE_THREADS sets the thread count (default: the number of CPUs Node reports).
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+
+export interface NativeKernels {
+  /** c[batch, m, n] = op(a)[batchA, m, k] · op(b)[batchB, k, n]; a batch count of 1 broadcasts. */
+  gemm(a: Float32Array, b: Float32Array, c: Float32Array, batchA: number, batchB: number, m: number, n: number, k: number, transA: number, transB: number): void;
+  /** out[o, i] = Σ_r x[o, r, i] */
+  sum(x: Float32Array, out: Float32Array, outer: number, red: number, inner: number): void;
+  exp(x: Float32Array, out: Float32Array): void;
+  erf(x: Float32Array, out: Float32Array): void;
+  setThreads(n: number): void;
+  info(): { simd: string; threads: number; mr: number };
+}
+
+export const NATIVE_KERNELS_PATH = path.join(__dirname, '..', 'native', 'build', 'distill_kernels.node');
+
+let cached: NativeKernels | null | undefined;
+
+export function loadNativeKernels(): NativeKernels | null {
+  if (cached !== undefined) return cached;
+  cached = null;
+  if (process.env.DISTILL_NATIVE === '0') return cached;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const lib = require(NATIVE_KERNELS_PATH) as NativeKernels;
+    const threads = Number(process.env.DISTILL_NATIVE_THREADS || os.availableParallelism());
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new Error(`DISTILL_NATIVE_THREADS must be an integer from 1 to 64, got '${process.env.DISTILL_NATIVE_THREADS}'`);
+    lib.setThreads(threads);
+    cached = lib;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+  }
+  return cached;
+}
+
+// The wasm backend's own methods used below (not part of tfjs-core's public KernelBackend type).
+interface WasmBackend extends tf.KernelBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
+  incRef(dataId: object): void;
+}
+
+type KernelFunc = tf.KernelConfig['kernelFunc'];
+const f32 = (backend: WasmBackend, t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** BatchMatMul with tfjs's shapes and broadcasting (equal batch dims, or a batch of 1 on one side). */
+export function nativeBatchMatMul(lib: NativeKernels, fallback: KernelFunc): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const a = inputs.a as tf.TensorInfo;
+    const b = inputs.b as tf.TensorInfo;
+    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+    const outerA = a.shape.slice(0, -2);
+    const outerB = b.shape.slice(0, -2);
+    const batchA = size(outerA);
+    const batchB = size(outerB);
+    const sameOuter = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || !(sameOuter || batchA === 1 || batchB === 1)) return fallback({ inputs, backend, attrs });
+    const ra = a.shape.length;
+    const rb = b.shape.length;
+    const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+    const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+    const kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+    const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+    if (k !== kb) throw new Error(`Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`);
+    const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
+    const wasm = backend as WasmBackend;
+    const out = wasm.makeOutput([...outer, m, n], 'float32');
+    // Views taken after makeOutput: allocating may grow (and so replace) the heap's buffer.
+    lib.gemm(f32(wasm, a), f32(wasm, b), f32(wasm, out), batchA, batchB, m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0);
+    return out;
+  };
+}
+
+/** Sum over a contiguous run of axes (bias gradients: the leading axes; LayerNorm statistics: the last). */
+export function nativeSum(lib: NativeKernels, fallback: KernelFunc): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const x = inputs.x as tf.TensorInfo;
+    const { axis, keepDims } = attrs as { axis: number | number[]; keepDims: boolean };
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+    const contiguous = axes.length > 0 && axes.every((ax, i) => ax === axes[0] + i);
+    if (x.dtype !== 'float32' || !contiguous) return fallback({ inputs, backend, attrs });
+    const first = axes[0];
+    const last = axes[axes.length - 1];
+    const outer = size(x.shape.slice(0, first));
+    const red = size(x.shape.slice(first, last + 1));
+    const inner = size(x.shape.slice(last + 1));
+    const shape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+    const wasm = backend as WasmBackend;
+    const out = wasm.makeOutput(shape, 'float32');
+    lib.sum(f32(wasm, x), f32(wasm, out), outer, red, inner);
+    return out;
+  };
+}
+
+export function nativeUnary(op: (x: Float32Array, out: Float32Array) => void, fallback: KernelFunc): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const x = inputs.x as tf.TensorInfo;
+    if (x.dtype !== 'float32') return fallback({ inputs, backend, attrs });
+    const wasm = backend as WasmBackend;
+    const out = wasm.makeOutput(x.shape, 'float32');
+    op(f32(wasm, x), f32(wasm, out));
+    return out;
+  };
+}
+
+/**
+ * Identity that shares the input's memory (as the cpu backend's does, and as wasm's own Reshape does) instead of
+ * copying it: tensor data is immutable, and `Variable.assign` swaps in a new buffer rather than writing in place.
+ * tfjs calls Identity for every `clone` and for many gradients, so the copies added up to ~5% of a training step.
+ */
+export function sharedIdentity(fallback: KernelFunc): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const x = inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') return fallback({ inputs, backend, attrs });
+    (backend as WasmBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
