@@ -66,6 +66,23 @@ describe('loadPipeline', () => {
     expect(() => loadPipeline(file)).toThrow(/uses\.yaml:\d+: stages\.teacher\.uses: /);
   });
 
+  it('shares params between stages through YAML anchors and merge keys, with overrides', () => {
+    const text = GOOD.replace('    params: { alpha: 0.5 }', '    params: &tsd { alpha: 0.5 }') + `  variant:
+    uses: distill
+    inputs: { data: data }
+    params:
+      <<: *tsd
+      alpha: 0.1
+  same:
+    uses: distill
+    inputs: { data: data }
+    params: { <<: *tsd }
+`;
+    const p = loadPipeline(write('merge.yaml', text), { distill: z.object({ alpha: z.number() }).strict() });
+    expect(p.stages.variant.params).toEqual({ alpha: 0.1 });
+    expect(p.stages.same.params).toEqual({ alpha: 0.5 });
+  });
+
   it('follows extends, overriding key by key', () => {
     write('base.yaml', GOOD);
     const file = write('child.yaml', 'extends: base.yaml\nstages:\n  distill:\n    params: { alpha: 0.9 }\n');

@@ -67,7 +67,8 @@ type LineOf = (keyPath: (string | number)[]) => number | undefined;
 
 function parseYaml(file: string, text: string): { value: unknown; lineOf: LineOf } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  // merge: `<<: *anchor` lets stages share params (YAML 1.1 merge keys)
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, merge: true });
   if (doc.errors.length) {
     const e = doc.errors[0];
     throw new PipelineError(file, [], `invalid YAML: ${e.message.split('\n')[0]}`, e.linePos?.[0].line);

@@ -41,6 +41,14 @@ stages:
       latent: { relation_heads: 4, weight: 0.5 }
       training: { epochs: 2, batch_size: 16, lr: 0.003 }
       search: { alpha: [0.3, 0.7], temperature: [1, 4], trials: 2, epochs: 1 }
+  alone:
+    uses: distill
+    inputs: { data: data }
+    params: { objective: task, student: ${STUDENT}, alpha: 0, latent: { weight: 0 }, training: { epochs: 2, batch_size: 16, lr: 0.003 } }
+  alone-soft:
+    uses: distill
+    inputs: { data: data }
+    params: { objective: task, student: ${STUDENT}, alpha: 0.5, latent: { weight: 0 }, training: { epochs: 1, batch_size: 16 } }
 `,
     { data: path.join(ROOT, 'fixtures', 'smoke') },
   );
@@ -66,6 +74,20 @@ describe('distill stage', () => {
     const metrics = JSON.parse(fs.readFileSync(out(root, 'tsd', 'metrics.json'), 'utf8'));
     expect(metrics.rows).toEqual({ train: readDataset(out(root, 'data', 'train.arrow')).rows.length, unlabeled: readDataset(out(root, 'data', 'unlabeled.arrow')).rows.length });
     expect(readLogits(out(root, 'tsd', 'logits/test.arrow')).numLabels).toBe(5);
+  });
+});
+
+describe('the student-alone baseline', () => {
+  it('trains on hard labels without a teacher input, and asks for one when soft labels are configured', async () => {
+    const root = workspace();
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    const alone = await runStage(distillStage, 'p.yaml', 'alone', root);
+    expect(alone.summary).toMatchObject({ objective: 'task', alpha: 0 });
+    const metrics = JSON.parse(fs.readFileSync(out(root, 'alone', 'metrics.json'), 'utf8'));
+    expect(metrics.rows).toEqual({ train: readDataset(out(root, 'data', 'train.arrow')).rows.length });
+    expect(metrics.test.accuracy).toBeGreaterThan(0);
+    await expect(runStage(distillStage, 'p.yaml', 'alone-soft', root)).rejects.toThrow(/stages\.alone-soft: without input teacher .*alpha: 0/);
+    expect(fs.existsSync(out(root, 'alone-soft', 'checkpoint'))).toBe(false);
   });
 });
 

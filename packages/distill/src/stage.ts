@@ -50,7 +50,10 @@ async function runTask(ctx: StageContext<DistillParams>, tokenizer: WordPieceTok
   const valid = readDataset(path.join(dataDir, 'valid.arrow'));
   const test = readDataset(path.join(dataDir, 'test.arrow'));
   const labels = valid.labels;
-  const set = distillSet({ dataDir, teacherDir: ctx.input('teacher'), augmentDir: ctx.inputs.augment, useAugmented: p.use_augmented, useUnlabeled: p.use_unlabeled });
+  if (!ctx.inputs.teacher && (p.alpha > 0 || p.latent.weight > 0 || p.search)) {
+    throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}: without input teacher only the student-alone baseline runs: set alpha: 0 and latent: { weight: 0 } (and no search), or add inputs.teacher`);
+  }
+  const set = distillSet({ dataDir, teacherDir: ctx.inputs.teacher, augmentDir: ctx.inputs.augment, useAugmented: p.use_augmented, useUnlabeled: p.use_unlabeled });
   const trainOnce = async (alpha: number, temperature: number, epochs: number, label: string, resume: boolean) => {
     const student = startingStudent(ctx, tokenizer.size, labels.length, teacher);
     const task = taskDistillTask({ student, teacher, tokenizer, set, valid: valid.rows, labels, batchSize: p.training.batch_size, alpha, temperature, latent: p.latent });

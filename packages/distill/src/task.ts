@@ -32,7 +32,8 @@ function aligned(rows: Example[], logitsFile: string): Float32Array {
 
 export interface DistillSetOptions {
   dataDir: string;
-  teacherDir: string;
+  /** the teacher stage's output (its logits); absent for the student-alone baseline (hard labels only) */
+  teacherDir?: string;
   augmentDir?: string;
   useAugmented: boolean;
   useUnlabeled: boolean;
@@ -42,17 +43,23 @@ export interface DistillSetOptions {
 export function distillSet(o: DistillSetOptions): DistillSet {
   const train = readDataset(path.join(o.dataDir, 'train.arrow'));
   const k = train.labels.length;
-  const parts: { name: string; rows: Example[]; logits: Float32Array }[] = [{ name: 'train', rows: train.rows, logits: aligned(train.rows, path.join(o.teacherDir, 'logits', 'train.arrow')) }];
+  if (!o.teacherDir) {
+    if (o.useAugmented || o.useUnlabeled) throw new Error('data distillation (use_augmented, use_unlabeled) needs input teacher: its logits label the extra rows');
+    // no teacher: soft labels are unused (alpha 0), the logits stay zero
+    return { rows: train.rows, teacherLogits: new Float32Array(train.rows.length * k), numLabels: k, parts: { train: train.rows.length } };
+  }
+  const teacherDir = o.teacherDir;
+  const parts: { name: string; rows: Example[]; logits: Float32Array }[] = [{ name: 'train', rows: train.rows, logits: aligned(train.rows, path.join(teacherDir, 'logits', 'train.arrow')) }];
   if (o.useAugmented) {
     if (!o.augmentDir) throw new Error('use_augmented needs input augment');
     const aug = readDataset(path.join(o.augmentDir, 'augmented.arrow'));
     const strategy = aug.arrow.strings('strategy');
     const rows = aug.rows.filter((_, i) => strategy[i] !== 'original');
-    parts.push({ name: 'augmented', rows, logits: aligned(rows, path.join(o.teacherDir, 'logits', 'augmented.arrow')) });
+    parts.push({ name: 'augmented', rows, logits: aligned(rows, path.join(teacherDir, 'logits', 'augmented.arrow')) });
   }
   if (o.useUnlabeled) {
     const unl = readDataset(path.join(o.dataDir, 'unlabeled.arrow'));
-    const logits = aligned(unl.rows, path.join(o.teacherDir, 'logits', 'unlabeled.arrow'));
+    const logits = aligned(unl.rows, path.join(teacherDir, 'logits', 'unlabeled.arrow'));
     const pseudo = argmaxRows(logits, k); // the teacher's labels are the hard labels of unlabeled text
     parts.push({ name: 'unlabeled', rows: unl.rows.map((r, i) => ({ ...r, label: pseudo[i] })), logits });
   }
