@@ -3,9 +3,22 @@ import { z } from 'zod';
 
 export const paramsSchema = z
   .object({
+    /** graph form: `portable` (standard ONNX ops) or `ort` (ONNX Runtime contrib ops: MultiHeadAttention, SkipLayerNormalization, BiasGelu) */
+    flavour: z.enum(['portable', 'ort']).default('portable'),
     int8: z
       .object({
         enabled: z.boolean().default(true),
+        /** `dynamic`: activations quantized at run time; `static`: QDQ with activation ranges calibrated on valid rows */
+        mode: z.enum(['dynamic', 'static']).default('dynamic'),
+        calibration: z
+          .object({
+            method: z.enum(['minmax', 'percentile']).default('percentile'),
+            /** for `percentile`: the share of values kept inside the range at each end */
+            percentile: z.number().gt(50).max(100).default(99.99),
+            rows: z.number().int().positive().default(200),
+          })
+          .strict()
+          .prefault({}),
         /** one weight scale per output channel instead of one per tensor */
         per_channel: z.boolean().default(false),
         /** quantize the word-embedding table too */

@@ -1,9 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { WordPieceTokenizer } from '@distill/core';
 import { Encoder, type EncoderConfig } from '@distill/model';
-import { exportEncoder } from './export';
+import { exportEncoder, type Flavour } from './export';
 import { int8Precision, quantizeSymmetric } from './int8';
+import { calibrate, staticPrecision, uint8Params } from './qdq';
 import { parity } from './evaluate';
 
 const CONFIG: EncoderConfig = {
@@ -32,6 +37,18 @@ async function ortLogits(bytes: Uint8Array, level: 'disabled' | 'all' = 'all'): 
   return out.logits.data as Float32Array;
 }
 
+/** The op types (with domain) of the graph ONNX Runtime runs after its optimisations at level `all`. */
+async function optimizedOps(bytes: Uint8Array): Promise<string[]> {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ort-opt-')), 'optimized.onnx');
+  const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', optimizedModelFilePath: file });
+  await session.release();
+  return decodeGraph(fs.readFileSync(file)).graph.node.map((n) => (n.domain ? `${n.domain}:${n.opType}` : n.opType!));
+}
+
+// a vocabulary over the model's 40 ids, for calibration through the tokenizer
+const VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...'天地玄黄宇宙洪荒日月盈昃辰宿列张寒来暑往秋收冬藏闰余成岁律吕调阳云腾致雨露结'.split('')].slice(0, 40);
+const TEXTS = Array.from({ length: 24 }, (_, i) => VOCAB.slice(5).filter((_, j) => (i * 7 + j * 3) % 5 < 2).join('').slice(0, 3 + (i % 10)));
+
 /** Decodes with the standard schema (onnx-proto), not the one the exporter uses. */
 function decodeGraph(bytes: Uint8Array): { model: onnx.ModelProto; graph: onnx.GraphProto } {
   const model = onnx.ModelProto.decode(bytes);
@@ -41,6 +58,30 @@ function decodeGraph(bytes: Uint8Array): { model: onnx.ModelProto; graph: onnx.G
 describe('ONNX export', () => {
   it('matches the tfjs model within 1e-4, with and without ORT graph optimisation', async () => {
     const bytes = exportEncoder(encoder, { labels: ['a', 'b', 'c'] });
+    const ref = tfjsLogits();
+    for (const level of ['disabled', 'all'] as const) {
+      const p = parity(await ortLogits(bytes, level), ref, 3);
+      expect(p.max_abs_diff).toBeLessThan(1e-4);
+      expect(p.argmax_agreement).toBe(1);
+    }
+  });
+
+  it.each(['portable', 'ort'] as Flavour[])('%s flavour: ORT-optimised graph fuses LayerNorm and GELU into contrib kernels', async (flavour) => {
+    const ops = await optimizedOps(exportEncoder(encoder, { flavour }));
+    expect(ops.filter((o) => o === 'com.microsoft:SkipLayerNormalization')).toHaveLength(2 * CONFIG.numLayers);
+    expect(ops.filter((o) => o === 'com.microsoft:BiasGelu')).toHaveLength(CONFIG.numLayers);
+    expect(ops).not.toContain('Erf');
+    if (flavour === 'ort') expect(ops.filter((o) => o === 'com.microsoft:MultiHeadAttention')).toHaveLength(CONFIG.numLayers);
+    else expect(ops).toContain('Softmax');
+  });
+
+  it('ort flavour: contrib ops emitted directly, same logits as tfjs within 1e-4', async () => {
+    const bytes = exportEncoder(encoder, { flavour: 'ort', labels: ['a', 'b', 'c'] });
+    const { model, graph } = decodeGraph(bytes);
+    expect(model.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 17], ['com.microsoft', 1]]);
+    const ops = graph.node.map((n) => n.opType);
+    expect(ops.filter((o) => o === 'MultiHeadAttention')).toHaveLength(CONFIG.numLayers);
+    expect(ops).not.toContain('Softmax');
     const ref = tfjsLogits();
     for (const level of ['disabled', 'all'] as const) {
       const p = parity(await ortLogits(bytes, level), ref, 3);
@@ -82,6 +123,49 @@ describe('ONNX export', () => {
     expect(names).toContain('bert.encoder.layer.0.attention.self.query.weight');
     expect(names).toContain('bert.encoder.layer.1.attention.self.query.weight_quantized');
     expect(names).toContain('bert.embeddings.word_embeddings.weight');
+  });
+});
+
+describe('INT8 static (QDQ) quantization', () => {
+  const tokenizer = new WordPieceTokenizer(VOCAB);
+  const layers = 2 + 6 * CONFIG.numLayers; // per layer Q, K, V, attention output, intermediate, output; pooler; classifier
+
+  it.each(['portable', 'ort'] as Flavour[])('calibrates every dense layer (%s), percentile ranges inside min-max', async (flavour) => {
+    const minmax = await calibrate(encoder, tokenizer, TEXTS, flavour, { method: 'minmax', percentile: 100 });
+    const pct = await calibrate(encoder, tokenizer, TEXTS, flavour, { method: 'percentile', percentile: 99 });
+    expect(minmax.size).toBe(layers);
+    expect([...minmax.keys()]).toContain('bert.encoder.layer.1.intermediate.dense');
+    for (const [layer, r] of minmax) {
+      expect(r.max).toBeGreaterThan(r.min);
+      expect(pct.get(layer)!.min).toBeGreaterThanOrEqual(r.min);
+      expect(pct.get(layer)!.max).toBeLessThanOrEqual(r.max);
+    }
+    // the GELU output feeding output.dense is bounded below by GELU's minimum (≈ -0.17)
+    expect(minmax.get('bert.encoder.layer.0.output.dense')!.min).toBeGreaterThan(-0.2);
+  });
+
+  it('QDQ graph: int8 weights, uint8 activations, close to FP32, and ORT runs integer kernels', async () => {
+    const ranges = await calibrate(encoder, tokenizer, TEXTS, 'portable', { method: 'minmax', percentile: 100 });
+    const bytes = exportEncoder(encoder, { precision: staticPrecision({ perChannel: true, embeddings: true, exclude: [], ranges }) });
+    const ops = decodeGraph(bytes).graph.node.map((n) => n.opType);
+    // one activation quantizer per distinct input: Q, K and V share theirs
+    expect(ops.filter((o) => o === 'QuantizeLinear')).toHaveLength(layers - 2 * CONFIG.numLayers);
+    expect(ops).not.toContain('DynamicQuantizeLinear');
+    const p = parity(await ortLogits(bytes), await ortLogits(exportEncoder(encoder)), 3);
+    expect(p.max_abs_diff).toBeLessThan(0.1);
+    const optimized = await optimizedOps(bytes);
+    expect(optimized.some((o) => /QLinearMatMul|MatMulInteger|QGemm|DynamicQuantizeMatMul/.test(o))).toBe(true);
+  });
+
+  it('names a layer without a calibrated range', () => {
+    expect(() => exportEncoder(encoder, { precision: staticPrecision({ perChannel: false, embeddings: false, exclude: [], ranges: new Map() }) })).toThrow(/no calibrated activation range for layer 'bert.encoder.layer.0.attention.self.query'/);
+  });
+
+  it('uint8 parameters cover the range and represent zero exactly', () => {
+    const { scale, zeroPoint } = uint8Params({ min: -1, max: 3 });
+    expect(scale).toBeCloseTo(4 / 255, 7);
+    expect(zeroPoint).toBe(64);
+    expect(uint8Params({ min: 0.5, max: 2 }).zeroPoint).toBe(0); // widened to include 0
   });
 });
 

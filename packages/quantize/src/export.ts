@@ -1,35 +1,45 @@
 /**
- * ONNX export of an encoder checkpoint with its classification head (opset 17, standard ops only).
+ * ONNX export of an encoder checkpoint with its classification head (opset 17).
  *
  * Inputs `input_ids` and `attention_mask` (int64, [batch, seq], both axes dynamic), output `logits` [batch, labels].
- * The graph follows `packages/model/src/encoder.ts` op for op; LayerNormalization and the erf-GELU pattern are the
- * forms ONNX Runtime's optimizer fuses. How each dense layer and the word embedding are emitted is the `precision`'s
- * business: float32, or INT8 (dynamic quantization, see `int8.ts`).
+ * Two flavours of the same model:
+ * - `portable`: standard ONNX ops only, following `packages/model/src/encoder.ts` op for op. LayerNormalization and the
+ *   erf-GELU pattern are forms ONNX Runtime's optimizer fuses (into SkipLayerNormalization and BiasGelu); attention
+ *   stays MatMul/Softmax.
+ * - `ort`: ONNX Runtime's contrib ops (domain `com.microsoft`) emitted directly: MultiHeadAttention (scores, mask,
+ *   softmax and context in one kernel), SkipLayerNormalization (residual + bias + LayerNorm) and BiasGelu. Runs on
+ *   ONNX Runtime only.
+ * How each weight multiply and the word embedding are emitted is the `precision`'s business: float32, INT8 dynamic
+ * (`int8.ts`) or INT8 static QDQ (`qdq.ts`).
  */
 import type { Encoder } from '@distill/model';
 import { GraphBuilder } from './onnx/graph';
 import { DataType } from './onnx/onnx-proto';
 
-/** How weights are emitted: `linear` for x·W + b, `embedding` for a table lookup. */
+/** How weights are emitted: `matmul` for x·W (layer `name`), `embedding` for a table lookup. */
 export interface Precision {
-  linear(g: GraphBuilder, x: string, name: string, w: Float32Array, b: Float32Array, inDim: number, outDim: number): string;
+  matmul(g: GraphBuilder, x: string, name: string, w: Float32Array, inDim: number, outDim: number): string;
   embedding(g: GraphBuilder, ids: string, name: string, table: Float32Array, rows: number, dim: number): string;
 }
 
 export const float32Precision: Precision = {
-  linear(g, x, name, w, b, inDim, outDim) {
-    const y = g.op('MatMul', [x, g.float(`${name}.weight`, [inDim, outDim], w)]);
-    return g.op('Add', [y, g.float(`${name}.bias`, [outDim], b)]);
+  matmul(g, x, name, w, inDim, outDim) {
+    return g.op('MatMul', [x, g.float(`${name}.weight`, [inDim, outDim], w)]);
   },
   embedding(g, ids, name, table, rows, dim) {
     return g.op('Gather', [g.float(name, [rows, dim], table), ids], { axis: 0 });
   },
 };
 
+export type Flavour = 'portable' | 'ort';
+
 export interface ExportOptions {
   precision?: Precision;
+  flavour?: Flavour;
   labels?: readonly string[];
   producer?: string;
+  /** called with the finished graph before it is serialised (calibration adds outputs here) */
+  beforeSerialise?: (g: GraphBuilder) => void;
 }
 
 function values(encoder: Encoder, name: string): Float32Array {
@@ -38,10 +48,13 @@ function values(encoder: Encoder, name: string): Float32Array {
   return v.dataSync() as Float32Array;
 }
 
+const MS = 'com.microsoft';
+
 export function exportEncoder(encoder: Encoder, opts: ExportOptions = {}): Uint8Array {
   const c = encoder.config;
   if (c.numLabels <= 0) throw new Error('export: the checkpoint has no classifier head (classifier.weight)');
   const P = opts.precision ?? float32Precision;
+  const ort = (opts.flavour ?? 'portable') === 'ort';
   const H = c.hiddenSize;
   const heads = c.numHeads;
   const headSize = H / heads;
@@ -49,7 +62,20 @@ export function exportEncoder(encoder: Encoder, opts: ExportOptions = {}): Uint8
   const v = (n: string) => values(encoder, n);
   const ln = (x: string, prefix: string) =>
     g.op('LayerNormalization', [x, g.float(`${prefix}.weight`, [H], v(`${prefix}.weight`)), g.float(`${prefix}.bias`, [H], v(`${prefix}.bias`))], { axis: -1, epsilon: { float: c.layerNormEps } });
-  const linear = (x: string, prefix: string, inDim: number, outDim: number) => P.linear(g, x, prefix, v(`${prefix}.weight`), v(`${prefix}.bias`), inDim, outDim);
+  const matmul = (x: string, prefix: string, inDim: number, outDim: number) => P.matmul(g, x, prefix, v(`${prefix}.weight`), inDim, outDim);
+  const bias = (prefix: string, dim: number) => g.float(`${prefix}.bias`, [dim], v(`${prefix}.bias`));
+  const linear = (x: string, prefix: string, inDim: number, outDim: number) => g.op('Add', [matmul(x, prefix, inDim, outDim), bias(prefix, outDim)]);
+  /** LayerNorm(x · W + b + residual) */
+  const denseResidualNorm = (x: string, prefix: string, inDim: number, residual: string, norm: string) =>
+    ort
+      ? g.node('SkipLayerNormalization', [matmul(x, prefix, inDim, H), residual, g.float(`${norm}.weight`, [H], v(`${norm}.weight`)), g.float(`${norm}.bias`, [H], v(`${norm}.bias`)), bias(prefix, H)], ['skip_layer_norm'], { epsilon: { float: c.layerNormEps } }, MS)[0]
+      : ln(g.op('Add', [linear(x, prefix, inDim, H), residual]), norm);
+  /** GELU(x · W + b), exact (erf) form */
+  const denseGelu = (x: string, prefix: string, inDim: number, outDim: number) => {
+    if (ort) return g.op('BiasGelu', [matmul(x, prefix, inDim, outDim), bias(prefix, outDim)], {}, 'bias_gelu', MS);
+    const y = linear(x, prefix, inDim, outDim);
+    return g.op('Mul', [g.op('Mul', [y, g.op('Add', [g.op('Erf', [g.op('Div', [y, g.scalar('sqrt2', Math.SQRT2)])]), g.scalar('one_g', 1)])]), g.scalar('half', 0.5)]);
+  };
   const seqShape = (x: string) => g.shape(x, DataType.FLOAT, ['batch', 'sequence', H]);
 
   const ids = g.input('input_ids', DataType.INT64, ['batch', 'sequence']);
@@ -66,26 +92,39 @@ export function exportEncoder(encoder: Encoder, opts: ExportOptions = {}): Uint8
   let h = ln(g.op('Add', [words, positions]), 'bert.embeddings.LayerNorm');
   seqShape(h);
 
-  // Additive mask: (1 - mask) · -10000, broadcast over heads and query positions.
-  const maskF = g.op('Cast', [mask], { to: DataType.FLOAT });
-  const bias = g.op('Unsqueeze', [g.op('Mul', [g.op('Sub', [g.scalar('one_f', 1), maskF]), g.scalar('mask_value', -10000)]), g.int64('axes12', [1, 2])], {}, 'mask_bias');
+  // Attention mask. portable: additive (1 - mask) · -10000, broadcast over heads and query positions; ort: the 0/1
+  // key padding mask as int32 (MultiHeadAttention applies the same -10000).
+  const maskF = ort ? null : g.op('Cast', [mask], { to: DataType.FLOAT });
+  const maskBias = maskF ? g.op('Unsqueeze', [g.op('Mul', [g.op('Sub', [g.scalar('one_f', 1), maskF]), g.scalar('mask_value', -10000)]), g.int64('axes12', [1, 2])], {}, 'mask_bias') : null;
+  const keyPadding = ort ? g.op('Cast', [mask], { to: DataType.INT32 }, 'key_padding_mask') : null;
   const splitShape = g.int64('split_heads_shape', [0, 0, heads, headSize]);
   const mergeShape = g.int64('merge_heads_shape', [0, 0, H]);
   const scale = g.scalar('attention_scale', 1 / Math.sqrt(headSize));
 
+  const attention = (x: string, p: string): string => {
+    if (ort) {
+      const qkvBias = new Float32Array(3 * H);
+      ['query', 'key', 'value'].forEach((n, i) => qkvBias.set(v(`${p}.attention.self.${n}.bias`), i * H));
+      const [q, k, vv] = ['query', 'key', 'value'].map((n) => matmul(x, `${p}.attention.self.${n}`, H, H));
+      return g.op('MultiHeadAttention', [q, k, vv, g.float(`${p}.attention.self.qkv_bias`, [3 * H], qkvBias), keyPadding!], { num_heads: heads, mask_filter_value: { float: -10000 } }, 'context', MS);
+    }
+    const q = g.op('Transpose', [g.op('Reshape', [linear(x, `${p}.attention.self.query`, H, H), splitShape])], { perm: [0, 2, 1, 3] });
+    const kT = g.op('Transpose', [g.op('Reshape', [linear(x, `${p}.attention.self.key`, H, H), splitShape])], { perm: [0, 2, 3, 1] });
+    const vv = g.op('Transpose', [g.op('Reshape', [linear(x, `${p}.attention.self.value`, H, H), splitShape])], { perm: [0, 2, 1, 3] });
+    const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [q, kT]), scale]), maskBias!]);
+    const probs = g.op('Softmax', [scores], { axis: -1 });
+    return g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [probs, vv])], { perm: [0, 2, 1, 3] }), mergeShape]);
+  };
+
   for (let l = 0; l < c.numLayers; l++) {
     const p = `bert.encoder.layer.${l}`;
-    const q = g.op('Transpose', [g.op('Reshape', [linear(h, `${p}.attention.self.query`, H, H), splitShape])], { perm: [0, 2, 1, 3] });
-    const kT = g.op('Transpose', [g.op('Reshape', [linear(h, `${p}.attention.self.key`, H, H), splitShape])], { perm: [0, 2, 3, 1] });
-    const vv = g.op('Transpose', [g.op('Reshape', [linear(h, `${p}.attention.self.value`, H, H), splitShape])], { perm: [0, 2, 1, 3] });
-    const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [q, kT]), scale]), bias]);
-    const probs = g.op('Softmax', [scores], { axis: -1 });
-    const context = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [probs, vv])], { perm: [0, 2, 1, 3] }), mergeShape]);
-    const h1 = ln(g.op('Add', [linear(context, `${p}.attention.output.dense`, H, H), h]), `${p}.attention.output.LayerNorm`);
+    const context = attention(h, p);
+    seqShape(context);
+    const h1 = denseResidualNorm(context, `${p}.attention.output.dense`, H, h, `${p}.attention.output.LayerNorm`);
     seqShape(h1);
-    const inter = linear(h1, `${p}.intermediate.dense`, H, c.intermediateSize);
-    const gelu = g.op('Mul', [g.op('Mul', [inter, g.op('Add', [g.op('Erf', [g.op('Div', [inter, g.scalar('sqrt2', Math.SQRT2)])]), g.scalar('one_g', 1)])]), g.scalar('half', 0.5)]);
-    h = ln(g.op('Add', [linear(gelu, `${p}.output.dense`, c.intermediateSize, H), h1]), `${p}.output.LayerNorm`);
+    const inter = denseGelu(h1, `${p}.intermediate.dense`, H, c.intermediateSize);
+    g.shape(inter, DataType.FLOAT, ['batch', 'sequence', c.intermediateSize]);
+    h = denseResidualNorm(inter, `${p}.output.dense`, c.intermediateSize, h1, `${p}.output.LayerNorm`);
     seqShape(h);
   }
 
@@ -94,10 +133,12 @@ export function exportEncoder(encoder: Encoder, opts: ExportOptions = {}): Uint8
   const logits = linear(pooled, 'classifier', H, c.numLabels);
   g.node('Identity', [logits], ['logits']);
   g.output('logits', DataType.FLOAT, ['batch', c.numLabels]);
+  opts.beforeSerialise?.(g);
   return g.toBytes({
     graphName: 'encoder_classifier',
     producer: opts.producer ?? 'distill-pipeline',
     opset: 17,
-    metadata: opts.labels ? { labels: JSON.stringify(opts.labels) } : {},
+    msOpset: ort || g.nodes.some((n) => n.domain === MS) ? 1 : undefined,
+    metadata: { flavour: opts.flavour ?? 'portable', ...(opts.labels ? { labels: JSON.stringify(opts.labels) } : {}) },
   });
 }

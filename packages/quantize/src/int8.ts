@@ -1,8 +1,8 @@
 /**
  * INT8 dynamic quantization, applied while exporting: every dense weight becomes int8 (symmetric, per tensor or per
  * output channel) and runs as DynamicQuantizeLinear → MatMulInteger → Cast → Mul (activations quantized at run time;
- * ONNX Runtime fuses the chain into one DynamicQuantizeMatMul); the word-embedding table becomes int8 with a
- * DequantizeLinear after the Gather. Layers named in `exclude` (prefix match) stay float32.
+ * ONNX Runtime fuses the chain into one DynamicQuantizeMatMul, or MatMulIntegerToFloat); the word-embedding table
+ * becomes int8 with a DequantizeLinear after the Gather. Layers named in `exclude` (prefix match) stay float32.
  */
 import type { Precision } from './export';
 import { float32Precision } from './export';
@@ -29,18 +29,17 @@ export function quantizeSymmetric(w: Float32Array, cols: number, perColumn: bool
 }
 
 export function int8Precision(o: Int8Options): Precision {
-  const excluded = (name: string) => o.exclude.some((prefix) => name.startsWith(prefix));
+  const excluded = excludedBy(o.exclude);
   return {
-    linear(g, x, name, w, b, inDim, outDim) {
-      if (excluded(name)) return float32Precision.linear(g, x, name, w, b, inDim, outDim);
+    matmul(g, x, name, w, inDim, outDim) {
+      if (excluded(name)) return float32Precision.matmul(g, x, name, w, inDim, outDim);
       const { q, scales } = quantizeSymmetric(w, outDim, o.perChannel);
       const [xq, xScale, xZero] = g.node('DynamicQuantizeLinear', [x], [`${name}.x_q`, `${name}.x_scale`, `${name}.x_zero_point`]);
       const wq = g.initializer(`${name}.weight_quantized`, DataType.INT8, [inDim, outDim], q);
       const wZero = g.initializer(`${name}.weight_zero_point`, DataType.INT8, o.perChannel ? [outDim] : [], new Int8Array(o.perChannel ? outDim : 1));
       const acc = g.op('MatMulInteger', [xq, wq, xZero, wZero]);
       const wScale = g.float(`${name}.weight_scale`, o.perChannel ? [outDim] : [], scales);
-      const y = g.op('Mul', [g.op('Cast', [acc], { to: DataType.FLOAT }), g.op('Mul', [xScale, wScale])]);
-      return g.op('Add', [y, g.float(`${name}.bias`, [outDim], b)]);
+      return g.op('Mul', [g.op('Cast', [acc], { to: DataType.FLOAT }), g.op('Mul', [xScale, wScale])]);
     },
     embedding(g, ids, name, table, rows, dim) {
       if (!o.embeddings || excluded(name)) return float32Precision.embedding(g, ids, name, table, rows, dim);
@@ -49,4 +48,9 @@ export function int8Precision(o: Int8Options): Precision {
       return g.op('DequantizeLinear', [gathered, g.float(`${name}_scale`, [], scales), g.initializer(`${name}_zero_point`, DataType.INT8, [], new Int8Array(1))]);
     },
   };
+}
+
+/** Names kept in float32: prefix match against `exclude`. */
+export function excludedBy(exclude: readonly string[]): (name: string) => boolean {
+  return (name) => exclude.some((prefix) => name.startsWith(prefix));
 }

@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { WordPieceTokenizer, readDataset, readJson, readLogits, writeFileAtomic, writeJsonAtomic, type StageContext, type StageDefinition } from '@distill/core';
 import { countParams, loadCheckpoint, selectBackend } from '@distill/model';
 import { paramsSchema, type QuantizeParams } from './config';
@@ -14,12 +15,25 @@ import { onnxLogits, parity } from './evaluate';
 import { exportEncoder } from './export';
 import { guardInt8, opHistogram, quantizableLayers } from './guard';
 import { int8Precision } from './int8';
+import { calibrate, staticPrecision, type ActivationRange } from './qdq';
 import { onnxTypes } from './onnx/onnx-proto';
 
-/** The op types of a serialized ONNX model's graph. */
+/** The op types of a serialized ONNX model's graph (contrib ops as `com.microsoft:Op`). */
 function opTypes(bytes: Uint8Array): string[] {
-  const model = onnxTypes().ModelProto.decode(bytes) as unknown as { graph: { node: { op_type: string }[] } };
-  return model.graph.node.map((n) => n.op_type);
+  const model = onnxTypes().ModelProto.decode(bytes) as unknown as { graph: { node: { op_type: string; domain?: string }[] } };
+  return model.graph.node.map((n) => (n.domain ? `${n.domain}:${n.op_type}` : n.op_type));
+}
+
+/** The op types of the graph ONNX Runtime actually runs (after its optimisations at level `all`). */
+async function optimizedOpTypes(modelFile: string): Promise<string[]> {
+  const file = `${modelFile}.optimized.tmp`;
+  try {
+    const session = await ort.InferenceSession.create(modelFile, { graphOptimizationLevel: 'all', optimizedModelFilePath: file, intraOpNumThreads: 1 });
+    await session.release();
+    return opTypes(fs.readFileSync(file));
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
 }
 
 export async function runQuantize(ctx: StageContext<QuantizeParams>) {
@@ -35,13 +49,14 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
     const ckpt = path.join(dir, 'checkpoint');
     if (!fs.existsSync(ckpt)) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.inputs.${role}: ${dir} has no checkpoint/`);
     const { encoder, labels, vocab } = loadCheckpoint(ckpt);
-    new WordPieceTokenizer(vocab); // the vocabulary must be usable before it is shipped
+    const tokenizer = new WordPieceTokenizer(vocab, { lowerCase: tokenizerCfg.lower_case }); // the vocabulary must be usable before it is shipped
     const out = path.join(ctx.outDir, role);
     writeFileAtomic(path.join(out, 'vocab.txt'), vocab.join('\n') + '\n');
     writeJsonAtomic(path.join(out, 'labels.json'), labels);
     writeJsonAtomic(path.join(out, 'serving.json'), { max_length: encoder.config.maxPositions, lower_case: tokenizerCfg.lower_case });
     const fp32File = path.join(out, 'model.onnx');
-    const fp32Bytes = exportEncoder(encoder, { labels });
+    const flavour = p.flavour;
+    const fp32Bytes = exportEncoder(encoder, { labels, flavour });
     writeFileAtomic(fp32File, fp32Bytes);
     const fp32 = await onnxLogits(fp32File, test.rows);
     const reference = readLogits(path.join(dir, 'logits', 'test.arrow'));
@@ -52,11 +67,19 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
     }
     const entry: Record<string, unknown> = {
       params: countParams(encoder.params),
-      fp32: { file: `${role}/model.onnx`, bytes: fs.statSync(fp32File).size, accuracy: fp32.accuracy, macro_f1: fp32.macro_f1, parity: par, ops: opHistogram(opTypes(fp32Bytes)) },
+      flavour,
+      fp32: { file: `${role}/model.onnx`, bytes: fs.statSync(fp32File).size, accuracy: fp32.accuracy, macro_f1: fp32.macro_f1, parity: par, ops: opHistogram(opTypes(fp32Bytes)), ort_optimized_ops: opHistogram(await optimizedOpTypes(fp32File)) },
     };
     if (p.int8.enabled) {
       const int8File = path.join(out, 'model.int8.onnx');
-      const exportInt8 = (exclude: string[]) => exportEncoder(encoder, { labels, precision: int8Precision({ perChannel: p.int8.per_channel, embeddings: p.int8.embeddings, exclude }) });
+      let ranges: Map<string, ActivationRange> | null = null;
+      if (p.int8.mode === 'static') {
+        const c = p.int8.calibration;
+        ranges = await calibrate(encoder, tokenizer, valid.rows.slice(0, c.rows).map((r) => r.text), flavour, { method: c.method, percentile: c.percentile });
+        ctx.log.info(`${role}: calibrated ${ranges.size} activation ranges on ${Math.min(c.rows, valid.rows.length)} valid rows (${c.method}${c.method === 'percentile' ? ` ${c.percentile}` : ''})`);
+      }
+      const int8Options = { perChannel: p.int8.per_channel, embeddings: p.int8.embeddings };
+      const exportInt8 = (exclude: string[]) => exportEncoder(encoder, { labels, flavour, precision: ranges ? staticPrecision({ ...int8Options, exclude, ranges }) : int8Precision({ ...int8Options, exclude }) });
       // the guard works on valid rows (never the test set); the result is checked on test below
       const calibration = valid.rows.slice(0, p.guard.calibration_rows);
       const fp32Valid = (await onnxLogits(fp32File, calibration)).accuracy;
@@ -80,9 +103,12 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
         macro_f1: q.macro_f1,
         accuracy_drop_points: drop,
         parity_vs_fp32: parity(q.logits, fp32.logits, labels.length),
+        mode: p.int8.mode,
+        calibration: ranges ? { ...p.int8.calibration, ranges: Object.fromEntries(ranges) } : null,
         float32_layers: guard.excluded,
         guard,
         ops: opHistogram(opTypes(bytes)),
+        ort_optimized_ops: opHistogram(await optimizedOpTypes(int8File)),
       };
     }
     report[role] = entry;

@@ -34,6 +34,21 @@ export function softmaxRow(logits: Float32Array, offset: number, k: number): num
   return e.map((x) => x / sum);
 }
 
+/** The model's inputs for a batch of texts: `input_ids` and `attention_mask` (int64), padded to the longest. */
+export function encodeFeeds(tokenizer: WordPieceTokenizer, texts: readonly string[], maxLength: number): Record<string, ort.Tensor> {
+  const encoded = texts.map((t) => tokenizer.encode(t, maxLength).ids);
+  const seq = Math.max(...encoded.map((e) => e.length));
+  const ids = new BigInt64Array(texts.length * seq).fill(BigInt(tokenizer.padId));
+  const mask = new BigInt64Array(texts.length * seq);
+  encoded.forEach((e, r) => {
+    for (let j = 0; j < e.length; j++) {
+      ids[r * seq + j] = BigInt(e[j]);
+      mask[r * seq + j] = 1n;
+    }
+  });
+  return { input_ids: new ort.Tensor('int64', ids, [texts.length, seq]), attention_mask: new ort.Tensor('int64', mask, [texts.length, seq]) };
+}
+
 export class OnnxClassifier {
   private constructor(
     readonly modelFile: string,
@@ -65,20 +80,7 @@ export class OnnxClassifier {
   /** Logits for a batch of texts, padded to the batch's longest sequence: [texts.length × labels] row-major. */
   async logits(texts: readonly string[]): Promise<Float32Array> {
     if (!texts.length) return new Float32Array(0);
-    const encoded = texts.map((t) => this.tokenizer.encode(t, this.serving.max_length).ids);
-    const seq = Math.max(...encoded.map((e) => e.length));
-    const ids = new BigInt64Array(texts.length * seq).fill(BigInt(this.tokenizer.padId));
-    const mask = new BigInt64Array(texts.length * seq);
-    encoded.forEach((e, r) => {
-      for (let j = 0; j < e.length; j++) {
-        ids[r * seq + j] = BigInt(e[j]);
-        mask[r * seq + j] = 1n;
-      }
-    });
-    const out = await this.session.run({
-      input_ids: new ort.Tensor('int64', ids, [texts.length, seq]),
-      attention_mask: new ort.Tensor('int64', mask, [texts.length, seq]),
-    });
+    const out = await this.session.run(encodeFeeds(this.tokenizer, texts, this.serving.max_length));
     return out.logits.data as Float32Array;
   }
 

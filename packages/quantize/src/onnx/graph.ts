@@ -74,7 +74,8 @@ export class GraphBuilder {
     return name;
   }
 
-  output(name: string, elemType: number, dims: Dim[]): void {
+  /** A graph output; `dims` omitted leaves its shape to inference. */
+  output(name: string, elemType: number, dims?: Dim[]): void {
     this.outputs.push(valueInfo(name, elemType, dims));
   }
 
@@ -101,11 +102,9 @@ export class GraphBuilder {
   }
 }
 
-function valueInfo(name: string, elemType: number, dims: Dim[]) {
-  return {
-    name,
-    type: { tensor_type: { elem_type: elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
-  };
+function valueInfo(name: string, elemType: number, dims?: Dim[]) {
+  const shape = dims ? { shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } : {};
+  return { name, type: { tensor_type: { elem_type: elemType, ...shape } } };
 }
 
 function attribute(name: string, v: AttrValue) {
