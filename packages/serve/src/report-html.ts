@@ -41,7 +41,7 @@ table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}th,td{border:1px s
 th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.meta{color:#666}.none{color:#999}figure{margin:1rem 0}
 </style></head><body>
 <h1>${esc(report.pipeline)}</h1>
-<p class="meta">${esc(report.description ?? '')}<br>tfjs backend: ${esc(report.backend ?? '–')} · seed ${report.seed} · ${Object.entries(report.versions).map(([k, v]) => `${esc(k)} ${esc(v)}`).join(' · ')}</p>
+<p class="meta">${esc(report.description ?? '')}<br>tfjs backend: ${esc(report.backend ?? '–')} · seed ${report.seed} · ${Object.entries(report.versions).map(([k, v]) => `${esc(k)} ${esc(v)}`).join(' · ')}${report.reproduce ? `<br>git ${esc(report.reproduce.git_commit ?? 'unknown')}${report.reproduce.git_dirty ? ' (uncommitted changes)' : ''} · rerun: <code>${esc(report.reproduce.command)}</code>` : ''}</p>
 <h2>Models</h2>${models}${chart('tradeoff')}
 <h2>HTTP load test</h2>${http}
 <h2>Distillation</h2>${distill}

@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadPipeline } from '@distill/core';
-import { buildReport } from './report';
+import { buildReport, reproduction, reproductionYaml } from './report';
 
 describe('buildReport', () => {
   it('collects stage times, dataset sizes, backend and models into the stable report fields', () => {
@@ -28,6 +29,29 @@ describe('buildReport', () => {
     expect(report.models).toEqual([model]);
     expect(report.distillation).toEqual([]);
     expect(report.http).toEqual([]);
+  });
+
+  it('records the git commit, uncommitted changes and the resolved pipeline, which reloads to the same stages', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'report-git-'));
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+    git('init', '-q');
+    fs.writeFileSync(path.join(root, 'base.yaml'), 'seed: 5\nstages:\n  data: { uses: data, params: { n: &n 3 } }\n  more: { uses: data, params: { n: *n } }\n');
+    fs.writeFileSync(path.join(root, 'p.yaml'), 'extends: base.yaml\nstages:\n  more: { params: { n: 4 } }\n');
+    git('add', '.');
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'x');
+    const pipeline = loadPipeline(path.join(root, 'p.yaml'));
+    const r = reproduction(root, pipeline);
+    expect(r.git_commit).toBe(git('rev-parse', 'HEAD'));
+    expect(r.git_dirty).toBe(false);
+    expect(r.seed).toBe(5);
+    expect(r.command).toBe('npm run reproduce -- artifacts/p/report.json');
+    fs.writeFileSync(path.join(root, 'repro.yaml'), reproductionYaml('artifacts/p/report.json', r));
+    const again = loadPipeline(path.join(root, 'repro.yaml'));
+    expect(again.stages).toEqual(pipeline.stages);
+    expect(again.stages.more.params).toEqual({ n: 4 });
+    expect(again.seed).toBe(5);
+    fs.appendFileSync(path.join(root, 'base.yaml'), '# edited\n');
+    expect(reproduction(root, pipeline).git_dirty).toBe(true);
   });
 
   it('names the stage that has not run', () => {

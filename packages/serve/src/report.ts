@@ -3,8 +3,10 @@
  * pipeline, backend, stages.<stage>.seconds, dataset {rows per split, num_labels}, models[] {name, role, format,
  * accuracy, macro_f1, params, size_bytes, latency_ms.p50, latency_ms.p99}.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { stringify } from 'yaml';
 import { readJson, readManifest, stageDir, type Pipeline, type StageManifest } from '@distill/core';
 import type { ModelResult } from './benchmark';
 import type { HttpPoint } from './http-bench';
@@ -22,6 +24,48 @@ export interface Report {
   /** every distillation step and variant of the pipeline, for the ablation table: test accuracy of task steps */
   distillation: DistillationRow[];
   versions: Record<string, string>;
+  /** what it takes to run this again: `npm run reproduce -- <this report.json>` */
+  reproduce?: Reproduction;
+}
+
+export interface Reproduction {
+  git_commit: string | null;
+  /** uncommitted changes to tracked files when the report was written */
+  git_dirty: boolean | null;
+  pipeline_file: string;
+  /** the pipeline as it ran: `extends` and YAML anchors resolved, `${DATA_DIR}` kept (set DISTILL_DATA_DIR) */
+  resolved: { description?: string; seed: number; backend: string; data_dir?: string; stages: Pipeline['stages'] };
+  /** every stage derives its random streams from this seed and its own name */
+  seed: number;
+  command: string;
+}
+
+function git(root: string, args: string[]): string | null {
+  try {
+    return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** The pipeline file that reruns a report's run as it ran (see reproduce-cli.ts). */
+export function reproductionYaml(reportFile: string, r: Reproduction): string {
+  const { data_dir, ...rest } = r.resolved;
+  return `# Reproduces ${r.pipeline_file} as it ran for ${reportFile} (git ${r.git_commit ?? 'unknown'}).\n${stringify({ ...rest, ...(data_dir ? { data_dir } : {}) })}`;
+}
+
+export function reproduction(root: string, pipeline: Pipeline): Reproduction {
+  const commit = git(root, ['rev-parse', 'HEAD']);
+  const status = commit ? git(root, ['status', '--porcelain', '--untracked-files=no']) : null;
+  const file = path.relative(root, pipeline.file);
+  return {
+    git_commit: commit,
+    git_dirty: status === null ? null : status.length > 0,
+    pipeline_file: file,
+    resolved: { description: pipeline.description, seed: pipeline.seed, backend: pipeline.backend, data_dir: pipeline.dataDir, stages: pipeline.stages },
+    seed: pipeline.seed,
+    command: `npm run reproduce -- artifacts/${pipeline.name}/report.json`,
+  };
 }
 
 export interface DistillationRow {
@@ -83,6 +127,7 @@ export function buildReport(root: string, pipeline: Pipeline): Report {
     http: bench.http ?? [],
     distillation: distillationRows(pipeline, manifests),
     versions: manifests[pipeline.order[0]].versions,
+    reproduce: reproduction(root, pipeline),
   };
 }
 
