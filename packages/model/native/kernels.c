@@ -1,7 +1,7 @@
 /*
  * Native kernels for the tfjs wasm backend (see src/native-kernels.ts): the single-precision matrix multiply behind
  * BatchMatMul, and Sum (over a contiguous block of axes), Exp and Erf, the elementwise and reduction kernels that
- * dominate a training step after the matmul.
+ * dominate a training step after the matmul; and one fused AdamW step per parameter tensor.
  *
  * ## Matrix multiply
  *
@@ -280,6 +280,26 @@ static void unary_range(const void *arg, int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; i++) c->out[i] = erff(c->x[i]);
 }
 
+/* One AdamW step over a parameter tensor (see src/optimizer.ts for the same update written in tfjs ops). */
+typedef struct {
+  const float *p, *g, *m, *v;
+  float *pOut, *mOut, *vOut;
+  float lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale;
+} AdamCtx;
+
+static void adamw_range(const void *arg, int64_t lo, int64_t hi) {
+  const AdamCtx *c = (const AdamCtx *)arg;
+  for (int64_t i = lo; i < hi; i++) {
+    float g = c->g[i] * c->gradScale;
+    float m = c->m[i] * c->beta1 + g * (1.0f - c->beta1);
+    float v = c->v[i] * c->beta2 + g * g * (1.0f - c->beta2);
+    float update = (m / c->bc1) / (sqrtf(v / c->bc2) + c->eps) + c->p[i] * c->weightDecay;
+    c->mOut[i] = m;
+    c->vOut[i] = v;
+    c->pOut[i] = c->p[i] - update * c->lr;
+  }
+}
+
 static int gemm(const Problem *p, int batch) {
   double flops = 2.0 * p->m * p->n * (double)p->k * batch;
   int threads = g_threads;
@@ -413,6 +433,29 @@ static napi_value unary(napi_env env, napi_callback_info info, int op) {
 static napi_value js_exp(napi_env env, napi_callback_info info) { return unary(env, info, 0); }
 static napi_value js_erf(napi_env env, napi_callback_info info) { return unary(env, info, 1); }
 
+/* adamw(p, g, m, v, pOut, mOut, vOut, [lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale]) */
+static napi_value js_adamw(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *arr[7];
+  size_t len[7];
+  int ok = argc == 8;
+  for (int i = 0; ok && i < 7; i++) ok = get_f32(env, argv[i], &arr[i], &len[i]) && len[i] == len[0];
+  float h[8];
+  float *hp;
+  size_t hl;
+  ok = ok && get_f32(env, argv[7], &hp, &hl) && hl == 8;
+  if (!ok) {
+    napi_throw_type_error(env, NULL, "adamw(p, g, m, v, pOut, mOut, vOut: Float32Array of one length, hyper: Float32Array(8)): bad arguments");
+    return NULL;
+  }
+  memcpy(h, hp, sizeof h);
+  AdamCtx c = {arr[0], arr[1], arr[2], arr[3], arr[4], arr[5], arr[6], h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]};
+  parallel_for((int64_t)len[0], 65536, adamw_range, &c);
+  return NULL;
+}
+
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -445,6 +488,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sum", NULL, js_sum, NULL, NULL, NULL, napi_default, NULL},
       {"exp", NULL, js_exp, NULL, NULL, NULL, napi_default, NULL},
       {"erf", NULL, js_erf, NULL, NULL, NULL, napi_default, NULL},
+      {"adamw", NULL, js_adamw, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -9,6 +9,7 @@ import { Encoder, type EncoderConfig } from './encoder';
 import { batchTensors } from './inference';
 import { crossEntropy } from './losses';
 import { loadNativeKernels } from './native-kernels';
+import { AdamW } from './optimizer';
 import { DEFAULT_TRAINING, train } from './trainer';
 import { patchWasmKernels } from './wasm-kernels';
 
@@ -102,6 +103,33 @@ describe.each(native ? [['native', native] as const] : [])('%s kernels agree wit
     expect(Array.from(snapshot.dataSync())).toEqual([4, 5]);
     [b, v, snapshot].forEach((t) => t.dispose());
   });
+});
+
+/** Three AdamW steps (clipping active, decay on one tensor only) with the given kernels: the parameters and moments. */
+async function adamwSteps(kernels: typeof native): Promise<number[][]> {
+  patchWasmKernels(kernels);
+  await tf.setBackend('wasm');
+  const params = new Map([
+    ['layer.weight', tf.variable(rand([300, 70], 5))],
+    ['layer.bias', tf.variable(rand([70], 6))],
+  ]);
+  const opt = new AdamW({ lr: 0.01, weightDecay: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-6, warmupSteps: 1, totalSteps: 10, maxGradNorm: 0.5 }, params, [...params.keys()]);
+  for (let step = 0; step < 3; step++) {
+    const grads = new Map([...params].map(([k, p]) => [k, tf.tidy(() => rand(p.shape, 10 + step).mul(step + 1))]));
+    opt.apply(grads);
+    grads.forEach((g) => g.dispose());
+  }
+  const state = opt.exportState();
+  const out = [...params.values()].map((p) => Array.from(p.dataSync()));
+  out.push(...[...state.m.values(), ...state.v.values()].map((a) => Array.from(a)));
+  opt.dispose();
+  params.forEach((p) => p.dispose());
+  return out;
+}
+
+it('the fused AdamW kernel gives the same parameters and moments as the tfjs-op update', async () => {
+  if (!native) return expect(native).toBeNull();
+  expect(maxDiff(await adamwSteps(native), await adamwSteps(null))).toBeLessThan(1e-6);
 });
 
 it('rejects arrays too short for the sizes', () => {

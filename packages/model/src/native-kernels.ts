@@ -21,6 +21,8 @@ export interface NativeKernels {
   sum(x: Float32Array, out: Float32Array, outer: number, red: number, inner: number): void;
   exp(x: Float32Array, out: Float32Array): void;
   erf(x: Float32Array, out: Float32Array): void;
+  /** one AdamW step; hyper = [lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale] (see optimizer.ts) */
+  adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, hyper: Float32Array): void;
   setThreads(n: number): void;
   info(): { simd: string; threads: number; mr: number };
 }
@@ -128,5 +130,32 @@ export function sharedIdentity(fallback: KernelFunc): KernelFunc {
     if (x.dtype === 'string') return fallback({ inputs, backend, attrs });
     (backend as WasmBackend).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
+/** Name of the fused AdamW kernel (registered on wasm with the native kernels; optimizer.ts uses it when present). */
+export const FUSED_ADAMW = 'DistillAdamW';
+
+export interface FusedAdamWAttrs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  bc1: number;
+  bc2: number;
+  gradScale: number;
+}
+
+/** Inputs p, g, m, v → outputs [p', m', v'], new buffers (tensors are immutable; the optimizer assigns them). */
+export function nativeAdamW(lib: NativeKernels): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const wasm = backend as WasmBackend;
+    const [p, g, m, v] = (['p', 'g', 'm', 'v'] as const).map((k) => inputs[k] as tf.TensorInfo);
+    const a = attrs as unknown as FusedAdamWAttrs;
+    const outs = [p, m, v].map((t) => wasm.makeOutput(t.shape, 'float32'));
+    const views = [p, g, m, v, ...outs].map((t) => f32(wasm, t));
+    lib.adamw(views[0], views[1], views[2], views[3], views[4], views[5], views[6], Float32Array.of(a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.bc1, a.bc2, a.gradScale));
+    return outs;
   };
 }

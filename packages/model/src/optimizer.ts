@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Params } from './encoder';
+import { FUSED_ADAMW, type FusedAdamWAttrs } from './native-kernels';
 
 export interface AdamWConfig {
   lr: number;
@@ -53,6 +54,23 @@ export class AdamW {
     const scale = maxGradNorm > 0 && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1;
     const bc1 = 1 - beta1 ** this.step;
     const bc2 = 1 - beta2 ** this.step;
+    // the same update as below in one pass per tensor, where the backend has the fused kernel (wasm + native kernels)
+    if (tf.getKernel(FUSED_ADAMW, tf.getBackend())) {
+      for (const name of this.trainable) {
+        const g = grads.get(name);
+        if (!g) continue;
+        const p = this.params.get(name)!;
+        const m = this.m.get(name)!;
+        const v = this.v.get(name)!;
+        const attrs: FusedAdamWAttrs = { lr, beta1, beta2, eps, weightDecay: weightDecay > 0 && !noDecay(name) ? weightDecay : 0, bc1, bc2, gradScale: scale };
+        const [p2, m2, v2] = tf.engine().runKernel(FUSED_ADAMW, { p, g, m, v }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        p.assign(p2);
+        m.assign(m2);
+        v.assign(v2);
+        [p2, m2, v2].forEach((t) => t.dispose());
+      }
+      return norm;
+    }
     tf.tidy(() => {
       for (const name of this.trainable) {
         const g0 = grads.get(name);

@@ -7,11 +7,11 @@
  *    a plain loop over the heap.
  * 3. When the native kernels were built at install (native-kernels.ts), `BatchMatMul`, `Sum`, `Exp` and `Erf` run them
  *    instead: the matmul handles the transposed forms itself and all of them use every core. Without them, fix 1
- *    applies.
+ *    applies. A fused AdamW kernel (`DistillAdamW`) is registered too; the optimizer uses it when present.
  * 4. `Identity` shares its input's memory instead of copying it (see `sharedIdentity`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { loadNativeKernels, nativeBatchMatMul, nativeSum, nativeUnary, sharedIdentity, type NativeKernels } from './native-kernels';
+import { FUSED_ADAMW, loadNativeKernels, nativeAdamW, nativeBatchMatMul, nativeSum, nativeUnary, sharedIdentity, type NativeKernels } from './native-kernels';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 // The wasm backend's own methods used below (not part of tfjs-core's public KernelBackend type).
@@ -92,6 +92,8 @@ export function patchWasmKernels(native: NativeKernels | null = loadNativeKernel
   register('Sum', native ? nativeSum(native, wasm('Sum')) : wasm('Sum'));
   register('Exp', native ? nativeUnary((x, out) => native.exp(x, out), wasm('Exp')) : wasm('Exp'));
   register('Erf', native ? nativeUnary((x, out) => native.erf(x, out), wasm('Erf')) : wasm('Erf'));
+  if (tf.getKernel(FUSED_ADAMW, 'wasm')) tf.unregisterKernel(FUSED_ADAMW, 'wasm');
+  if (native) tf.registerKernel({ kernelName: FUSED_ADAMW, backendName: 'wasm', kernelFunc: nativeAdamW(native) });
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm });
   }
