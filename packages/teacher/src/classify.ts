@@ -157,8 +157,11 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   if (p.label_unlabeled) extra.push(['unlabeled', path.join(dataDir, 'unlabeled.arrow')]);
   for (const [name, file] of extra) {
     const ds = readDataset(file);
-    const logits = predictLogits(head, tokenizer, ds.rows.map((r) => r.text));
-    writeLogits(path.join(logitsDir, `${name}.arrow`), ds.rows.map((r) => r.id), logits, labels.length);
+    // augmented.arrow keeps each original row beside its variants; those already have logits in train.arrow
+    const strategy = name === 'augmented' ? ds.arrow.strings('strategy') : null;
+    const rows = strategy ? ds.rows.filter((_, i) => strategy[i] !== 'original') : ds.rows;
+    const logits = predictLogits(head, tokenizer, rows.map((r) => r.text));
+    writeLogits(path.join(logitsDir, `${name}.arrow`), rows.map((r) => r.id), logits, labels.length);
   }
   writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), metrics);
   writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best });
