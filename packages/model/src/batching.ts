@@ -42,6 +42,14 @@ export function sequentialBatches(items: readonly Encoded[], batchSize: number, 
 }
 
 /**
+ * Inference batches of similar lengths (sorted by length, ties in input order), so little compute goes to padding;
+ * each batch's `indices` say where its rows belong.
+ */
+export function lengthSortedBatches(items: readonly Encoded[], batchSize: number, padId: number): Batch[] {
+  return sequentialBatches([...items].sort((a, b) => a.ids.length - b.ids.length || a.index - b.index), batchSize, padId);
+}
+
+/**
  * Training batches for one epoch: shuffle, sort by length inside windows of `bucketWindow` batches, cut into batches,
  * shuffle the batches. Deterministic given the rng state.
  */

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WordPieceTokenizer } from '@distill/core';
-import { encodeAll, sequentialBatches, type Batch } from './batching';
+import { encodeAll, lengthSortedBatches, type Batch } from './batching';
 import type { Encoder, ForwardOptions, Prefix } from './encoder';
 
 export interface ClassificationHead {
@@ -35,12 +35,12 @@ export function prefixHead(encoder: Encoder, prefix: Prefix): ClassificationHead
   return { ...base, logits: (b, o) => encoder.forward(batchTensors(b), { ...o, prefix }).logits! };
 }
 
-/** Logits for every text, in input order: [texts × labels] row-major. */
+/** Logits for every text, in input order: [texts × labels] row-major (computed in length-sorted batches). */
 export function predictLogits(head: ClassificationHead, tokenizer: WordPieceTokenizer, texts: readonly string[], batchSize = 64): Float32Array {
   const k = head.numLabels;
   const out = new Float32Array(texts.length * k);
   const encoded = encodeAll(tokenizer, texts.map((t) => head.prepare(t)), head.encoder.config.maxPositions);
-  for (const b of sequentialBatches(encoded, batchSize, tokenizer.padId)) {
+  for (const b of lengthSortedBatches(encoded, batchSize, tokenizer.padId)) {
     const logits = tf.tidy(() => head.logits(b, {}));
     const values = logits.dataSync() as Float32Array;
     b.indices.forEach((row, r) => out.set(values.subarray(r * k, (r + 1) * k), row * k));
