@@ -8,6 +8,7 @@ import { bucketedBatches, type Encoded } from './batching';
 import { Encoder, type EncoderConfig } from './encoder';
 import { batchTensors } from './inference';
 import { crossEntropy } from './losses';
+import { valuesOn } from './backend-compare.testutil';
 import { loadNativeKernels } from './native-kernels';
 import { AdamW } from './optimizer';
 import { DEFAULT_TRAINING, train } from './trainer';
@@ -15,16 +16,6 @@ import { patchWasmKernels } from './wasm-kernels';
 
 const native = loadNativeKernels();
 const compilerPresent = spawnSync(process.env.CC || 'cc', ['--version']).status === 0;
-
-/** Values of `f` on a backend (with the given wasm kernels), as plain arrays. */
-async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor | tf.Tensor[]): Promise<number[][]> {
-  await tf.setBackend(backend);
-  const out = tf.tidy(f);
-  const list = Array.isArray(out) ? out : [out];
-  const values = list.map((t) => Array.from(t.dataSync()));
-  list.forEach((t) => t.dispose());
-  return values;
-}
 
 function maxDiff(a: number[][], b: number[][]): number {
   expect(a.map((r) => r.length)).toEqual(b.map((r) => r.length));
@@ -65,7 +56,7 @@ describe.each(native ? [['native', native] as const] : [])('%s kernels agree wit
     [[33, 17], [4, 65, 17], false, true], // a broadcast over the batch
   ] as const)('BatchMatMul %j × %j (transposeA=%s, transposeB=%s)', async (sa, sb, ta, tb) => {
     const f = () => tf.matMul(rand([...sa], 1), rand([...sb], 2), ta, tb);
-    expect(maxDiff(await on('wasm', f), await on('cpu', f))).toBeLessThan(1e-4);
+    expect(maxDiff(await valuesOn('wasm', f), await valuesOn('cpu', f))).toBeLessThan(1e-4);
   });
 
   it.each([
@@ -79,7 +70,7 @@ describe.each(native ? [['native', native] as const] : [])('%s kernels agree wit
     [[17], 0, false],
   ] as const)('Sum of %j over axis %j (keepDims=%s)', async (shape, axis, keepDims) => {
     const f = () => tf.sum(rand([...shape], 3), axis as number | number[], keepDims);
-    const [w, c] = [await on('wasm', f), await on('cpu', f)];
+    const [w, c] = [await valuesOn('wasm', f), await valuesOn('cpu', f)];
     expect(maxDiff(w, c)).toBeLessThan(2e-4);
     await tf.setBackend('wasm');
     expect(tf.tidy(() => tf.sum(rand([...shape], 3), axis as number | number[], keepDims).shape)).toEqual(tf.tidy(() => tf.sum(tf.zeros([...shape]), axis as number | number[], keepDims).shape));
@@ -87,10 +78,10 @@ describe.each(native ? [['native', native] as const] : [])('%s kernels agree wit
 
   it('Exp and Erf, forward and in the GELU gradient', async () => {
     const x = () => rand([3, 70001], 4).mul(4);
-    expect(maxDiff(await on('wasm', () => x().exp()), await on('cpu', () => x().exp()))).toBeLessThan(1e-4 * Math.exp(4));
-    expect(maxDiff(await on('wasm', () => tf.erf(x())), await on('cpu', () => tf.erf(x())))).toBeLessThan(1e-6);
+    expect(maxDiff(await valuesOn('wasm', () => x().exp()), await valuesOn('cpu', () => x().exp()))).toBeLessThan(1e-4 * Math.exp(4));
+    expect(maxDiff(await valuesOn('wasm', () => tf.erf(x())), await valuesOn('cpu', () => tf.erf(x())))).toBeLessThan(1e-6);
     const g = () => tf.grad((v: tf.Tensor) => v.mul(tf.erf(v.mul(Math.SQRT1_2)).add(1)).mul(0.5).sum())(x());
-    expect(maxDiff(await on('wasm', g), await on('cpu', g))).toBeLessThan(1e-5);
+    expect(maxDiff(await valuesOn('wasm', g), await valuesOn('cpu', g))).toBeLessThan(1e-5);
   });
 
   it('Identity shares memory and the copy outlives its source', async () => {

@@ -48,11 +48,12 @@ export function loadNativeKernels(): NativeKernels | null {
   return cached;
 }
 
-// The wasm backend's own methods used below (not part of tfjs-core's public KernelBackend type).
-interface WasmBackend extends tf.KernelBackend {
+/** The wasm backend's own methods the kernels use (not part of tfjs-core's public KernelBackend type). */
+export interface WasmBackend extends tf.KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
   incRef(dataId: object): void;
+  disposeData(dataId: object): boolean;
 }
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];

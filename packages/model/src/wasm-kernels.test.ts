@@ -1,16 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { valuesOn } from './backend-compare.testutil';
 import { patchWasmKernels } from './wasm-kernels';
-
-/** Runs `f` on a backend and returns plain arrays. */
-async function on<T>(backend: string, f: () => tf.Tensor | tf.Tensor[]): Promise<number[][]> {
-  await tf.setBackend(backend);
-  const out = tf.tidy(f);
-  const list = Array.isArray(out) ? out : [out];
-  const values = list.map((t) => Array.from(t.dataSync()));
-  list.forEach((t) => t.dispose());
-  return values;
-}
 
 function expectClose(a: number[][], b: number[][], tol = 1e-4): void {
   expect(a.length).toBe(b.length);
@@ -39,7 +30,7 @@ describe('wasm kernel fixes agree with the cpu backend', () => {
     [true, true],
   ])('BatchMatMul forward, transposeA=%s transposeB=%s', async (ta, tb) => {
     const f = () => tf.matMul(ta ? a().transpose([0, 2, 1]) : a(), tb ? b().transpose([0, 2, 1]) : b(), ta, tb);
-    expectClose(await on('wasm', f), await on('cpu', f));
+    expectClose(await valuesOn('wasm', f), await valuesOn('cpu', f));
   });
 
   it('BatchMatMul gradients (which use transposed products)', async () => {
@@ -47,13 +38,13 @@ describe('wasm kernel fixes agree with the cpu backend', () => {
       const g = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y).square().sum());
       return g([a(), b()]);
     };
-    expectClose(await on('wasm', f), await on('cpu', f), 1e-3);
+    expectClose(await valuesOn('wasm', f), await valuesOn('cpu', f), 1e-3);
   });
 
   it('UnsortedSegmentSum forward, with repeated and out-of-range ids', async () => {
     const f = () => tf.unsortedSegmentSum(tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]]), tf.tensor1d([2, 0, 2, 5], 'int32'), 3);
-    const w = await on('wasm', f);
-    expectClose(w, await on('cpu', f));
+    const w = await valuesOn('wasm', f);
+    expectClose(w, await valuesOn('cpu', f));
     expect(w[0]).toEqual([3, 4, 0, 0, 6, 8]);
   });
 
@@ -63,6 +54,6 @@ describe('wasm kernel fixes agree with the cpu backend', () => {
       const ids = tf.tensor2d([[1, 2, 1], [5, 0, 1]], [2, 3], 'int32');
       return tf.grad((t: tf.Tensor) => tf.gather(t, ids.flatten()).mul(tf.range(0, 18).reshape([6, 3])).sum())(table);
     };
-    expectClose(await on('wasm', f), await on('cpu', f));
+    expectClose(await valuesOn('wasm', f), await valuesOn('cpu', f));
   });
 });

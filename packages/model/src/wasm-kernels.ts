@@ -11,15 +11,9 @@
  * 4. `Identity` shares its input's memory instead of copying it (see `sharedIdentity`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { FUSED_ADAMW, loadNativeKernels, nativeAdamW, nativeBatchMatMul, nativeSum, nativeUnary, sharedIdentity, type NativeKernels } from './native-kernels';
+import { FUSED_ADAMW, loadNativeKernels, nativeAdamW, nativeBatchMatMul, nativeSum, nativeUnary, sharedIdentity, type NativeKernels, type WasmBackend } from './native-kernels';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
-// The wasm backend's own methods used below (not part of tfjs-core's public KernelBackend type).
-interface WasmBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
-  disposeData(dataId: object): boolean;
-}
 
 let matmulKernel = 'wasm (XNNPACK)';
 /** The wasm backend's kernels as loaded, before any fix, by name. */

@@ -99,12 +99,13 @@ export async function calibrate(encoder: Encoder, tokenizer: WordPieceTokenizer,
       const out = await session.run(encodeFeeds(tokenizer, texts.slice(i, i + (o.batchSize ?? 32)), encoder.config.maxPositions), fetches);
       for (const f of fetches) {
         const v = out[f].data as Float32Array;
-        const e = extremes.get(f)!;
-        for (let j = 0; j < v.length; j++) {
-          if (v[j] < e.min) e.min = v[j];
-          if (v[j] > e.max) e.max = v[j];
-        }
-        if (o.method === 'percentile') {
+        if (o.method === 'minmax') {
+          const e = extremes.get(f)!;
+          for (let j = 0; j < v.length; j++) {
+            if (v[j] < e.min) e.min = v[j];
+            if (v[j] > e.max) e.max = v[j];
+          }
+        } else {
           const stride = Math.max(1, Math.ceil(v.length / perBatch));
           const kept = new Float32Array(Math.ceil(v.length / stride));
           for (let j = 0, k = 0; j < v.length; j += stride, k++) kept[k] = v[j];

@@ -54,8 +54,13 @@ export function reproductionYaml(reportFile: string, r: Reproduction): string {
   return `# Reproduces ${r.pipeline_file} as it ran for ${reportFile} (git ${r.git_commit ?? 'unknown'}).\n${stringify({ ...rest, ...(data_dir ? { data_dir } : {}) })}`;
 }
 
+/** The checked-out commit, or null outside a git repository. */
+export function gitCommit(root: string): string | null {
+  return git(root, ['rev-parse', 'HEAD']);
+}
+
 export function reproduction(root: string, pipeline: Pipeline): Reproduction {
-  const commit = git(root, ['rev-parse', 'HEAD']);
+  const commit = gitCommit(root);
   const status = commit ? git(root, ['status', '--porcelain', '--untracked-files=no']) : null;
   const file = path.relative(root, pipeline.file);
   return {

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { findWorkspaceRoot, readJson, writeFileAtomic } from '@distill/core';
-import { reproduction, reproductionYaml, type Report } from './report';
+import { gitCommit, reproductionYaml, type Report } from './report';
 
 new Command()
   .name('reproduce')
@@ -25,7 +25,7 @@ new Command()
     if (!/^[a-z0-9][a-z0-9_-]*$/i.test(name)) throw new Error(`--as ${name}: use letters, digits, '-' and '_'`);
     const file = path.join(root, 'pipelines', `${name}.yaml`);
     if (fs.existsSync(file)) throw new Error(`${path.relative(root, file)} exists; choose another name with --as`);
-    const head = reproduction(root, { name, file, seed: 0, backend: 'auto', stages: {}, order: [] }).git_commit;
+    const head = gitCommit(root);
     if (r.git_commit && head !== r.git_commit) console.error(`warning: this checkout is ${head ?? 'not a git repository'}, the report ran at ${r.git_commit}${r.git_dirty ? ' (with uncommitted changes)' : ''}: git checkout ${r.git_commit}`);
     writeFileAtomic(file, reproductionYaml(reportFile, r));
     const command = `npx nx run pipelines:${name} --skip-nx-cache`;
