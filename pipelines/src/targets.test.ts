@@ -15,6 +15,14 @@ describe('pipeline targets', () => {
     expect([...(targets.smoke.dependsOn as string[])].sort()).toEqual(pipeline.order.map((s) => `smoke.${s}`).sort());
   });
 
+  it('makes a stage wait for the stages in its `after` list (tnews: the benchmark runs after the ablation)', () => {
+    const tnews = pipelineTargets(path.join(root, 'pipelines', 'tnews.yaml'));
+    const serve = tnews.pipeline.stages.serve;
+    expect(serve.after.length).toBeGreaterThan(0);
+    expect(tnews.targets['tnews.serve'].dependsOn).toEqual(expect.arrayContaining(serve.after.map((s) => `tnews.${s}`)));
+    expect(Object.values(serve.inputs)).not.toEqual(expect.arrayContaining(serve.after));
+  });
+
   it('wires each stage to its upstream stages, caches it, and writes under artifacts/<pipeline>/<stage>', () => {
     for (const stage of pipeline.order) {
       const upstream = [...new Set(Object.values(pipeline.stages[stage].inputs))].map((u) => `smoke.${u}`).sort();

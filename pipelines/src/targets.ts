@@ -7,7 +7,7 @@
  * outputs of its upstream stages.
  */
 import type { TargetConfiguration } from 'nx/src/devkit-exports';
-import { loadPipeline, type Pipeline } from '@distill/core';
+import { loadPipeline, runsAfter, type Pipeline } from '@distill/core';
 import { PARAMS_SCHEMAS, STAGE_PACKAGES } from './stages';
 
 export const stageTarget = (pipeline: string, stage: string) => `${pipeline}.${stage}`;
@@ -28,7 +28,7 @@ export function pipelineTargets(file: string): { pipeline: Pipeline; targets: Re
       executor: 'nx:run-commands',
       options: { command: `tsx ${pkg.cli} --pipeline ${rel} --stage ${stage}`, cwd: '{workspaceRoot}' },
       cache: true,
-      dependsOn: [...new Set(Object.values(def.inputs))].map((up) => stageTarget(pipeline.name, up)),
+      dependsOn: runsAfter(def).map((up) => stageTarget(pipeline.name, up)),
       inputs: [
         { runtime: `node pipelines/stage-inputs.js ${rel} ${stage}` },
         ...sourceInputs(pkg.sources),

@@ -56,6 +56,21 @@ describe('loadPipeline', () => {
     expect(() => loadPipeline(file)).toThrow(/missing\.yaml:\d+: stages\.distill\.inputs\.teacher: no stage named 'teachr'/);
   });
 
+  it('orders a stage after the stages named in `after` without making them inputs', () => {
+    const text = GOOD + `  bench:
+    uses: serve
+    inputs: { data: data }
+    after: [distill]
+`;
+    const p = loadPipeline(write('after.yaml', text.replace('stages:\n', 'stages:\n  first:\n    uses: serve\n    after: [teacher]\n')));
+    expect(p.order.indexOf('first')).toBeGreaterThan(p.order.indexOf('teacher'));
+    expect(p.order.indexOf('bench')).toBeGreaterThan(p.order.indexOf('distill'));
+    expect(p.stages.bench.inputs).toEqual({ data: 'data' });
+    expect(upstreamOf(p, 'bench')).toEqual(['data']);
+    const bad = write('after-missing.yaml', text.replace('after: [distill]', 'after: [distil]'));
+    expect(() => loadPipeline(bad)).toThrow(/after-missing\.yaml:\d+: stages\.bench\.after\.0: no stage named 'distil'/);
+  });
+
   it('rejects a cycle and prints it', () => {
     const file = write('cycle.yaml', GOOD.replace('    uses: data\n', '    uses: data\n    inputs: { x: distill }\n'));
     expect(() => loadPipeline(file)).toThrow(/cycle\.yaml:\d+: stages\.\w+\.inputs: cycle: (data → distill → data|distill → data → distill)/);

@@ -28,6 +28,8 @@ const stageSchema = z
     uses: z.enum(STAGE_KINDS),
     description: z.string().optional(),
     inputs: z.record(z.string().regex(NAME, 'input roles are lower-case names'), z.string()).default({}),
+    /** stages that must finish first although this one reads nothing of theirs (so that a benchmark runs alone) */
+    after: z.array(z.string()).default([]),
     params: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
@@ -126,6 +128,11 @@ function readRaw(file: string, seen: string[] = []): { value: Record<string, unk
   return { value: deepMerge(base, rest) as Record<string, unknown>, lineOf };
 }
 
+/** The stages that must finish before `def` runs: those it reads (`inputs`) and those it only waits for (`after`). */
+export function runsAfter(def: StageDef): string[] {
+  return [...new Set([...Object.values(def.inputs), ...def.after])];
+}
+
 /** Topological order of the stages; throws on a reference to a missing stage or a cycle. */
 function orderStages(file: string, stages: Record<string, StageDef>, lineOf: LineOf): string[] {
   for (const [name, def] of Object.entries(stages)) {
@@ -135,6 +142,12 @@ function orderStages(file: string, stages: Record<string, StageDef>, lineOf: Lin
         throw new PipelineError(file, keyPath, `no stage named '${up}' (stages: ${Object.keys(stages).join(', ')})`, lineOf(keyPath));
       }
     }
+    def.after.forEach((up, i) => {
+      if (!(up in stages)) {
+        const keyPath = ['stages', name, 'after', i];
+        throw new PipelineError(file, keyPath, `no stage named '${up}' (stages: ${Object.keys(stages).join(', ')})`, lineOf(keyPath));
+      }
+    });
   }
   const order: string[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
@@ -146,7 +159,7 @@ function orderStages(file: string, stages: Record<string, StageDef>, lineOf: Lin
       throw new PipelineError(file, keyPath, `cycle: ${cycle.join(' → ')}`, lineOf(keyPath));
     }
     state.set(name, 'visiting');
-    for (const up of Object.values(stages[name].inputs)) visit(up, [...trail, name]);
+    for (const up of runsAfter(stages[name])) visit(up, [...trail, name]);
     state.set(name, 'done');
     order.push(name);
   };

@@ -18,6 +18,10 @@ export interface ClassifierOptions {
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   /** write the optimized graph here (to inspect fusions) */
   optimizedModelFilePath?: string;
+  /** a batch runs in length-sorted groups of at most this many texts, each padded to its own longest (default 64) */
+  groupSize?: number;
+  /** the fixed cost of one model run, in tokens of one row (default 8): how much padding is worth saving a run */
+  runCostTokens?: number;
 }
 
 export interface Prediction {
@@ -34,19 +38,49 @@ export function softmaxRow(logits: Float32Array, offset: number, k: number): num
   return e.map((x) => x / sum);
 }
 
+/**
+ * Splits rows into model runs that waste little on padding: sorted by length, cut where the saved padding outweighs
+ * the cost of one more run. A run of n rows padded to length L costs `runCostTokens + n × L`; the cuts minimise the
+ * total (dynamic programming over the sorted rows, O(n²) for a batch of n). Returns row indices per run.
+ */
+export function lengthGroups(lengths: readonly number[], maxGroup: number, runCostTokens: number): number[][] {
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b]);
+  const n = order.length;
+  const best = new Float64Array(n + 1).fill(Infinity);
+  const cut = new Int32Array(n + 1);
+  best[0] = 0;
+  for (let end = 1; end <= n; end++) {
+    const longest = lengths[order[end - 1]];
+    for (let start = Math.max(0, end - maxGroup); start < end; start++) {
+      const cost = best[start] + runCostTokens + (end - start) * longest;
+      if (cost < best[end]) {
+        best[end] = cost;
+        cut[end] = start;
+      }
+    }
+  }
+  const groups: number[][] = [];
+  for (let end = n; end > 0; end = cut[end]) groups.unshift(order.slice(cut[end], end));
+  return groups;
+}
+
 /** The model's inputs for a batch of texts: `input_ids` and `attention_mask` (int64), padded to the longest. */
 export function encodeFeeds(tokenizer: WordPieceTokenizer, texts: readonly string[], maxLength: number): Record<string, ort.Tensor> {
-  const encoded = texts.map((t) => tokenizer.encode(t, maxLength).ids);
+  return idsFeeds(texts.map((t) => tokenizer.encode(t, maxLength).ids), tokenizer.padId);
+}
+
+/** The model's inputs for already tokenized rows, padded to the longest. */
+export function idsFeeds(encoded: readonly (readonly number[])[], padId: number): Record<string, ort.Tensor> {
   const seq = Math.max(...encoded.map((e) => e.length));
-  const ids = new BigInt64Array(texts.length * seq).fill(BigInt(tokenizer.padId));
-  const mask = new BigInt64Array(texts.length * seq);
+  const ids = new BigInt64Array(encoded.length * seq).fill(BigInt(padId));
+  const mask = new BigInt64Array(encoded.length * seq);
   encoded.forEach((e, r) => {
     for (let j = 0; j < e.length; j++) {
       ids[r * seq + j] = BigInt(e[j]);
       mask[r * seq + j] = 1n;
     }
   });
-  return { input_ids: new ort.Tensor('int64', ids, [texts.length, seq]), attention_mask: new ort.Tensor('int64', mask, [texts.length, seq]) };
+  return { input_ids: new ort.Tensor('int64', ids, [encoded.length, seq]), attention_mask: new ort.Tensor('int64', mask, [encoded.length, seq]) };
 }
 
 export class OnnxClassifier {
@@ -56,6 +90,8 @@ export class OnnxClassifier {
     readonly tokenizer: WordPieceTokenizer,
     readonly labels: string[],
     readonly serving: ServingConfig,
+    readonly groupSize: number,
+    readonly runCostTokens: number,
   ) {}
 
   /** Loads `modelFile` (an .onnx file inside a model directory). */
@@ -74,14 +110,27 @@ export class OnnxClassifier {
       executionProviders: ['cpu'],
       ...(options.optimizedModelFilePath ? { optimizedModelFilePath: options.optimizedModelFilePath } : {}),
     });
-    return new OnnxClassifier(modelFile, session, tokenizer, labels, serving);
+    const { groupSize = 64, runCostTokens = 8 } = options;
+    if (!Number.isInteger(groupSize) || groupSize < 1) throw new Error(`groupSize must be a positive integer, got ${groupSize}`);
+    if (!(runCostTokens >= 0)) throw new Error(`runCostTokens must be at least 0, got ${runCostTokens}`);
+    return new OnnxClassifier(modelFile, session, tokenizer, labels, serving, groupSize, runCostTokens);
   }
 
-  /** Logits for a batch of texts, padded to the batch's longest sequence: [texts.length × labels] row-major. */
+  /**
+   * Logits for a batch of texts: [texts.length × labels] row-major, in input order. The texts run in length groups
+   * (`lengthGroups`), each padded to its own longest: one long title then pads only its group, not the whole batch
+   * (padding to the batch's longest cost the served TNEWS student ~30% of its throughput).
+   */
   async logits(texts: readonly string[]): Promise<Float32Array> {
-    if (!texts.length) return new Float32Array(0);
-    const out = await this.session.run(encodeFeeds(this.tokenizer, texts, this.serving.max_length));
-    return out.logits.data as Float32Array;
+    const k = this.labels.length;
+    const encoded = texts.map((t) => this.tokenizer.encode(t, this.serving.max_length).ids);
+    const out = new Float32Array(texts.length * k);
+    for (const group of lengthGroups(encoded.map((e) => e.length), this.groupSize, this.runCostTokens)) {
+      const result = await this.session.run(idsFeeds(group.map((i) => encoded[i]), this.tokenizer.padId));
+      const logits = result.logits.data as Float32Array;
+      group.forEach((i, r) => out.set(logits.subarray(r * k, (r + 1) * k), i * k));
+    }
+    return out;
   }
 
   /** Logits for many texts, `batchSize` at a time, in input order. */

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OnnxClassifier } from '@distill/runtime';
+import { OnnxClassifier, lengthGroups } from '@distill/runtime';
 import { benchmarkModel } from './benchmark';
 import { TEST_LABELS as LABELS, writeTestModel } from './test-model';
 
@@ -24,6 +24,31 @@ describe('OnnxClassifier and the benchmark', () => {
     await clf.dispose();
   });
 
+  it('runs a batch in length-sorted groups and answers in input order, as each text alone', async () => {
+    const texts = ['体育新闻汽车科技财经新闻', '体', '财经新闻', '科技', '汽车科技财经新闻新闻体育', '教育新'];
+    const k = LABELS.length;
+    for (const [groupSize, runCostTokens] of [[1, 8], [2, 0], [16, 0], [16, 100]]) {
+      const clf = await OnnxClassifier.load(path.join(dir, 'model.onnx'), { groupSize, runCostTokens });
+      const batch = await clf.logits(texts);
+      expect(batch).toHaveLength(texts.length * k);
+      for (const [i, t] of texts.entries()) {
+        const alone = await clf.logits([t]);
+        for (let j = 0; j < k; j++) expect(batch[i * k + j]).toBeCloseTo(alone[j], 4);
+      }
+      await clf.dispose();
+    }
+    await expect(OnnxClassifier.load(path.join(dir, 'model.onnx'), { groupSize: 0 })).rejects.toThrow(/groupSize must be a positive integer/);
+  });
+
+  it('groups rows by length where the saved padding outweighs the cost of a run', () => {
+    const lengths = [30, 5, 6, 31, 5, 29];
+    expect(lengthGroups(lengths, 64, 8)).toEqual([[1, 4, 2], [5, 0, 3]]); // 8+3×6 + 8+3×31 = 127 < 8+6×31
+    expect(lengthGroups(lengths, 64, 1000)).toEqual([[1, 4, 2, 5, 0, 3]]); // runs cost more than any padding
+    expect(lengthGroups(lengths, 64, 0)).toEqual([[1, 4], [2], [5], [0], [3]]); // no padding at all
+    expect(lengthGroups(lengths, 2, 1000)).toEqual([[1, 4], [2, 5], [0, 3]]);
+    expect(lengthGroups([], 4, 8)).toEqual([]);
+  });
+
   it('names what is missing from a model directory', async () => {
     fs.rmSync(path.join(dir, 'serving.json'));
     await expect(OnnxClassifier.load(path.join(dir, 'model.onnx'))).rejects.toThrow(/serving\.json: missing from the model directory/);
@@ -38,5 +63,7 @@ describe('OnnxClassifier and the benchmark', () => {
     expect(r.size_bytes).toBe(fs.statSync(path.join(dir, 'model.onnx')).size);
     expect(r.latency_ms.p50).toBeGreaterThan(0);
     expect(r.latency_ms.p99).toBeGreaterThanOrEqual(r.latency_ms.p50);
+    expect(r.throughput?.batch_size).toBe(32);
+    expect(r.throughput?.texts_per_s).toBeGreaterThan(0);
   });
 });

@@ -7,7 +7,7 @@ const report = (accuracy: number, p50: number, seconds: number): Report => ({
   seed: 13,
   stages: { data: { uses: 'data', seconds: 1, backend: null }, teacher: { uses: 'teacher', seconds, backend: 'wasm' } },
   dataset: { rows: {}, num_labels: 2 },
-  models: [{ name: 'student-int8', role: 'student', format: 'onnx-int8', file: 'x', accuracy, macro_f1: 0.5, params: 10, size_bytes: 2e6, latency_ms: { p50, p99: 2 * p50, mean: p50, std: 0 } }],
+  models: [{ name: 'student-int8', role: 'student', format: 'onnx-int8', file: 'x', accuracy, macro_f1: 0.5, params: 10, size_bytes: 2e6, latency_ms: { p50, p99: 2 * p50, mean: p50, std: 0 }, throughput: { batch_size: 32, texts_per_s: 1000 / p50 } }],
   http: [],
   distillation: [],
   versions: {},
@@ -22,6 +22,7 @@ describe('compareReports', () => {
     expect(md).toContain('| teacher | 10.0 | 12.5 (+2.5) |');
     expect(md).toContain('| total | 11.0 | 13.5 (+2.5) |');
     expect(md).toContain('| size MB | 2.00 | 2.00 |');
+    expect(md).toContain('| texts/s at batch 32 | 1000 | 1250 (+250) |');
   });
   it('needs two reports', () => {
     expect(() => compareReports(['A'], [report(0.5, 1, 1)])).toThrow(/at least two/);

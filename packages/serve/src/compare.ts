@@ -33,6 +33,7 @@ export function compareReports(names: readonly string[], reports: readonly Repor
     lines.push(rowsFor(reports, 'size MB', (r) => (m(r) ? m(r)!.size_bytes / 1e6 : null), 2));
     lines.push(rowsFor(reports, 'p50 ms', (r) => m(r)?.latency_ms.p50 ?? null, 3));
     lines.push(rowsFor(reports, 'p99 ms', (r) => m(r)?.latency_ms.p99 ?? null, 3));
+    lines.push(rowsFor(reports, 'texts/s at batch 32', (r) => m(r)?.throughput?.texts_per_s ?? null, 0));
   }
   const stageNames = [...new Set(reports.flatMap((r) => Object.keys(r.stages)))];
   lines.push(`| **stage wall time (s)** | ${reports.map(() => '').join(' | ')} |`);

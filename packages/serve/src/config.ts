@@ -7,7 +7,7 @@ export const paramsSchema = z
     latency_samples: z.number().int().positive().default(200),
     /** untimed runs before timing */
     warmup: z.number().int().min(0).default(20),
-    /** ONNX Runtime intra-op threads */
+    /** ONNX Runtime intra-op threads of the latency and throughput benchmark (the same for every variant) */
     threads: z.number().int().positive().default(1),
     /** HTTP load test of one model variant (single-text requests, loopback), at each concurrency */
     http: z
@@ -20,6 +20,8 @@ export const paramsSchema = z
         max_seconds: z.number().positive().default(20),
         max_batch_size: z.number().int().positive().default(32),
         max_queue_delay_ms: z.number().int().min(0).default(2),
+        /** ONNX Runtime intra-op threads of the server (the load generator shares the machine) */
+        threads: z.number().int().positive().default(2),
       })
       .strict()
       .optional(),
