@@ -22,6 +22,11 @@ export interface ClassifierOptions {
   groupSize?: number;
   /** the fixed cost of one model run, in tokens of one row (default 8): how much padding is worth saving a run */
   runCostTokens?: number;
+  /**
+   * whether idle intra-op threads spin waiting for work (ONNX Runtime's default, true): faster alone, but with more
+   * threads than free cores (a server beside its load generator) the spinning takes CPU from the work
+   */
+  spinning?: boolean;
 }
 
 export interface Prediction {
@@ -108,6 +113,7 @@ export class OnnxClassifier {
       interOpNumThreads: 1,
       graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
       executionProviders: ['cpu'],
+      ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
       ...(options.optimizedModelFilePath ? { optimizedModelFilePath: options.optimizedModelFilePath } : {}),
     });
     const { groupSize = 64, runCostTokens = 8 } = options;

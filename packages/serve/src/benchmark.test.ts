@@ -40,6 +40,17 @@ describe('OnnxClassifier and the benchmark', () => {
     await expect(OnnxClassifier.load(path.join(dir, 'model.onnx'), { groupSize: 0 })).rejects.toThrow(/groupSize must be a positive integer/);
   });
 
+  it('gives the same logits with idle threads sleeping instead of spinning', async () => {
+    const texts = ['体育新闻', '汽车科技财经新闻新闻'];
+    const spin = await OnnxClassifier.load(path.join(dir, 'model.onnx'), { threads: 2 });
+    const sleep = await OnnxClassifier.load(path.join(dir, 'model.onnx'), { threads: 2, spinning: false });
+    const a = await spin.logits(texts);
+    const b = await sleep.logits(texts);
+    a.forEach((x, i) => expect(b[i]).toBeCloseTo(x, 5));
+    await spin.dispose();
+    await sleep.dispose();
+  });
+
   it('groups rows by length where the saved padding outweighs the cost of a run', () => {
     const lengths = [30, 5, 6, 31, 5, 29];
     expect(lengthGroups(lengths, 64, 8)).toEqual([[1, 4, 2], [5, 0, 3]]); // 8+3×6 + 8+3×31 = 127 < 8+6×31

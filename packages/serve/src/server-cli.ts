@@ -20,6 +20,7 @@ const program = new Command()
   .option('--host <host>', 'address to bind', DEFAULT_SERVER.host)
   .option('-p, --port <port>', 'port (0 = any free port)', int('port'), DEFAULT_SERVER.port)
   .option('--threads <n>', 'ONNX Runtime intra-op threads', int('threads'), 1)
+  .option('--no-spinning', "idle ONNX Runtime threads sleep instead of spinning (when the machine's cores are shared)")
   .option('--max-batch-size <n>', 'texts per model run', int('max-batch-size'), DEFAULT_SERVER.maxBatchSize)
   .option('--max-queue-delay-ms <ms>', 'how long an idle model waits for a batch to fill', int('max-queue-delay-ms'), DEFAULT_SERVER.maxQueueDelayMs)
   .option('--max-texts <n>', 'texts per request', int('max-texts'), DEFAULT_SERVER.maxTexts)
@@ -47,7 +48,7 @@ const program = new Command()
       });
     }
     try {
-      const address = await server.start(() => OnnxClassifier.load(o.model, { threads: o.threads }));
+      const address = await server.start(() => OnnxClassifier.load(o.model, { threads: o.threads, spinning: o.spinning }));
       console.error(`serving ${o.model} on ${address} (ready)`);
     } catch (err) {
       console.error(`error: ${(err as Error).message}`);
