@@ -54,6 +54,23 @@ describe('buildReport', () => {
     expect(reproduction(root, pipeline).git_dirty).toBe(true);
   });
 
+  it('lists a baseline that several teacher stages trained on the same data once, a different one by stage', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'report-nb-'));
+    fs.writeFileSync(path.join(root, 'p.yaml'), 'stages:\n  data: { uses: data }\n  t1: { uses: teacher, inputs: { data: data } }\n  t2: { uses: teacher, inputs: { data: data } }\n  t3: { uses: teacher, inputs: { data: data } }\n');
+    const nb = { name: 'naive-bayes', role: 'baseline', format: 'naive-bayes', accuracy: 0.25, macro_f1: 0.2, params: 30, size_bytes: 120 };
+    for (const [stage, accuracy] of [['data', 0], ['t1', 0.25], ['t2', 0.25], ['t3', 0.3]] as const) {
+      const dir = path.join(root, 'artifacts', 'p', stage);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ stage, uses: stage === 'data' ? 'data' : 'teacher', seconds: 1, backend: null, summary: {}, versions: {} }));
+      if (stage !== 'data') fs.writeFileSync(path.join(dir, 'baseline.json'), JSON.stringify({ ...nb, accuracy, metrics: {} }));
+    }
+    const models = buildReport(root, loadPipeline(path.join(root, 'p.yaml'))).models;
+    expect(models.map((m) => [m.name, m.accuracy, m.file])).toEqual([
+      ['naive-bayes', 0.25, path.join('artifacts', 'p', 't1', 'baseline.json')],
+      ['naive-bayes-t3', 0.3, path.join('artifacts', 'p', 't3', 'baseline.json')],
+    ]);
+  });
+
   it('names the stage that has not run', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'report-'));
     fs.writeFileSync(path.join(root, 'p.yaml'), 'stages:\n  data: { uses: data }\n');

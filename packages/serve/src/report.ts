@@ -113,12 +113,15 @@ export function buildReport(root: string, pipeline: Pipeline): Report {
   const dataSummary = (dataStage ? manifests[dataStage].summary : {}) as { rows?: Record<string, number>; num_labels?: number };
   const bench = serveStage ? readJson<{ models: ModelResult[]; http?: HttpPoint[] }>(path.join(stageDir(root, pipeline.name, serveStage), 'benchmark.json')) : { models: [], http: [] };
   const models = bench.models;
-  // baselines trained beside the teacher (naive Bayes)
+  // baselines trained beside the teacher (naive Bayes): teacher stages on the same data train the same one, listed
+  // once; a different one under the same name gets its stage's name appended
   for (const s of pipeline.order.filter((x) => pipeline.stages[x].uses === 'teacher')) {
     const file = path.join(stageDir(root, pipeline.name, s), 'baseline.json');
     if (!fs.existsSync(file)) continue;
     const { metrics: _detail, ...baseline } = readJson<ModelResult & { metrics?: unknown }>(file);
-    models.push({ ...baseline, file: path.relative(root, file) });
+    const sameName = models.filter((m) => m.name === baseline.name);
+    if (sameName.some((m) => m.accuracy === baseline.accuracy && m.macro_f1 === baseline.macro_f1 && m.params === baseline.params)) continue;
+    models.push({ ...baseline, name: sameName.length ? `${baseline.name}-${s}` : baseline.name, file: path.relative(root, file) });
   }
   const backends = pipeline.order.map((s) => manifests[s].backend).filter((b): b is string => !!b);
   return {
