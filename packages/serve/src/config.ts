@@ -22,6 +22,8 @@ export const paramsSchema = z
         max_queue_delay_ms: z.number().int().min(0).default(2),
         /** ONNX Runtime intra-op threads of the server (the load generator shares the machine) */
         threads: z.number().int().positive().default(2),
+        /** whether the server's idle ONNX Runtime threads spin (false: they sleep and leave the cores to the rest) */
+        spinning: z.boolean().default(false),
       })
       .strict()
       .optional(),

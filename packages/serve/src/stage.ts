@@ -34,7 +34,7 @@ export async function runServe(ctx: StageContext<ServeParams>) {
   if (p.http) {
     const target = models.find((m) => m.name === p.http!.model);
     if (!target) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params.http.model: no model '${p.http.model}' (models: ${models.map((m) => m.name).join(', ')})`);
-    const server = await startServerProcess(path.join(ctx.root, target.file), ['--max-batch-size', String(p.http.max_batch_size), '--max-queue-delay-ms', String(p.http.max_queue_delay_ms), '--threads', String(p.http.threads)]);
+    const server = await startServerProcess(path.join(ctx.root, target.file), ['--max-batch-size', String(p.http.max_batch_size), '--max-queue-delay-ms', String(p.http.max_queue_delay_ms), '--threads', String(p.http.threads), ...(p.http.spinning ? [] : ['--no-spinning'])]);
     try {
       for (const c of p.http.concurrency) {
         const point = await loadTest(server.url, test.rows.map((r) => r.text), c, p.http.requests, p.http.max_seconds, target.name);
@@ -45,7 +45,7 @@ export async function runServe(ctx: StageContext<ServeParams>) {
       await server.stop();
     }
   }
-  const httpServer = p.http ? { threads: p.http.threads, max_batch_size: p.http.max_batch_size, max_queue_delay_ms: p.http.max_queue_delay_ms } : null;
+  const httpServer = p.http ? { threads: p.http.threads, spinning: p.http.spinning, max_batch_size: p.http.max_batch_size, max_queue_delay_ms: p.http.max_queue_delay_ms } : null;
   writeJsonAtomic(path.join(ctx.outDir, 'benchmark.json'), { threads: p.threads, test_rows: test.rows.length, models, http, http_server: httpServer });
   return { summary: { models: models.map((m) => ({ name: m.name, accuracy: m.accuracy, p50_ms: m.latency_ms.p50 })), http } };
 }
