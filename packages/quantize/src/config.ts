@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 export const paramsSchema = z
   .object({
-    /** graph form: `portable` (standard ONNX ops) or `ort` (ONNX Runtime contrib ops: MultiHeadAttention, SkipLayerNormalization, BiasGelu) */
+    /** graph form: `portable` (standard ONNX ops) or `ort` (ONNX Runtime contrib ops: MultiHeadAttention, BiasGelu) */
     flavour: z.enum(['portable', 'ort']).default('portable'),
     int8: z
       .object({
