@@ -138,7 +138,7 @@ export function exportEncoder(encoder: Encoder, opts: ExportOptions = {}): Uint8
     graphName: 'encoder_classifier',
     producer: opts.producer ?? 'distill-pipeline',
     opset: 17,
-    msOpset: ort || g.nodes.some((n) => n.domain === MS) ? 1 : undefined,
+    msOpset: g.nodes.some((n) => n.domain === MS) ? 1 : undefined,
     metadata: { flavour: opts.flavour ?? 'portable', ...(opts.labels ? { labels: JSON.stringify(opts.labels) } : {}) },
   });
 }

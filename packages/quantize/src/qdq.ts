@@ -94,9 +94,10 @@ export async function calibrate(encoder: Encoder, tokenizer: WordPieceTokenizer,
   const extremes = new Map(fetches.map((f) => [f, { min: Infinity, max: -Infinity }]));
   const samples = new Map<string, Float32Array[]>(fetches.map((f) => [f, []]));
   const perBatch = o.samplesPerBatch ?? 65536;
+  const batchSize = o.batchSize ?? 32;
   try {
-    for (let i = 0; i < texts.length; i += o.batchSize ?? 32) {
-      const out = await session.run(encodeFeeds(tokenizer, texts.slice(i, i + (o.batchSize ?? 32)), encoder.config.maxPositions), fetches);
+    for (let i = 0; i < texts.length; i += batchSize) {
+      const out = await session.run(encodeFeeds(tokenizer, texts.slice(i, i + batchSize), encoder.config.maxPositions), fetches);
       for (const f of fetches) {
         const v = out[f].data as Float32Array;
         if (o.method === 'minmax') {

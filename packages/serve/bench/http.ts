@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import { Command } from 'commander';
 import { readDataset } from '@distill/core';
-import { loadTest, startServerProcess } from '../src/http-bench';
+import { loadTest, serverArgs, startServerProcess } from '../src/http-bench';
 
 /** CPU seconds used so far by a process (Linux /proc; null elsewhere). */
 function cpuSeconds(pid: number): number | null {
@@ -43,8 +43,8 @@ const program = new Command()
   .option('--no-spinning', 'server: idle ONNX Runtime threads sleep instead of spinning')
   .action(async (o) => {
     const texts = readDataset(o.texts).rows.map((r) => r.text);
-    const serverArgs = ['--threads', o.threads, '--max-batch-size', o.maxBatchSize, '--max-queue-delay-ms', o.maxQueueDelayMs, ...(o.spinning ? [] : ['--no-spinning'])];
-    const server = await startServerProcess(o.model, serverArgs);
+    const args = serverArgs({ threads: Number(o.threads), spinning: o.spinning, max_batch_size: Number(o.maxBatchSize), max_queue_delay_ms: Number(o.maxQueueDelayMs) });
+    const server = await startServerProcess(o.model, args);
     try {
       for (const c of String(o.concurrency).split(',').map(Number)) {
         const before = await (await fetch(`${server.url}/metrics`)).text();
@@ -58,7 +58,7 @@ const program = new Command()
         const batched = metric(after, 'classify_batch_size_sum') - metric(before, 'classify_batch_size_sum');
         const row = {
           ...point,
-          server: serverArgs.join(' '),
+          server: args.join(' '),
           server_cpu_cores: cpu0 === null || cpu1 === null ? null : (cpu1 - cpu0) / wall,
           mean_batch_size: batches > 0 ? batched / batches : null,
         };

@@ -17,6 +17,19 @@ export interface HttpPoint {
   errors: number;
 }
 
+/** How the load-tested server runs: its ONNX Runtime threads (spinning or not when idle) and its dynamic batching. */
+export interface ServerSettings {
+  threads: number;
+  spinning: boolean;
+  max_batch_size: number;
+  max_queue_delay_ms: number;
+}
+
+/** The `server-cli.ts` arguments for `s`. */
+export function serverArgs(s: ServerSettings): string[] {
+  return ['--threads', String(s.threads), '--max-batch-size', String(s.max_batch_size), '--max-queue-delay-ms', String(s.max_queue_delay_ms), ...(s.spinning ? [] : ['--no-spinning'])];
+}
+
 export interface ServerProcess {
   url: string;
   child: ChildProcess;

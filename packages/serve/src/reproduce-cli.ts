@@ -28,9 +28,9 @@ new Command()
     const head = gitCommit(root);
     if (r.git_commit && head !== r.git_commit) console.error(`warning: this checkout is ${head ?? 'not a git repository'}, the report ran at ${r.git_commit}${r.git_dirty ? ' (with uncommitted changes)' : ''}: git checkout ${r.git_commit}`);
     writeFileAtomic(file, reproductionYaml(reportFile, r));
-    const command = `npx nx run pipelines:${name} --skip-nx-cache`;
-    console.error(`wrote ${path.relative(root, file)}\n${o.run ? 'running' : 'run'}: ${command}`);
-    if (o.run) process.exitCode = spawnSync('npx', ['nx', 'run', `pipelines:${name}`, '--skip-nx-cache'], { cwd: root, stdio: 'inherit' }).status ?? 1;
+    const args = ['nx', 'run', `pipelines:${name}`, '--skip-nx-cache'];
+    console.error(`wrote ${path.relative(root, file)}\n${o.run ? 'running' : 'run'}: npx ${args.join(' ')}`);
+    if (o.run) process.exitCode = spawnSync('npx', args, { cwd: root, stdio: 'inherit' }).status ?? 1;
   })
   .parseAsync()
   .catch((e: Error) => {

@@ -7,12 +7,17 @@ import * as path from 'node:path';
 import { readDataset, readJson, writeJsonAtomic, type StageContext, type StageDefinition } from '@distill/core';
 import { benchmarkModel, type ModelResult } from './benchmark';
 import { paramsSchema, type ServeParams } from './config';
-import { loadTest, startServerProcess, type HttpPoint } from './http-bench';
+import { loadTest, serverArgs, startServerProcess, type HttpPoint, type ServerSettings } from './http-bench';
 
 const VARIANTS = [
   { file: 'model.onnx', format: 'onnx-fp32' },
   { file: 'model.int8.onnx', format: 'onnx-int8' },
 ] as const;
+
+/** The load-tested server's settings from the stage's `http` params (recorded in benchmark.json). */
+function serverSettings(h: NonNullable<ServeParams['http']>): ServerSettings {
+  return { threads: h.threads, spinning: h.spinning, max_batch_size: h.max_batch_size, max_queue_delay_ms: h.max_queue_delay_ms };
+}
 
 export async function runServe(ctx: StageContext<ServeParams>) {
   const p = ctx.params;
@@ -34,10 +39,11 @@ export async function runServe(ctx: StageContext<ServeParams>) {
   if (p.http) {
     const target = models.find((m) => m.name === p.http!.model);
     if (!target) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params.http.model: no model '${p.http.model}' (models: ${models.map((m) => m.name).join(', ')})`);
-    const server = await startServerProcess(path.join(ctx.root, target.file), ['--max-batch-size', String(p.http.max_batch_size), '--max-queue-delay-ms', String(p.http.max_queue_delay_ms), '--threads', String(p.http.threads), ...(p.http.spinning ? [] : ['--no-spinning'])]);
+    const server = await startServerProcess(path.join(ctx.root, target.file), serverArgs(serverSettings(p.http)));
+    const texts = test.rows.map((r) => r.text);
     try {
       for (const c of p.http.concurrency) {
-        const point = await loadTest(server.url, test.rows.map((r) => r.text), c, p.http.requests, p.http.max_seconds, target.name);
+        const point = await loadTest(server.url, texts, c, p.http.requests, p.http.max_seconds, target.name);
         ctx.log.info(`HTTP ${target.name} concurrency ${c}: ${point.qps.toFixed(0)} req/s, p50 ${point.p50_ms} ms, p99 ${point.p99_ms} ms, ${point.errors} errors`);
         http.push(point);
       }
@@ -45,8 +51,7 @@ export async function runServe(ctx: StageContext<ServeParams>) {
       await server.stop();
     }
   }
-  const httpServer = p.http ? { threads: p.http.threads, spinning: p.http.spinning, max_batch_size: p.http.max_batch_size, max_queue_delay_ms: p.http.max_queue_delay_ms } : null;
-  writeJsonAtomic(path.join(ctx.outDir, 'benchmark.json'), { threads: p.threads, test_rows: test.rows.length, models, http, http_server: httpServer });
+  writeJsonAtomic(path.join(ctx.outDir, 'benchmark.json'), { threads: p.threads, test_rows: test.rows.length, models, http, http_server: p.http ? serverSettings(p.http) : null });
   return { summary: { models: models.map((m) => ({ name: m.name, accuracy: m.accuracy, p50_ms: m.latency_ms.p50 })), http } };
 }
 
