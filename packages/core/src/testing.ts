@@ -1,4 +1,4 @@
-/** Test helper: a throw-away workspace (nx.json + a pipeline file `p.yaml` + copied fixture folders) in the temp dir. */
+/** Test helpers: throw-away workspaces (nx.json + a pipeline file `p.yaml` + copied fixture folders) in the temp dir. */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,4 +9,27 @@ export function tempWorkspace(pipelineYaml: string, copy: Record<string, string>
   for (const [to, from] of Object.entries(copy)) fs.cpSync(from, path.join(root, to), { recursive: true });
   fs.writeFileSync(path.join(root, 'p.yaml'), pipelineYaml);
   return root;
+}
+
+/** The repository's small TSV dataset (`fixtures/smoke`: train/test with a label map, unlabeled lines, vectors). */
+export const SMOKE_FIXTURE = path.resolve(__dirname, '..', '..', '..', 'fixtures', 'smoke');
+
+/**
+ * A workspace over the smoke fixture (copied to `data/`): `p.yaml` on the wasm backend with a `data` stage reading it
+ * (every character in the vocabulary, max length 24) followed by `stages`, YAML indented as entries of `stages:`.
+ */
+export function smokeWorkspace(stages: string): string {
+  return tempWorkspace(
+    `backend: wasm
+stages:
+  data:
+    uses: data
+    params:
+      source: { format: tsv, train: data/train.tsv, test: data/test.tsv, labels: data/labels.txt }
+      unlabeled: [data/unlabeled.txt]
+      vocab: { min_frequency: 1 }
+      max_length: 24
+${stages}`,
+    { data: SMOKE_FIXTURE },
+  );
 }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { readDataset, readLogits, readSafetensors, runStage, tempWorkspace } from '@distill/core';
+import { readDataset, readLogits, readSafetensors, runStage, smokeWorkspace } from '@distill/core';
 import { dataStage } from '@distill/data';
 import { Encoder, type EncoderConfig } from '@distill/model';
 import { teacherStage } from '@distill/teacher';
@@ -9,21 +9,11 @@ import { copyTeacherLayers } from './init';
 import { searchGrid } from './search';
 import { distillStage } from './stage';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
 const STUDENT = '{ hidden_size: 16, layers: 1, heads: 2, intermediate_size: 32, max_length: 24 }';
 
 function workspace(): string {
-  return tempWorkspace(
-    `backend: wasm
-stages:
-  data:
-    uses: data
-    params:
-      source: { format: tsv, train: data/train.tsv, test: data/test.tsv, labels: data/labels.txt }
-      unlabeled: [data/unlabeled.txt]
-      vocab: { min_frequency: 1 }
-      max_length: 24
-  teacher:
+  return smokeWorkspace(
+    `  teacher:
     uses: teacher
     inputs: { data: data }
     params: { mode: finetune, label_unlabeled: true, model: { hidden_size: 32, layers: 2, heads: 4, intermediate_size: 64, max_length: 24 }, training: { epochs: 3, batch_size: 16, lr: 0.003 } }
@@ -50,7 +40,6 @@ stages:
     inputs: { data: data }
     params: { objective: task, student: ${STUDENT}, alpha: 0.5, latent: { weight: 0 }, training: { epochs: 1, batch_size: 16 } }
 `,
-    { data: path.join(ROOT, 'fixtures', 'smoke') },
   );
 }
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { createLogger } from '@distill/core';
+import { SMOKE_FIXTURE, createLogger } from '@distill/core';
 import { bucketedBatches, type Encoded } from './batching';
 import { Encoder, type EncoderConfig } from './encoder';
 import { batchTensors } from './inference';
@@ -135,7 +135,7 @@ it('rejects arrays too short for the sizes', () => {
 async function smokeLossCurve(kernels: typeof native): Promise<number[]> {
   patchWasmKernels(kernels);
   await tf.setBackend('wasm');
-  const root = path.join(__dirname, '..', '..', '..', 'fixtures', 'smoke');
+  const root = SMOKE_FIXTURE;
   const labelNames = fs.readFileSync(path.join(root, 'labels.txt'), 'utf8').trim().split('\n').map((l) => l.split('==')[0]);
   const rows = fs.readFileSync(path.join(root, 'train.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
   const chars = new Map<string, number>();

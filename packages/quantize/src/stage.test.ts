@@ -1,23 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runStage, tempWorkspace } from '@distill/core';
+import { runStage, smokeWorkspace } from '@distill/core';
 import { dataStage } from '@distill/data';
 import { teacherStage } from '@distill/teacher';
 import { quantizeStage } from './stage';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-
 function workspace(): string {
-  return tempWorkspace(
-    `backend: wasm
-stages:
-  data:
-    uses: data
-    params:
-      source: { format: tsv, train: data/train.tsv, test: data/test.tsv, labels: data/labels.txt }
-      vocab: { min_frequency: 1 }
-      max_length: 24
-  teacher:
+  return smokeWorkspace(
+    `  teacher:
     uses: teacher
     inputs: { data: data }
     params: { mode: finetune, naive_bayes: { enabled: false }, model: { hidden_size: 32, layers: 2, heads: 4, intermediate_size: 64, max_length: 24 }, training: { epochs: 2, batch_size: 16, lr: 0.003 } }
@@ -30,7 +20,6 @@ stages:
     inputs: { data: data, teacher: teacher }
     params: { max_accuracy_drop: 100 }
 `,
-    { data: path.join(ROOT, 'fixtures', 'smoke') },
   );
 }
 

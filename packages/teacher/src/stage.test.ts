@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readLogits, readSafetensors, runStage, tempWorkspace } from '@distill/core';
+import { readLogits, readSafetensors, runStage, smokeWorkspace } from '@distill/core';
 import { dataStage } from '@distill/data';
 import { teacherStage } from './stage';
 
@@ -10,17 +10,8 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 /** A workspace with the smoke fixture and a data → pretrain → finetune pipeline. */
 function workspace(finetuneEpochs = 2): string {
   const model = '{ hidden_size: 16, layers: 1, heads: 2, intermediate_size: 32, max_length: 24 }';
-  const root = tempWorkspace(
-    `backend: wasm
-stages:
-  data:
-    uses: data
-    params:
-      source: { format: tsv, train: data/train.tsv, test: data/test.tsv, labels: data/labels.txt }
-      unlabeled: [data/unlabeled.txt]
-      vocab: { min_frequency: 1 }
-      max_length: 24
-  pre:
+  const root = smokeWorkspace(
+    `  pre:
     uses: teacher
     inputs: { data: data }
     params: { mode: pretrain, model: ${model}, training: { epochs: 1, batch_size: 32 } }
@@ -46,7 +37,6 @@ stages:
     inputs: { data: data, pretrained: pre }
     params: { mode: prefix, prefix_length: 4, init: { input: pretrained }, training: { epochs: 1, batch_size: 16, lr: 0.01 } }
 `,
-    { data: path.join(ROOT, 'fixtures', 'smoke') },
   );
   fs.writeFileSync(path.join(root, 'data', 'vectors.f32'), Buffer.from(Float32Array.from([1, 0, 0, 1, 0, 1, 1, 0]).buffer));
   fs.writeFileSync(path.join(root, 'data', 'vectors.json'), JSON.stringify(['国', '足']));
