@@ -30,4 +30,12 @@ describe('cleaning', () => {
     expect(report.duplicates_removed).toBe(1);
     expect(report.test_overlap_removed).toBe(1);
   });
+
+  it("remove_test_overlap 'unlabeled' keeps the training set as published and still cleans the unlabeled text", () => {
+    const p = { ...P, remove_test_overlap: 'unlabeled' as const };
+    const test = new Set(['测试']);
+    expect(cleanLabeled([row('测试', 'a', 1), row('甲', 'b', 2)], p, test, emptyReport()).map((r) => r.text)).toEqual(['测试', '甲']);
+    expect(cleanUnlabeled([{ id: '0', text: '测试', label: null, line: 1 }], p, test, emptyReport())).toEqual([]);
+    expect(cleanLabeled([row('测试', 'a', 1)], { ...P, remove_test_overlap: false }, test, emptyReport())).toHaveLength(1);
+  });
 });

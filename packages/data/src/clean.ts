@@ -68,11 +68,11 @@ export function cleanLabeled(rows: RawRow[], p: CleanParams, testTexts: Set<stri
     out = out.filter((r) => !keepLabel.has(r.text) || keepLabel.get(r.text) === r.label);
     report.conflicting_rows_removed += before - out.length;
   }
-  return removeOverlap(out, p, testTexts, report);
+  return removeOverlap(out, p, testTexts, report, 'train');
 }
 
-export function removeOverlap(rows: RawRow[], p: CleanParams, testTexts: Set<string>, report: CleanReport): RawRow[] {
-  if (!p.remove_test_overlap) return rows;
+export function removeOverlap(rows: RawRow[], p: CleanParams, testTexts: Set<string>, report: CleanReport, part: 'train' | 'unlabeled'): RawRow[] {
+  if (!p.remove_test_overlap || (p.remove_test_overlap === 'unlabeled' && part === 'train')) return rows;
   const out = rows.filter((r) => !testTexts.has(r.text));
   report.test_overlap_removed += rows.length - out.length;
   return out;
@@ -89,5 +89,5 @@ export function cleanUnlabeled(rows: RawRow[], p: CleanParams, testTexts: Set<st
   const beforeDedupe = out.length;
   out = out.filter((r) => !seen.has(r.text) && (seen.add(r.text), true));
   report.duplicates_removed += beforeDedupe - out.length;
-  return removeOverlap(out, p, testTexts, report);
+  return removeOverlap(out, p, testTexts, report, 'unlabeled');
 }

@@ -29,8 +29,9 @@ export const cleanSchema = z
     dedupe: z.boolean().default(true),
     /** texts that occur with more than one label: drop them all, keep the majority label, or keep all */
     conflicts: z.enum(['drop', 'majority', 'keep']).default('drop'),
-    /** remove test texts from training and unlabeled data */
-    remove_test_overlap: z.boolean().default(true),
+    /** remove test texts from training and unlabeled data (true), from the unlabeled data only ('unlabeled': the
+     * published training set stays as it is, the protocol leaderboard numbers use), or nowhere (false) */
+    remove_test_overlap: z.union([z.boolean(), z.literal('unlabeled')]).default(true),
   })
   .strict();
 
