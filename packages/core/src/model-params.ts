@@ -22,6 +22,8 @@ export const trainingParamsSchema = z
     weight_decay: z.number().min(0).default(0.01),
     warmup_ratio: z.number().min(0).max(1).default(0.1),
     max_grad_norm: z.number().min(0).default(1.0),
+    /** peak learning rate of the wide n-gram table, when the model has one (model `wide`) */
+    wide_lr: z.number().positive().default(0.1),
     grad_accum: z.number().int().positive().default(1),
     /** evaluate on valid every N optimizer steps; 0 = every epoch */
     eval_every: z.number().int().min(0).default(0),
@@ -34,5 +36,16 @@ export const trainingParamsSchema = z
   })
   .strict();
 
+/** The wide n-gram part of a classifier (Wide & Deep): hashed token n-grams → label logits, added to the encoder's. */
+export const wideParamsSchema = z
+  .object({
+    /** hash buckets; at most 262144 (the hash is exact in int32 up to there) */
+    buckets: z.number().int().min(1).max(262144).default(131072),
+    /** longest n-gram */
+    max_n: z.number().int().min(1).max(4).default(3),
+  })
+  .strict();
+
+export type WideParams = z.infer<typeof wideParamsSchema>;
 export type EncoderParams = z.infer<typeof encoderParamsSchema>;
 export type TrainingParams = z.infer<typeof trainingParamsSchema>;

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, type StageContext } from '@distill/core';
-import { Encoder, encoderConfigFrom, loadCheckpoint } from '@distill/model';
+import { Encoder, encoderConfigFrom, loadCheckpoint, wideShape, withWide } from '@distill/model';
 import type { DistillParams } from './config';
 
 /**
@@ -34,6 +34,15 @@ export function copyTeacherLayers(student: Encoder, teacher: Encoder, layers: re
 }
 
 export function startingStudent(ctx: StageContext<DistillParams>, vocabSize: number, numLabels: number, teacher: Encoder | null): Encoder {
+  const student = studentWeights(ctx, vocabSize, numLabels, teacher);
+  if (!ctx.params.wide_from_teacher || numLabels === 0) return student;
+  const wide = teacher ? wideShape(teacher.config) : null;
+  if (!teacher || !wide) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params.wide_from_teacher needs input teacher with a wide part (teacher params wide)`);
+  ctx.log.info(`student takes the teacher's wide table (${wide.buckets} buckets, n ≤ ${wide.maxN})`);
+  return withWide(student, wide, teacher);
+}
+
+function studentWeights(ctx: StageContext<DistillParams>, vocabSize: number, numLabels: number, teacher: Encoder | null): Encoder {
   const p = ctx.params;
   const seed = deriveSeed(ctx.seed, `${ctx.stage}-student-init`);
   if (p.init?.input) {

@@ -17,7 +17,7 @@ import { distillSet, taskDistillTask } from './task';
 
 function loadTeacher(ctx: StageContext<DistillParams>, vocabSize: number): Encoder | null {
   const p = ctx.params;
-  const needModel = p.objective === 'latent' || p.latent.weight > 0 || !!p.init?.teacher_layers;
+  const needModel = p.objective === 'latent' || p.latent.weight > 0 || !!p.init?.teacher_layers || p.wide_from_teacher;
   if (!needModel) return null;
   const dir = path.join(ctx.input('teacher'), 'checkpoint');
   if (!fs.existsSync(dir)) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.inputs.teacher: ${dir} has no checkpoint`);
@@ -50,8 +50,8 @@ async function runTask(ctx: StageContext<DistillParams>, tokenizer: WordPieceTok
   const valid = readDataset(path.join(dataDir, 'valid.arrow'));
   const test = readDataset(path.join(dataDir, 'test.arrow'));
   const labels = valid.labels;
-  if (!ctx.inputs.teacher && (p.alpha > 0 || p.latent.weight > 0 || p.search)) {
-    throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}: without input teacher only the student-alone baseline runs: set alpha: 0 and latent: { weight: 0 } (and no search), or add inputs.teacher`);
+  if (!ctx.inputs.teacher && (p.alpha > 0 || p.latent.weight > 0 || p.search || p.wide_from_teacher)) {
+    throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}: without input teacher only the student-alone baseline runs: set alpha: 0 and latent: { weight: 0 } (and no search or wide_from_teacher), or add inputs.teacher`);
   }
   const set = distillSet({ dataDir, teacherDir: ctx.inputs.teacher, augmentDir: ctx.inputs.augment, useAugmented: p.use_augmented, useUnlabeled: p.use_unlabeled });
   const trainOnce = async (alpha: number, temperature: number, epochs: number, label: string, resume: boolean) => {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { f32, readJson, readSafetensors, writeFileAtomic, writeJsonAtomic, writeSafetensors, type TensorMap } from '@distill/core';
-import { Encoder, parameterShapes, type EncoderConfig } from './encoder';
+import { Encoder, WIDE_TABLE, hasWide, parameterShapes, wideShape, type EncoderConfig } from './encoder';
 
 export interface HfBertConfig {
   architectures?: string[];
@@ -26,6 +26,9 @@ export interface HfBertConfig {
   initializer_range: number;
   id2label?: Record<string, string>;
   label2id?: Record<string, number>;
+  /** ours, not Hugging Face's (which ignores unknown keys): the wide n-gram part, when the model has one */
+  wide_buckets?: number;
+  wide_max_n?: number;
 }
 
 /** Dense kernels are [in, out] here and [out, in] in PyTorch; embeddings are [rows, hidden] in both. */
@@ -49,6 +52,7 @@ export function toHfConfig(c: EncoderConfig, labels: readonly string[]): HfBertC
     hidden_dropout_prob: c.hiddenDropout,
     attention_probs_dropout_prob: c.attentionDropout,
     initializer_range: c.initializerRange,
+    ...(hasWide(c) ? { wide_buckets: wideShape(c)!.buckets, wide_max_n: wideShape(c)!.maxN } : {}),
     ...(labels.length
       ? { id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])) }
       : {}),
@@ -78,6 +82,8 @@ export function fromHfConfig(h: HfBertConfig, file: string, hasMlmHead: boolean,
       attentionDropout: h.attention_probs_dropout_prob ?? 0.1,
       initializerRange: h.initializer_range ?? 0.02,
       mlmHead: hasMlmHead,
+      wideBuckets: hasClassifier ? (h.wide_buckets ?? 0) : 0,
+      wideMaxN: h.wide_max_n ?? 3,
     },
   };
 }
@@ -136,7 +142,7 @@ export function loadCheckpoint(dir: string, options: { numLabels?: number; mlmHe
     const fileShape = isDenseKernel(name, shape) ? [shape[1], shape[0]] : shape;
     if (t.dtype !== 'F32') throw new Error(`${weightsFile}: tensor '${name}' has dtype ${t.dtype}, expected F32`);
     if (t.shape.join(',') !== fileShape.join(',')) {
-      if (name.startsWith('classifier.') && options.numLabels !== undefined) continue; // a new label set: fresh classifier
+      if ((name.startsWith('classifier.') || name === WIDE_TABLE) && options.numLabels !== undefined) continue; // a new label set: fresh classifier
       throw new Error(`${weightsFile}: tensor '${name}' has shape [${t.shape}], config.json implies [${fileShape}]`);
     }
     const value = tf.tidy(() => {

@@ -34,6 +34,7 @@ export function trainingConfigFrom(p: TrainingParams, seed: number): TrainingCon
     evalEvery: p.eval_every,
     patience: p.patience,
     maxSteps: p.max_steps,
+    wideLr: p.wide_lr,
     seed,
   };
 }

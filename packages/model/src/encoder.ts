@@ -9,6 +9,8 @@
  *     h         = LayerNorm(h + GELU(h·Wi + bi)·Wo2 + bo2)
  *   pooled = tanh(h[CLS]·Wp + bp)
  *   heads: classification (pooled → logits), masked LM (tied to the word embeddings)
+ *   optional wide part (Wide & Deep): logits += mean over the text's hashed token n-grams (orders 1..wideMaxN) of a
+ *   [wideBuckets, labels] table — a linear n-gram model trained jointly with the encoder (see `wideNgrams`)
  *
  * `forward` returns everything distillation needs: hidden states of every layer, per-layer queries/keys/values
  * (split into heads), attention probabilities, pooled output and logits.
@@ -35,6 +37,9 @@ export interface EncoderConfig {
   initializerRange: number;
   /** with an MLM head (cls.predictions.*) */
   mlmHead: boolean;
+  /** wide n-gram part of the classifier: hash buckets (0 or absent = none) and the longest n-gram (default 3) */
+  wideBuckets?: number;
+  wideMaxN?: number;
 }
 
 export const DEFAULT_ENCODER: Omit<EncoderConfig, 'vocabSize' | 'numLabels'> = {
@@ -49,12 +54,36 @@ export const DEFAULT_ENCODER: Omit<EncoderConfig, 'vocabSize' | 'numLabels'> = {
   attentionDropout: 0.1,
   initializerRange: 0.02,
   mlmHead: false,
+  wideBuckets: 0,
+  wideMaxN: 3,
 };
+
+/** The wide table's parameter name (`_embeddings.`: stored [buckets, labels] like an embedding, not transposed). */
+export const WIDE_TABLE = 'wide.ngram_embeddings.weight';
+/** n-gram hash: h = x₀ mod B; h = (h·M + xᵢ) mod B per further token; then (h + (n-1)·OFFSET) mod B per order n. */
+export const WIDE_HASH_MULTIPLIER = 8009;
+export const WIDE_ORDER_OFFSET = 7919;
+/** largest bucket count whose hash stays exact in int32: (B - 1)·M + vocab < 2³¹ */
+export const WIDE_MAX_BUCKETS = 262144;
 
 export function validateEncoderConfig(c: EncoderConfig): void {
   const positive = ['vocabSize', 'hiddenSize', 'numLayers', 'numHeads', 'intermediateSize', 'maxPositions', 'typeVocabSize'] as const;
   for (const k of positive) if (!Number.isInteger(c[k]) || c[k] <= 0) throw new Error(`encoder config: ${k} must be a positive integer, got ${c[k]}`);
   if (c.hiddenSize % c.numHeads !== 0) throw new Error(`encoder config: hiddenSize ${c.hiddenSize} is not divisible by numHeads ${c.numHeads}`);
+  const buckets = c.wideBuckets ?? 0;
+  const maxN = c.wideMaxN ?? 3;
+  if (!Number.isInteger(buckets) || buckets < 0 || buckets > WIDE_MAX_BUCKETS) throw new Error(`encoder config: wideBuckets must be an integer in [0, ${WIDE_MAX_BUCKETS}], got ${buckets}`);
+  if (buckets > 0 && (!Number.isInteger(maxN) || maxN < 1 || maxN > 4)) throw new Error(`encoder config: wideMaxN must be 1..4, got ${maxN}`);
+  if (buckets > 0 && c.vocabSize > 2 ** 31 - 1 - (buckets - 1) * WIDE_HASH_MULTIPLIER) throw new Error(`encoder config: vocabSize ${c.vocabSize} is too large for the wide hash with ${buckets} buckets`);
+}
+
+export function hasWide(c: EncoderConfig): boolean {
+  return c.numLabels > 0 && (c.wideBuckets ?? 0) > 0;
+}
+
+/** The wide part's shape, when the model has one. */
+export function wideShape(c: EncoderConfig): { buckets: number; maxN: number } | null {
+  return hasWide(c) ? { buckets: c.wideBuckets!, maxN: c.wideMaxN ?? 3 } : null;
 }
 
 export type Params = Map<string, tf.Variable>;
@@ -146,6 +175,8 @@ export function parameterShapes(c: EncoderConfig): [string, number[]][] {
   }
   shapes.push(['bert.pooler.dense.weight', [H, H]], ['bert.pooler.dense.bias', [H]]);
   if (c.numLabels > 0) shapes.push(['classifier.weight', [H, c.numLabels]], ['classifier.bias', [c.numLabels]]);
+  const wide = wideShape(c);
+  if (wide) shapes.push([WIDE_TABLE, [wide.buckets, c.numLabels]]);
   if (c.mlmHead) {
     shapes.push(
       ['cls.predictions.transform.dense.weight', [H, H]],
@@ -158,7 +189,8 @@ export function parameterShapes(c: EncoderConfig): [string, number[]][] {
   return shapes;
 }
 
-/** Fresh parameters as BERT initialises them: N(0, initializerRange) weights, zero biases, unit LayerNorm gains. */
+/** Fresh parameters as BERT initialises them: N(0, initializerRange) weights, zero biases, unit LayerNorm gains; the
+ * wide table starts at zero (the model starts as the encoder alone). */
 export function initParams(c: EncoderConfig, seed: number): Params {
   validateEncoderConfig(c);
   const rng = new Rng(seed);
@@ -167,7 +199,7 @@ export function initParams(c: EncoderConfig, seed: number): Params {
     const size = shape.reduce((a, b) => a * b, 1);
     const values = new Float32Array(size);
     if (name.endsWith('LayerNorm.weight')) values.fill(1);
-    else if (!name.endsWith('.bias')) for (let i = 0; i < size; i++) values[i] = rng.normal() * c.initializerRange;
+    else if (!name.endsWith('.bias') && name !== WIDE_TABLE) for (let i = 0; i < size; i++) values[i] = rng.normal() * c.initializerRange;
     // tfjs variable names are global; parameters are keyed by name in the map, so two encoders can coexist.
     params.set(name, tf.variable(tf.tensor(values, shape, 'float32'), true));
   }
@@ -212,6 +244,36 @@ function dense(x: tf.Tensor, params: Params, prefix: string): tf.Tensor {
 export function maskBias(attentionMask: tf.Tensor2D): tf.Tensor4D {
   const [b, s] = attentionMask.shape;
   return tf.sub(1, attentionMask.toFloat()).mul(-10000).reshape([b, 1, 1, s]) as tf.Tensor4D;
+}
+
+/**
+ * The wide part's features: every n-gram (n = 1..maxN) of token ids inside the attention mask ([CLS] and [SEP]
+ * included, so "starts with" / "ends with" n-grams count), hashed into `buckets`. Returns ids [batch, K] and weights
+ * [batch, K] (1 / the row's n-gram count, 0 for n-grams touching padding), K = Σₙ max(0, seq - n + 1). Integer math
+ * only, exact in int32 (see WIDE_MAX_BUCKETS); the ONNX export emits the same ops in int64.
+ */
+export function wideNgrams(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, buckets: number, maxN: number): { ids: tf.Tensor2D; weights: tf.Tensor2D } {
+  const [batch, seq] = inputIds.shape;
+  const B = tf.scalar(buckets, 'int32');
+  const M = tf.scalar(WIDE_HASH_MULTIPLIER, 'int32');
+  const mask = attentionMask.toFloat();
+  const ids: tf.Tensor[] = [];
+  const valid: tf.Tensor[] = [];
+  for (let n = 1; n <= Math.min(maxN, seq); n++) {
+    const width = seq - n + 1;
+    const at = (t: number) => inputIds.slice([0, t], [batch, width]);
+    let h = tf.mod(at(0), B);
+    let m = mask.slice([0, 0], [batch, width]);
+    for (let t = 1; t < n; t++) {
+      h = tf.mod(h.mul(M).add(at(t)), B);
+      m = m.mul(mask.slice([0, t], [batch, width]));
+    }
+    ids.push(tf.mod(h.add(tf.scalar((n - 1) * WIDE_ORDER_OFFSET, 'int32')), B));
+    valid.push(m);
+  }
+  const v = tf.concat(valid, 1);
+  const count = v.sum(1, true).maximum(1);
+  return { ids: tf.concat(ids, 1) as tf.Tensor2D, weights: v.div(count) as tf.Tensor2D };
 }
 
 export class Encoder {
@@ -279,7 +341,19 @@ export class Encoder {
     const cls = h.slice([0, 0, 0], [batch, 1, H]).reshape([batch, H]);
     out.pooled = tf.tanh(dense(cls, P, 'bert.pooler.dense')) as tf.Tensor2D;
     if (c.numLabels > 0) out.logits = dense(this.dropout(out.pooled, c.hiddenDropout, opts, site++), P, 'classifier') as tf.Tensor2D;
+    if (out.logits && hasWide(c)) out.logits = out.logits.add(this.wideLogits(inputs)) as tf.Tensor2D;
     return out;
+  }
+
+  /** The wide part's logits: Σₖ weightₖ · table[idₖ] → [batch, labels]. */
+  wideLogits(inputs: ForwardInputs): tf.Tensor2D {
+    const c = this.config;
+    const wide = wideShape(c);
+    if (!wide) throw new Error('encoder: this model has no wide part');
+    const { ids, weights } = wideNgrams(inputs.inputIds, inputs.attentionMask, wide.buckets, wide.maxN);
+    const [batch, k] = ids.shape;
+    const rows = tf.gather(get(this.params, WIDE_TABLE), ids.flatten()).reshape([batch, k, c.numLabels]);
+    return rows.mul(weights.expandDims(2)).sum(1) as tf.Tensor2D;
   }
 
   /** Masked-LM logits over the vocabulary at the given flat positions (row = batch·seq index): [positions, vocab]. */

@@ -13,3 +13,4 @@ export * from './train-state';
 export * from './prompt';
 export * from './embeddings';
 export * from './gradcheck';
+export * from './wide';

@@ -3,7 +3,7 @@
  * warm-up then linear decay of the learning rate; gradient clipping by global norm.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Params } from './encoder';
+import { WIDE_TABLE, type Params } from './encoder';
 import { FUSED_ADAMW, type FusedAdamWAttrs } from './native-kernels';
 
 export interface AdamWConfig {
@@ -16,10 +16,17 @@ export interface AdamWConfig {
   totalSteps: number;
   /** 0 disables clipping */
   maxGradNorm: number;
+  /** peak learning rate of the wide n-gram table (a sparse linear model learns at ~100× the encoder's rate); same schedule */
+  wideLr?: number;
 }
 
 export function noDecay(name: string): boolean {
-  return name.endsWith('.bias') || name.includes('LayerNorm');
+  return name.endsWith('.bias') || name.includes('LayerNorm') || name === WIDE_TABLE;
+}
+
+/** The learning rate of parameter `name` given the scheduled base rate. */
+function paramLr(cfg: AdamWConfig, name: string, lr: number): number {
+  return name === WIDE_TABLE && cfg.wideLr !== undefined ? (lr * cfg.wideLr) / cfg.lr : lr;
 }
 
 /** Learning rate at `step` (1-based): linear warm-up to `lr`, then linear decay to 0 at `totalSteps`. */
@@ -62,7 +69,7 @@ export class AdamW {
         const p = this.params.get(name)!;
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
-        const attrs: FusedAdamWAttrs = { lr, beta1, beta2, eps, weightDecay: weightDecay > 0 && !noDecay(name) ? weightDecay : 0, bc1, bc2, gradScale: scale };
+        const attrs: FusedAdamWAttrs = { lr: paramLr(this.cfg, name, lr), beta1, beta2, eps, weightDecay: weightDecay > 0 && !noDecay(name) ? weightDecay : 0, bc1, bc2, gradScale: scale };
         const [p2, m2, v2] = tf.engine().runKernel(FUSED_ADAMW, { p, g, m, v }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
         p.assign(p2);
         m.assign(m2);
@@ -83,7 +90,7 @@ export class AdamW {
         v.assign(v.mul(beta2).add(g.square().mul(1 - beta2)));
         let update = m.div(bc1).div(v.div(bc2).sqrt().add(eps));
         if (weightDecay > 0 && !noDecay(name)) update = update.add(p.mul(weightDecay));
-        p.assign(p.sub(update.mul(lr)));
+        p.assign(p.sub(update.mul(paramLr(this.cfg, name, lr))));
       }
     });
     return norm;

@@ -26,6 +26,8 @@ export interface TrainingConfig {
   seed: number;
   /** stop after this many optimizer steps (0 = no limit) */
   maxSteps: number;
+  /** peak learning rate of a wide n-gram table (AdamWConfig.wideLr); the base `lr` when absent */
+  wideLr?: number;
 }
 
 export const DEFAULT_TRAINING: TrainingConfig = {
@@ -102,7 +104,7 @@ export async function train(params: Params, trainable: readonly string[], task: 
   const perEpoch = Math.ceil(batches.length / cfg.gradAccum);
   const totalSteps = cfg.maxSteps > 0 ? Math.min(cfg.maxSteps, perEpoch * cfg.epochs) : perEpoch * cfg.epochs;
   const optimizer = new AdamW(
-    { lr: cfg.lr, weightDecay: cfg.weightDecay, beta1: 0.9, beta2: 0.999, eps: 1e-6, warmupSteps: Math.round(cfg.warmupRatio * totalSteps), totalSteps, maxGradNorm: cfg.maxGradNorm },
+    { lr: cfg.lr, weightDecay: cfg.weightDecay, beta1: 0.9, beta2: 0.999, eps: 1e-6, warmupSteps: Math.round(cfg.warmupRatio * totalSteps), totalSteps, maxGradNorm: cfg.maxGradNorm, wideLr: cfg.wideLr },
     params,
     trainable,
   );

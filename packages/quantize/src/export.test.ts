@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { WordPieceTokenizer } from '@distill/core';
-import { Encoder, type EncoderConfig } from '@distill/model';
+import { Encoder, WIDE_TABLE, withWide, type EncoderConfig } from '@distill/model';
 import { exportEncoder, type Flavour } from './export';
 import { int8Precision, quantizeSymmetric } from './int8';
 import { calibrate, staticPrecision, uint8Params } from './qdq';
@@ -157,6 +157,22 @@ describe('INT8 static (QDQ) quantization', () => {
     expect(p.max_abs_diff).toBeLessThan(0.1);
     const optimized = await optimizedOps(bytes);
     expect(optimized.some((o) => /QLinearMatMul|MatMulInteger|QGemm|DynamicQuantizeMatMul/.test(o))).toBe(true);
+  });
+
+  it('a wide n-gram part: the graph hashes the ids itself; FP32 (both flavours) within 1e-4 of tfjs, INT8 table close', async () => {
+    const wide = withWide(Encoder.create(CONFIG, 12), { buckets: 1000, maxN: 3 });
+    const table = wide.params.get(WIDE_TABLE)!;
+    table.assign(tf.randomNormal(table.shape, 0, 2, 'float32', 5));
+    const ref = tf.tidy(() => wide.forward({ inputIds: tf.tensor2d(IDS, [2, 6], 'int32'), attentionMask: tf.tensor2d(MASK, [2, 6], 'int32') }).logits!.dataSync() as Float32Array);
+    const deepOnly = tfjsLogits();
+    expect(Math.max(...Array.from(ref, (x, i) => Math.abs(x - deepOnly[i])))).toBeGreaterThan(0.5); // the table matters
+    for (const flavour of ['portable', 'ort'] as Flavour[]) {
+      const p = parity(await ortLogits(exportEncoder(wide, { flavour })), ref, 3);
+      expect(p.max_abs_diff).toBeLessThan(1e-4);
+    }
+    const q = parity(await ortLogits(exportEncoder(wide, { flavour: 'ort', precision: int8Precision({ perChannel: true, embeddings: true, exclude: [] }) })), ref, 3);
+    expect(q.max_abs_diff).toBeLessThan(0.2);
+    wide.dispose();
   });
 
   it('names a layer without a calibrated range', () => {

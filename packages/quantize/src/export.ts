@@ -2,6 +2,8 @@
  * ONNX export of an encoder checkpoint with its classification head (opset 17).
  *
  * Inputs `input_ids` and `attention_mask` (int64, [batch, seq], both axes dynamic), output `logits` [batch, labels].
+ * A model with a wide n-gram part computes its hashed n-grams from `input_ids` inside the graph, so serving needs
+ * nothing beyond the token ids.
  * Two flavours of the same model:
  * - `portable`: standard ONNX ops only, following `packages/model/src/encoder.ts` op for op. LayerNormalization and the
  *   erf-GELU pattern are forms ONNX Runtime's optimizer fuses (into SkipLayerNormalization and BiasGelu); attention
@@ -14,7 +16,7 @@
  * How each weight multiply and the word embedding are emitted is the `precision`'s business: float32, INT8 dynamic
  * (`int8.ts`) or INT8 static QDQ (`qdq.ts`).
  */
-import type { Encoder } from '@distill/model';
+import { WIDE_HASH_MULTIPLIER, WIDE_ORDER_OFFSET, WIDE_TABLE, wideShape, type Encoder } from '@distill/model';
 import { GraphBuilder } from './onnx/graph';
 import { DataType } from './onnx/onnx-proto';
 
@@ -51,6 +53,38 @@ function values(encoder: Encoder, name: string): Float32Array {
 }
 
 const MS = 'com.microsoft';
+
+/**
+ * The wide part (encoder.ts `wideNgrams` and `Encoder.wideLogits`), the same integer hash in int64:
+ * Σₖ weightₖ · table[idₖ] over the hashed 1..maxN-grams of the ids inside the mask.
+ */
+function wideLogits(g: GraphBuilder, P: Precision, ids: string, mask: string, wide: { buckets: number; maxN: number }, table: Float32Array, labels: number): string {
+  const i64 = (name: string, value: number) => g.initializer(name, DataType.INT64, [], BigInt64Array.of(BigInt(value)));
+  const buckets = i64('wide_buckets', wide.buckets);
+  const multiplier = i64('wide_hash_multiplier', WIDE_HASH_MULTIPLIER);
+  const axis1 = g.int64('wide_axis1', [1]);
+  const end = g.int64('wide_end', [2 ** 62]);
+  // columns t .. seq - (n - 1) + t: the t-th token of every n-gram
+  const column = (x: string, t: number, n: number) => g.op('Slice', [x, g.int64(`wide_start_${t}`, [t]), t - (n - 1) < 0 ? g.int64(`wide_end_${t - (n - 1)}`, [t - (n - 1)]) : end, axis1]);
+  const idParts: string[] = [];
+  const validParts: string[] = [];
+  for (let n = 1; n <= wide.maxN; n++) {
+    let h = g.op('Mod', [column(ids, 0, n), buckets]);
+    let valid = column(mask, 0, n);
+    for (let t = 1; t < n; t++) {
+      h = g.op('Mod', [g.op('Add', [g.op('Mul', [h, multiplier]), column(ids, t, n)]), buckets]);
+      valid = g.op('Mul', [valid, column(mask, t, n)]);
+    }
+    idParts.push(g.op('Mod', [g.op('Add', [h, i64(`wide_order_offset_${n}`, (n - 1) * WIDE_ORDER_OFFSET)]), buckets]));
+    validParts.push(valid);
+  }
+  const ngramIds = g.op('Concat', idParts, { axis: 1 }, 'wide_ngram_ids');
+  const valid = g.op('Cast', [g.op('Concat', validParts, { axis: 1 })], { to: DataType.FLOAT });
+  const count = g.op('Max', [g.op('ReduceSum', [valid, axis1], { keepdims: 1 }), g.scalar('wide_one', 1)]);
+  const weights = g.op('Unsqueeze', [g.op('Div', [valid, count]), g.int64('wide_axis2', [2])], {}, 'wide_weights');
+  const rows = P.embedding(g, ngramIds, WIDE_TABLE, table, wide.buckets, labels);
+  return g.op('ReduceSum', [g.op('Mul', [rows, weights]), axis1], { keepdims: 0 }, 'wide_logits');
+}
 
 export function exportEncoder(encoder: Encoder, opts: ExportOptions = {}): Uint8Array {
   const c = encoder.config;
@@ -130,7 +164,9 @@ export function exportEncoder(encoder: Encoder, opts: ExportOptions = {}): Uint8
 
   const cls = g.op('Gather', [h, g.initializer('cls_index', DataType.INT64, [], BigInt64Array.of(0n))], { axis: 1 });
   const pooled = g.op('Tanh', [linear(cls, 'bert.pooler.dense', H, H)]);
-  const logits = linear(pooled, 'classifier', H, c.numLabels);
+  const deep = linear(pooled, 'classifier', H, c.numLabels);
+  const wide = wideShape(c);
+  const logits = wide ? g.op('Add', [deep, wideLogits(g, P, ids, mask, wide, v(WIDE_TABLE), c.numLabels)]) : deep;
   g.node('Identity', [logits], ['logits']);
   g.output('logits', DataType.FLOAT, ['batch', c.numLabels]);
   opts.beforeSerialise?.(g);

@@ -31,6 +31,8 @@ import {
   mlmLoss,
   batchTargets,
   padBatch,
+  hasWide,
+  withWide,
   type TrainTask,
   type ClassificationHead,
   type Encoder,
@@ -124,7 +126,12 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   }
 
   const auxMlm = p.mode === 'finetune' ? p.aux_mlm : undefined;
-  const encoder = startingEncoder(ctx, p.model, p.init, tokenizer.vocab, p.mode === 'prompt' ? 0 : labels.length, p.mode === 'prompt' || !!auxMlm, p.embeddings);
+  let encoder = startingEncoder(ctx, p.model, p.init, tokenizer.vocab, p.mode === 'prompt' ? 0 : labels.length, p.mode === 'prompt' || !!auxMlm, p.embeddings);
+  const wide = p.mode === 'finetune' ? p.wide : undefined;
+  if (wide && !hasWide(encoder.config)) {
+    encoder = withWide(encoder, { buckets: wide.buckets, maxN: wide.max_n });
+    ctx.log.info(`wide part: ${wide.buckets} buckets of token 1..${wide.max_n}-grams, learning rate ${p.training.wide_lr}`);
+  }
   const { head, params: trainParams, trainable } = buildHead(ctx, p, encoder, tokenizer, labels);
   const total = countParams(trainParams);
   const trainableCount = trainable.reduce((a, n) => a + trainParams.get(n)!.size, 0);

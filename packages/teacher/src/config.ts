@@ -1,6 +1,6 @@
 /** Parameters of the teacher stage (`uses: teacher`), by `mode`. */
 import { z } from 'zod';
-import { encoderParamsSchema, trainingParamsSchema } from '@distill/core';
+import { encoderParamsSchema, trainingParamsSchema, wideParamsSchema } from '@distill/core';
 
 /** Where the starting weights come from: an upstream stage's `checkpoint/` (an input role) or a checkpoint directory. */
 export const initSchema = z
@@ -62,6 +62,8 @@ export const finetuneSchema = z
     mode: z.literal('finetune'),
     ...common,
     ...classify,
+    /** a wide n-gram part beside the encoder (Wide & Deep), trained jointly at `training.wide_lr` */
+    wide: wideParamsSchema.optional(),
     /** add weight × masked-LM loss on a batch of unlabeled text to every step (needs a model with an MLM head) */
     aux_mlm: z.object({ weight: z.number().positive().default(0.5), probability: z.number().gt(0).lt(1).default(0.15) }).strict().optional(),
   })

@@ -1,0 +1,82 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { Encoder, WIDE_HASH_MULTIPLIER, WIDE_ORDER_OFFSET, WIDE_TABLE, wideNgrams, type EncoderConfig } from './encoder';
+import { AdamW } from './optimizer';
+import { withWide } from './wide';
+
+const CONFIG: EncoderConfig = {
+  vocabSize: 20, hiddenSize: 8, numLayers: 1, numHeads: 2, intermediateSize: 12, maxPositions: 10,
+  typeVocabSize: 2, layerNormEps: 1e-12, numLabels: 3, hiddenDropout: 0, attentionDropout: 0, initializerRange: 0.02, mlmHead: false,
+};
+const IDS = [[2, 7, 9, 11, 3], [2, 5, 3, 0, 0]];
+const MASK = [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]];
+const inputs = () => ({ inputIds: tf.tensor2d(IDS, [2, 5], 'int32'), attentionMask: tf.tensor2d(MASK, [2, 5], 'int32') });
+
+/** The hash as encoder.ts documents it, in plain numbers. */
+function reference(ids: number[], buckets: number, maxN: number): number[] {
+  const out: number[] = [];
+  for (let n = 1; n <= maxN; n++) {
+    for (let j = 0; j + n <= ids.length; j++) {
+      let h = ids[j] % buckets;
+      for (let t = 1; t < n; t++) h = (h * WIDE_HASH_MULTIPLIER + ids[j + t]) % buckets;
+      out.push((h + (n - 1) * WIDE_ORDER_OFFSET) % buckets);
+    }
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('wide n-gram part', () => {
+  it('hashes every 1..maxN-gram inside the mask, each weighted 1 / the row count', () => {
+    const buckets = 262144; // the largest: the int32 products must stay exact
+    const { ids, weights } = tf.tidy(() => {
+      const o = wideNgrams(inputs().inputIds, inputs().attentionMask, buckets, 3);
+      return { ids: o.ids.arraySync(), weights: o.weights.arraySync() };
+    });
+    expect(ids[0]).toEqual(reference(IDS[0], buckets, 3));
+    expect(ids[1]).toEqual(reference(IDS[1], buckets, 3));
+    // row 0: 5 + 4 + 3 n-grams, all inside the mask; row 1: 3 tokens → 3 + 2 + 1 valid n-grams
+    expect(weights[0].every((w) => Math.abs(w - 1 / 12) < 1e-7)).toBe(true);
+    const valid1 = [1, 1, 1, 0, 0, 1, 1, 0, 0, 1, 0, 0];
+    weights[1].forEach((w, k) => expect(w).toBeCloseTo(valid1[k] / 6, 7));
+  });
+
+  it('starts at zero (the encoder alone), learns at its own rate, and round-trips through a checkpoint', () => {
+    const base = Encoder.create(CONFIG, 3);
+    const before = tf.tidy(() => Array.from(base.forward(inputs()).logits!.dataSync()));
+    const enc = withWide(base, { buckets: 64, maxN: 2 });
+    const logits = () => tf.tidy(() => Array.from(enc.forward(inputs()).logits!.dataSync()));
+    logits().forEach((v, i) => expect(v).toBeCloseTo(before[i], 6));
+
+    const opt = new AdamW({ lr: 1e-6, weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-6, warmupSteps: 0, totalSteps: 10, maxGradNorm: 0, wideLr: 0.5 }, enc.params, [...enc.params.keys()]);
+    const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(tf.oneHot([0, 2], 3), enc.forward(inputs()).logits!) as tf.Scalar);
+    const byVariable = new Map([...enc.params].map(([name, v]) => [v.name, name]));
+    opt.apply(new Map(Object.entries(grads).map(([k, g]) => [byVariable.get(k)!, g])));
+    Object.values(grads).forEach((g) => g.dispose());
+    // Adam moves every touched entry by ≈ lr in the first step: the table by 0.5·0.9, the encoder by 1e-6·0.9
+    const table = enc.params.get(WIDE_TABLE)!.dataSync();
+    expect(Math.max(...Array.from(table, Math.abs))).toBeCloseTo(0.5 * 0.9, 2);
+    const after = logits();
+    expect(Math.abs(after[0] - before[0])).toBeGreaterThan(0.05);
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wide-'));
+    saveCheckpoint(dir, enc, ['x', 'y', 'z'], []);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ wide_buckets: 64, wide_max_n: 2 });
+    const back = loadCheckpoint(dir).encoder;
+    const reloaded = tf.tidy(() => Array.from(back.forward(inputs()).logits!.dataSync()));
+    reloaded.forEach((v, i) => expect(v).toBeCloseTo(after[i], 6));
+
+    // a student takes the table: same wide logits
+    const student = withWide(Encoder.create({ ...CONFIG, hiddenSize: 4, numHeads: 1, intermediateSize: 6 }, 9), { buckets: 64, maxN: 2 }, back);
+    const wideOf = (e: Encoder) => tf.tidy(() => Array.from(e.wideLogits(inputs()).dataSync()));
+    expect(wideOf(student)).toEqual(wideOf(back));
+    expect(() => withWide(student, { buckets: 32, maxN: 2 }, back)).toThrow(/source table is 64 buckets/);
+    [enc, back, student].forEach((e) => e.dispose());
+  });
+});
