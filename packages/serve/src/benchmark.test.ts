@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OnnxClassifier, lengthGroups } from '@distill/runtime';
-import { benchmarkModel } from './benchmark';
+import { benchmarkModel, subsetAccuracy } from './benchmark';
 import { TEST_LABELS as LABELS, writeTestModel } from './test-model';
 
 describe('OnnxClassifier and the benchmark', () => {
@@ -76,5 +76,20 @@ describe('OnnxClassifier and the benchmark', () => {
     expect(r.latency_ms.p99).toBeGreaterThanOrEqual(r.latency_ms.p50);
     expect(r.throughput?.batch_size).toBe(32);
     expect(r.throughput?.texts_per_s).toBeGreaterThan(0);
+    expect(r.accuracy_unseen).toBeUndefined();
+  });
+
+  it('scores the test rows not in the training data on their own', async () => {
+    // rows 0 and 2 right, 1 and 3 wrong
+    const logits = Float32Array.from([0.9, 0.1, 0.9, 0.1, 0.2, 0.8, 0.2, 0.8]);
+    expect(subsetAccuracy(logits, [0, 1, 1, 0], 2, [true, true, true, true])).toBe(0.5);
+    expect(subsetAccuracy(logits, [0, 1, 1, 0], 2, [true, false, true, false])).toBe(1);
+    expect(subsetAccuracy(logits, [0, 1, 1, 0], 2, [false, true, false, false])).toBe(0);
+    const test = ['体育', '财经', '科技新闻', '教育'].map((text, i) => ({ id: `${i}`, text, label: i % 2 }));
+    const clf = await OnnxClassifier.load(path.join(dir, 'model.onnx'));
+    const { logits: all } = await clf.evaluate(test);
+    await clf.dispose();
+    const r = await benchmarkModel(path.join(dir, 'model.onnx'), test, { latencySamples: 2, warmup: 0, threads: 1, inTrain: [false, true, false, true] });
+    expect(r.accuracy_unseen).toBe(subsetAccuracy(all, [0, 1, 0, 1], 2, [true, false, true, false]));
   });
 });

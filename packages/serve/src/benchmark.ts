@@ -3,7 +3,7 @@
  * throughput at batch 32 over the same sentences (in test order, as a client would send them).
  */
 import * as fs from 'node:fs';
-import { meanStd, percentile, type Example } from '@distill/core';
+import { argmaxRows, meanStd, percentile, type Example } from '@distill/core';
 import { OnnxClassifier } from '@distill/runtime';
 
 export interface ModelResult {
@@ -13,6 +13,8 @@ export interface ModelResult {
   file: string;
   accuracy: number;
   macro_f1: number;
+  /** accuracy on the test rows whose text is not in the training set (when the benchmark was told which those are) */
+  accuracy_unseen?: number;
   params: number;
   size_bytes: number;
   latency_ms: { p50: number; p99: number; mean: number; std: number };
@@ -26,12 +28,28 @@ export interface BenchmarkOptions {
   threads: number;
   /** batch size of the throughput measurement (32) */
   throughputBatch?: number;
+  /** per test row: its text also occurs in the training data (then `accuracy_unseen` is measured on the others) */
+  inTrain?: readonly boolean[];
+}
+
+/** Accuracy over the rows where `keep` holds. */
+export function subsetAccuracy(logits: Float32Array, labels: readonly number[], numLabels: number, keep: readonly boolean[]): number {
+  const predicted = argmaxRows(logits, numLabels);
+  let n = 0;
+  let right = 0;
+  labels.forEach((label, i) => {
+    if (!keep[i]) return;
+    n += 1;
+    if (predicted[i] === label) right += 1;
+  });
+  return n ? right / n : NaN;
 }
 
 export async function benchmarkModel(file: string, test: readonly Example[], o: BenchmarkOptions): Promise<Omit<ModelResult, 'name' | 'role' | 'format' | 'params'>> {
   const clf = await OnnxClassifier.load(file, { threads: o.threads });
   try {
-    const { metrics: m } = await clf.evaluate(test);
+    const { metrics: m, logits } = await clf.evaluate(test);
+    const unseen = o.inTrain ? subsetAccuracy(logits, test.map((r) => r.label), clf.labels.length, o.inTrain.map((x) => !x)) : undefined;
     const texts = test.slice(0, Math.min(test.length, o.latencySamples)).map((r) => r.text);
     for (let i = 0; i < o.warmup; i++) await clf.logits([texts[i % texts.length]]);
     const times: number[] = [];
@@ -49,6 +67,7 @@ export async function benchmarkModel(file: string, test: readonly Example[], o: 
       file,
       accuracy: m.accuracy,
       macro_f1: m.macro_f1,
+      ...(unseen !== undefined ? { accuracy_unseen: unseen } : {}),
       size_bytes: fs.statSync(file).size,
       latency_ms: { p50: percentile(times, 50), p99: percentile(times, 99), mean, std },
       throughput: { batch_size: batch, texts_per_s },

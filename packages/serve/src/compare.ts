@@ -29,6 +29,7 @@ export function compareReports(names: readonly string[], reports: readonly Repor
     const m = (r: Report) => r.models.find((x) => x.name === name);
     lines.push(`| **${name}** | ${reports.map(() => '').join(' | ')} |`);
     lines.push(rowsFor(reports, 'accuracy %', (r) => m(r)?.accuracy ?? null, 2, 100));
+    lines.push(rowsFor(reports, 'accuracy % (test rows not in train)', (r) => m(r)?.accuracy_unseen ?? null, 2, 100));
     lines.push(rowsFor(reports, 'macro-F1 %', (r) => m(r)?.macro_f1 ?? null, 2, 100));
     lines.push(rowsFor(reports, 'size MB', (r) => (m(r) ? m(r)!.size_bytes / 1e6 : null), 2));
     lines.push(rowsFor(reports, 'p50 ms', (r) => m(r)?.latency_ms.p50 ?? null, 3));

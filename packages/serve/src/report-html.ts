@@ -21,8 +21,8 @@ export interface DataCardSummary {
 
 export function renderReportHtml(report: Report, charts: Record<string, string>, dataCard: DataCardSummary | null): string {
   const models = table(
-    ['model', 'role', 'format', 'accuracy %', 'macro-F1 %', 'params', 'size MB', 'p50 ms', 'p99 ms', 'mean ± std ms', 'texts/s at batch 32'],
-    report.models.map((m) => [m.name, m.role, m.format, pct(m.accuracy), pct(m.macro_f1), m.params.toLocaleString('en'), num(m.size_bytes / 1e6), num(m.latency_ms.p50, 3), num(m.latency_ms.p99, 3), `${num(m.latency_ms.mean, 3)} ± ${num(m.latency_ms.std, 3)}`, m.throughput ? num(m.throughput.texts_per_s, 0) : '–']),
+    ['model', 'role', 'format', 'accuracy %', 'on test rows not in train %', 'macro-F1 %', 'params', 'size MB', 'p50 ms', 'p99 ms', 'mean ± std ms', 'texts/s at batch 32'],
+    report.models.map((m) => [m.name, m.role, m.format, pct(m.accuracy), m.accuracy_unseen !== undefined ? pct(m.accuracy_unseen) : '–', pct(m.macro_f1), m.params.toLocaleString('en'), num(m.size_bytes / 1e6), num(m.latency_ms.p50, 3), num(m.latency_ms.p99, 3), `${num(m.latency_ms.mean, 3)} ± ${num(m.latency_ms.std, 3)}`, m.throughput ? num(m.throughput.texts_per_s, 0) : '–']),
   );
   const http = table(['model', 'concurrency', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'errors'], report.http.map((h) => [h.model, h.concurrency, h.requests, num(h.qps, 0), h.p50_ms, h.p99_ms, h.errors]));
   const distill = table(['stage', 'objective', 'from', 'test accuracy %', 'macro-F1 %', 'steps', 'seconds'], report.distillation.map((d) => [d.stage, d.objective, d.from ?? '–', pct(d.test_accuracy), pct(d.test_macro_f1), d.steps ?? '–', num(d.seconds, 1)]));
