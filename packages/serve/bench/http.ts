@@ -6,7 +6,7 @@
  *
  *   npm run bench:http -- --model artifacts/tnews/quantize/student/model.int8.onnx --texts artifacts/tnews/data/test.arrow
  *   options: --concurrency 1,8,32  --requests 6000  --seconds 15  --json
- *            and, passed to the server: --threads N  --max-batch-size N  --max-queue-delay-ms N  --no-spinning
+ *            and, passed to the server: --workers N  --threads N  --max-batch-size N  --max-queue-delay-ms N  --no-spinning
  */
 import * as fs from 'node:fs';
 import { Command } from 'commander';
@@ -37,13 +37,14 @@ const program = new Command()
   .option('--requests <n>', 'requests per point (upper bound)', '6000')
   .option('--seconds <s>', 'seconds per point (upper bound)', '15')
   .option('--json', 'one JSON object per point')
+  .option('--workers <n>', 'server: worker threads running the model, each its own session (0 = the server thread)', '1')
   .option('--threads <n>', 'server: ONNX Runtime intra-op threads', '2')
   .option('--max-batch-size <n>', 'server: texts per model run', '32')
   .option('--max-queue-delay-ms <ms>', 'server: how long an idle model waits for a batch to fill', '2')
   .option('--no-spinning', 'server: idle ONNX Runtime threads sleep instead of spinning')
   .action(async (o) => {
     const texts = readDataset(o.texts).rows.map((r) => r.text);
-    const args = serverArgs({ threads: Number(o.threads), spinning: o.spinning, max_batch_size: Number(o.maxBatchSize), max_queue_delay_ms: Number(o.maxQueueDelayMs) });
+    const args = serverArgs({ workers: Number(o.workers), threads: Number(o.threads), spinning: o.spinning, max_batch_size: Number(o.maxBatchSize), max_queue_delay_ms: Number(o.maxQueueDelayMs) });
     const server = await startServerProcess(o.model, args);
     try {
       for (const c of String(o.concurrency).split(',').map(Number)) {

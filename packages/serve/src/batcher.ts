@@ -1,11 +1,14 @@
 /**
- * Dynamic batching across concurrent requests (as Triton's dynamic batcher): items wait in one queue; while the model
- * is busy the queue fills, and when it is free the next batch takes up to `maxBatchSize` queued items at once. An idle
- * model waits at most `maxQueueDelayMs` after the first item for more to arrive. One batch runs at a time.
+ * Dynamic batching across concurrent requests (as Triton's dynamic batcher): items wait in one queue; while the
+ * model instances are busy the queue fills, and a free instance takes up to `maxBatchSize` queued items at once. When
+ * every instance is idle, the first item waits at most `maxQueueDelayMs` for more to arrive; items that queued while
+ * an instance was busy go at once. Each instance runs one batch at a time.
  */
 export interface BatcherOptions {
   maxBatchSize: number;
   maxQueueDelayMs: number;
+  /** model instances that run batches side by side (default 1) */
+  instances?: number;
 }
 
 export interface BatcherHooks {
@@ -22,10 +25,17 @@ interface Pending<I, O> {
 export class DynamicBatcher<I, O> {
   private queue: Pending<I, O>[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  /** instances without a batch */
+  private readonly free: number[];
+  private readonly runs = new Set<Promise<void>>();
+  private readonly instances: number;
 
-  constructor(private readonly run: (items: I[]) => Promise<O[]>, private readonly opts: BatcherOptions, private readonly hooks: BatcherHooks = {}) {
+  /** `run(items, instance)` classifies one batch on model instance `instance` (0-based). */
+  constructor(private readonly run: (items: I[], instance: number) => Promise<O[]>, private readonly opts: BatcherOptions, private readonly hooks: BatcherHooks = {}) {
     if (opts.maxBatchSize < 1) throw new Error('maxBatchSize must be at least 1');
+    this.instances = opts.instances ?? 1;
+    if (!Number.isInteger(this.instances) || this.instances < 1) throw new Error('instances must be a positive integer');
+    this.free = Array.from({ length: this.instances }, (_, i) => this.instances - 1 - i);
   }
 
   get depth(): number {
@@ -36,49 +46,50 @@ export class DynamicBatcher<I, O> {
   submit(items: readonly I[]): Promise<O[]> {
     const done = Promise.all(items.map((item) => new Promise<O>((resolve, reject) => this.queue.push({ item, resolve, reject }))));
     this.hooks.onQueueDepth?.(this.queue.length);
-    this.schedule();
+    this.schedule(false);
     return done;
   }
 
-  private schedule(): void {
-    if (this.running || !this.queue.length) return;
-    if (this.queue.length >= this.opts.maxBatchSize || this.opts.maxQueueDelayMs <= 0) {
-      this.start();
-    } else if (!this.timer) {
-      this.timer = setTimeout(() => this.start(), this.opts.maxQueueDelayMs);
+  /** Starts batches on free instances; `due`: the queued items have waited long enough. */
+  private schedule(due: boolean): void {
+    const allIdle = this.free.length === this.instances;
+    if (this.queue.length && this.free.length && allIdle && !due && this.queue.length < this.opts.maxBatchSize && this.opts.maxQueueDelayMs > 0) {
+      this.timer ??= setTimeout(() => {
+        this.timer = null;
+        this.schedule(true);
+      }, this.opts.maxQueueDelayMs);
+      return;
     }
+    while (this.queue.length && this.free.length) this.launch(this.free.pop()!);
   }
 
-  private start(): void {
+  private launch(instance: number): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.running) return;
-    this.running = this.loop().finally(() => {
-      this.running = null;
-      this.schedule();
-    });
-  }
-
-  private async loop(): Promise<void> {
-    while (this.queue.length) {
-      const batch = this.queue.splice(0, this.opts.maxBatchSize);
-      this.hooks.onQueueDepth?.(this.queue.length);
-      const t0 = process.hrtime.bigint();
+    const batch = this.queue.splice(0, this.opts.maxBatchSize);
+    this.hooks.onQueueDepth?.(this.queue.length);
+    const t0 = process.hrtime.bigint();
+    const run = (async () => {
       try {
-        const out = await this.run(batch.map((b) => b.item));
+        const out = await this.run(batch.map((b) => b.item), instance);
         batch.forEach((b, i) => b.resolve(out[i]));
       } catch (err) {
         batch.forEach((b) => b.reject(err));
       }
       this.hooks.onBatch?.(batch.length, Number(process.hrtime.bigint() - t0) / 1e9);
-    }
+    })().finally(() => {
+      this.runs.delete(run);
+      this.free.push(instance);
+      this.schedule(true); // whatever queued meanwhile has waited for a free instance
+    });
+    this.runs.add(run);
   }
 
   /** Resolves when every queued item has been answered. */
   async drain(): Promise<void> {
-    while (this.queue.length || this.running || this.timer) {
-      if (this.timer) this.start();
-      await this.running;
+    while (this.queue.length || this.runs.size || this.timer) {
+      if (this.timer) this.schedule(true);
+      await Promise.all([...this.runs]);
     }
   }
 }

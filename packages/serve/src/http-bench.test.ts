@@ -3,9 +3,9 @@ import { writeTestModel } from './test-model';
 
 describe('HTTP load test', () => {
   it('starts the server CLI on a free loopback port with the given settings and measures bounded load, without errors', async () => {
-    const args = serverArgs({ threads: 2, spinning: false, max_batch_size: 8, max_queue_delay_ms: 1 });
-    expect(args).toEqual(['--threads', '2', '--max-batch-size', '8', '--max-queue-delay-ms', '1', '--no-spinning']);
-    expect(serverArgs({ threads: 1, spinning: true, max_batch_size: 8, max_queue_delay_ms: 1 })).not.toContain('--no-spinning');
+    const args = serverArgs({ workers: 2, threads: 1, spinning: false, max_batch_size: 8, max_queue_delay_ms: 1 });
+    expect(args).toEqual(['--workers', '2', '--threads', '1', '--max-batch-size', '8', '--max-queue-delay-ms', '1', '--no-spinning']);
+    expect(serverArgs({ workers: 0, threads: 1, spinning: true, max_batch_size: 8, max_queue_delay_ms: 1 })).not.toContain('--no-spinning');
     const server = await startServerProcess(await writeTestModel(), args);
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

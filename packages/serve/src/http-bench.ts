@@ -17,8 +17,13 @@ export interface HttpPoint {
   errors: number;
 }
 
-/** How the load-tested server runs: its ONNX Runtime threads (spinning or not when idle) and its dynamic batching. */
+/**
+ * How the load-tested server runs: where the model runs (`workers` worker threads, each its own ONNX Runtime session
+ * with `threads` intra-op threads, batches side by side; 0 = one session in the server's own thread), whether idle
+ * ONNX Runtime threads spin, and its dynamic batching.
+ */
 export interface ServerSettings {
+  workers: number;
   threads: number;
   spinning: boolean;
   max_batch_size: number;
@@ -27,7 +32,7 @@ export interface ServerSettings {
 
 /** The `server-cli.ts` arguments for `s`. */
 export function serverArgs(s: ServerSettings): string[] {
-  return ['--threads', String(s.threads), '--max-batch-size', String(s.max_batch_size), '--max-queue-delay-ms', String(s.max_queue_delay_ms), ...(s.spinning ? [] : ['--no-spinning'])];
+  return ['--workers', String(s.workers), '--threads', String(s.threads), '--max-batch-size', String(s.max_batch_size), '--max-queue-delay-ms', String(s.max_queue_delay_ms), ...(s.spinning ? [] : ['--no-spinning'])];
 }
 
 export interface ServerProcess {

@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { OnnxClassifier } from '@distill/runtime';
 import { ClassificationServer, DEFAULT_SERVER } from './server';
+import { WorkerClassifier } from './worker-classifier';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -19,7 +20,8 @@ const program = new Command()
   .requiredOption('-m, --model <file>', 'model.onnx or model.int8.onnx inside a model directory written by the quantize stage')
   .option('--host <host>', 'address to bind', DEFAULT_SERVER.host)
   .option('-p, --port <port>', 'port (0 = any free port)', int('port'), DEFAULT_SERVER.port)
-  .option('--threads <n>', 'ONNX Runtime intra-op threads', int('threads'), 1)
+  .option('--workers <n>', 'worker threads running the model, each its own ONNX Runtime session, batches side by side (0 = in the server thread, which then answers no request while the model runs)', int('workers'), 1)
+  .option('--threads <n>', 'ONNX Runtime intra-op threads per session', int('threads'), 1)
   .option('--no-spinning', "idle ONNX Runtime threads sleep instead of spinning (when the machine's cores are shared)")
   .option('--max-batch-size <n>', 'texts per model run', int('max-batch-size'), DEFAULT_SERVER.maxBatchSize)
   .option('--max-queue-delay-ms <ms>', 'how long an idle model waits for a batch to fill', int('max-queue-delay-ms'), DEFAULT_SERVER.maxQueueDelayMs)
@@ -37,6 +39,7 @@ const program = new Command()
       maxChars: o.maxChars,
       maxBatchSize: o.maxBatchSize,
       maxQueueDelayMs: o.maxQueueDelayMs,
+      instances: Math.max(1, o.workers),
       threshold: o.threshold,
       fallbackLabel: o.fallbackLabel,
     });
@@ -48,7 +51,8 @@ const program = new Command()
       });
     }
     try {
-      const address = await server.start(() => OnnxClassifier.load(o.model, { threads: o.threads, spinning: o.spinning }));
+      const options = { threads: o.threads, spinning: o.spinning };
+      const address = await server.start(() => (o.workers > 0 ? WorkerClassifier.load(o.model, options) : OnnxClassifier.load(o.model, options)));
       console.error(`serving ${o.model} on ${address} (ready)`);
     } catch (err) {
       console.error(`error: ${(err as Error).message}`);

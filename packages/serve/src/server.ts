@@ -29,6 +29,8 @@ export interface ServerOptions {
   maxChars: number;
   maxBatchSize: number;
   maxQueueDelayMs: number;
+  /** model instances (each loaded by the start() loader) that run batches side by side (default 1) */
+  instances?: number;
   /** below this top score, answer `fallbackLabel` instead (out-of-scope detection) */
   threshold?: number;
   fallbackLabel?: string;
@@ -56,6 +58,7 @@ export class ClassificationServer {
   readonly app: FastifyInstance;
   readonly metrics: ServiceMetrics = createMetrics();
   private model: TextClassifier | null = null;
+  private models: TextClassifier[] = [];
   private batcher: DynamicBatcher<string, { label: string; score: number; top: { label: string; score: number }[] }> | null = null;
   private ready = false;
   private closing = false;
@@ -116,11 +119,14 @@ export class ClassificationServer {
   /** Starts listening (health answers at once), then loads and warms the model; ready after that. */
   async start(load: () => Promise<TextClassifier>): Promise<string> {
     const address = await this.app.listen({ host: this.options.host, port: this.options.port });
-    const model = await load();
-    await model.classify(['预热'], 1); // warm-up: the first run allocates and optimises
+    const instances = this.options.instances ?? 1;
+    for (let i = 0; i < instances; i++) this.models.push(await load());
+    for (const m of this.models) await m.classify(['预热'], 1); // warm-up: the first run allocates and optimises
+    const model = this.models[0];
     this.model = model;
     const maxTopK = model.labels.length;
-    this.batcher = new DynamicBatcher((items) => model.classify(items, maxTopK), { maxBatchSize: this.options.maxBatchSize, maxQueueDelayMs: this.options.maxQueueDelayMs }, {
+    const { maxBatchSize, maxQueueDelayMs } = this.options;
+    this.batcher = new DynamicBatcher((items, instance) => this.models[instance].classify(items, maxTopK), { maxBatchSize, maxQueueDelayMs, instances }, {
       onBatch: (size, seconds) => {
         this.metrics.batchSize.observe(size);
         this.metrics.batchSeconds.observe(seconds);
@@ -140,8 +146,12 @@ export class ClassificationServer {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    await this.app.close();
+    const closed = this.app.close();
+    // a connection whose last response went out after close() began stays open until its keep-alive times out
+    // (72 s): close such connections as soon as they are idle
+    const sweep = setInterval(() => this.app.server.closeIdleConnections(), 50);
+    await closed.finally(() => clearInterval(sweep));
     await this.batcher?.drain();
-    await this.model?.dispose();
+    for (const m of this.models) await m.dispose();
   }
 }

@@ -16,7 +16,7 @@ const VARIANTS = [
 
 /** The load-tested server's settings from the stage's `http` params (recorded in benchmark.json). */
 function serverSettings(h: NonNullable<ServeParams['http']>): ServerSettings {
-  return { threads: h.threads, spinning: h.spinning, max_batch_size: h.max_batch_size, max_queue_delay_ms: h.max_queue_delay_ms };
+  return { workers: h.workers, threads: h.threads, spinning: h.spinning, max_batch_size: h.max_batch_size, max_queue_delay_ms: h.max_queue_delay_ms };
 }
 
 export async function runServe(ctx: StageContext<ServeParams>) {
