@@ -22,9 +22,9 @@ export const paramsSchema = z
         max_queue_delay_ms: z.number().int().min(0).default(2),
         /** worker threads the server runs the model in, each its own session (0 = in the server's thread, which then
          * handles no request while the model runs: onnxruntime-node runs a session on the calling thread) */
-        workers: z.number().int().min(0).default(1),
-        /** ONNX Runtime intra-op threads of the server (the load generator shares the machine) */
-        threads: z.number().int().positive().default(2),
+        workers: z.number().int().min(0).default(2),
+        /** ONNX Runtime intra-op threads of each server worker (the load generator shares the machine) */
+        threads: z.number().int().positive().default(1),
         /** whether the server's idle ONNX Runtime threads spin (false: they sleep and leave the cores to the rest) */
         spinning: z.boolean().default(false),
       })
