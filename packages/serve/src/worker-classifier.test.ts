@@ -22,6 +22,8 @@ describe('classifier in a worker thread', () => {
       await worker.dispose();
       await local.dispose();
     }
+    await expect(worker.classify(['体育'])).rejects.toThrow(/worker exited/);
+    await worker.dispose(); // a second dispose returns at once
     await expect(WorkerClassifier.load('/nonexistent/model.onnx')).rejects.toThrow(/missing from the model directory/);
   });
 });

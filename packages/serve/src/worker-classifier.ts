@@ -16,6 +16,7 @@ export type WorkerReply =
 
 export class WorkerClassifier implements TextClassifier {
   private nextId = 0;
+  private exited = false;
   private readonly pending = new Map<number, { resolve(p: Prediction[]): void; reject(e: Error): void }>();
 
   private constructor(private readonly worker: Worker, readonly modelFile: string, readonly labels: string[]) {
@@ -28,7 +29,10 @@ export class WorkerClassifier implements TextClassifier {
       else p.reject(new Error(m.message));
     });
     worker.on('error', (err) => this.failAll(err));
-    worker.on('exit', () => this.failAll(new Error('the classifier worker exited')));
+    worker.on('exit', () => {
+      this.exited = true;
+      this.failAll(new Error('the classifier worker exited'));
+    });
   }
 
   /** Starts a worker that loads `modelFile` (OnnxClassifier.load with `options`); resolves once the model is loaded. */
@@ -49,6 +53,7 @@ export class WorkerClassifier implements TextClassifier {
   }
 
   classify(texts: readonly string[], topK = 1): Promise<Prediction[]> {
+    if (this.exited) return Promise.reject(new Error('the classifier worker exited'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -57,6 +62,7 @@ export class WorkerClassifier implements TextClassifier {
   }
 
   async dispose(): Promise<void> {
+    if (this.exited) return;
     const exited = new Promise((resolve) => this.worker.once('exit', resolve));
     this.worker.postMessage({ kind: 'dispose' } satisfies WorkerRequest);
     await exited;
