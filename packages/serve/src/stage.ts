@@ -22,7 +22,7 @@ function serverSettings(h: NonNullable<ServeParams['http']>): ServerSettings {
 export async function runServe(ctx: StageContext<ServeParams>) {
   const p = ctx.params;
   const test = readDataset(path.join(ctx.input('data'), 'test.arrow'));
-  // test sentences that also occur in the training data (TNEWS: 924 with remove_test_overlap: unlabeled)
+  // test sentences that also occur in the training data (with remove_test_overlap: unlabeled or false)
   const trainTexts = new Set(readDataset(path.join(ctx.input('data'), 'train.arrow')).rows.map((r) => r.text));
   const inTrain = test.rows.map((r) => trainTexts.has(r.text));
   const testRowsInTrain = inTrain.filter(Boolean).length;
