@@ -22,8 +22,9 @@ export const trainingParamsSchema = z
     weight_decay: z.number().min(0).default(0.01),
     warmup_ratio: z.number().min(0).max(1).default(0.1),
     max_grad_norm: z.number().min(0).default(1.0),
-    /** peak learning rate of the wide n-gram table, when the model has one (model `wide`) */
-    wide_lr: z.number().positive().default(0.1),
+    /** peak learning rate of the wide n-gram table, when the model has one (model `wide`); 0 = the table stays as it
+     * is (fit beforehand with `wide.fit`, or taken from the teacher) */
+    wide_lr: z.number().min(0).default(0.1),
     grad_accum: z.number().int().positive().default(1),
     /** evaluate on valid every N optimizer steps; 0 = every epoch */
     eval_every: z.number().int().min(0).default(0),
@@ -43,6 +44,17 @@ export const wideParamsSchema = z
     buckets: z.number().int().min(1).max(262144).default(131072),
     /** longest n-gram */
     max_n: z.number().int().min(1).max(4).default(3),
+    /** the n-gram rows' sum divided by count ('mean') or by √count ('sqrt': an L2-normalized bag of n-grams) */
+    pooling: z.enum(['mean', 'sqrt']).default('mean'),
+    /** first fit the table alone (a linear n-gram classifier, cross-entropy on its own logits, best valid accuracy
+     * kept) for `epochs` at learning rate `lr`; then the encoder trains beside it, the table at `training.wide_lr` */
+    fit: z
+      .object({
+        epochs: z.number().int().min(1),
+        lr: z.number().positive().default(0.1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

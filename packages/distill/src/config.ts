@@ -53,7 +53,7 @@ export const paramsSchema = z
     /** task, data distillation: also train on the unlabeled rows the teacher labelled (teacher logits/unlabeled.arrow) */
     use_unlabeled: z.boolean().default(false),
     /** task: the student starts with a copy of the teacher's wide n-gram table (Wide & Deep; needs a teacher with one)
-     * and trains it on at `training.wide_lr` */
+     * and trains it on at `training.wide_lr` (0: the table stays the teacher's) */
     wide_from_teacher: z.boolean().default(false),
     /** task: search alpha × temperature on the valid set first (a fixed number of trials), then train with the best */
     search: z

@@ -38,7 +38,7 @@ export function startingStudent(ctx: StageContext<DistillParams>, vocabSize: num
   if (!ctx.params.wide_from_teacher || numLabels === 0) return student;
   const wide = teacher ? wideShape(teacher.config) : null;
   if (!teacher || !wide) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params.wide_from_teacher needs input teacher with a wide part (teacher params wide)`);
-  ctx.log.info(`student takes the teacher's wide table (${wide.buckets} buckets, n ≤ ${wide.maxN})`);
+  ctx.log.info(`student takes the teacher's wide table (${wide.buckets} buckets, n ≤ ${wide.maxN}, ${wide.pooling} pooling)`);
   return withWide(student, wide, teacher);
 }
 

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { f32, readJson, readSafetensors, writeFileAtomic, writeJsonAtomic, writeSafetensors, type TensorMap } from '@distill/core';
-import { Encoder, WIDE_TABLE, hasWide, parameterShapes, wideShape, type EncoderConfig } from './encoder';
+import { Encoder, WIDE_TABLE, hasWide, parameterShapes, wideShape, type EncoderConfig, type WidePooling } from './encoder';
 
 export interface HfBertConfig {
   architectures?: string[];
@@ -29,6 +29,8 @@ export interface HfBertConfig {
   /** ours, not Hugging Face's (which ignores unknown keys): the wide n-gram part, when the model has one */
   wide_buckets?: number;
   wide_max_n?: number;
+  /** 'sqrt' or 'mean'; absent = 'mean' (checkpoints written before the option) */
+  wide_pooling?: WidePooling;
 }
 
 /** Dense kernels are [in, out] here and [out, in] in PyTorch; embeddings are [rows, hidden] in both. */
@@ -52,7 +54,7 @@ export function toHfConfig(c: EncoderConfig, labels: readonly string[]): HfBertC
     hidden_dropout_prob: c.hiddenDropout,
     attention_probs_dropout_prob: c.attentionDropout,
     initializer_range: c.initializerRange,
-    ...(hasWide(c) ? { wide_buckets: wideShape(c)!.buckets, wide_max_n: wideShape(c)!.maxN } : {}),
+    ...(hasWide(c) ? { wide_buckets: wideShape(c)!.buckets, wide_max_n: wideShape(c)!.maxN, wide_pooling: wideShape(c)!.pooling } : {}),
     ...(labels.length
       ? { id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])) }
       : {}),
@@ -84,6 +86,7 @@ export function fromHfConfig(h: HfBertConfig, file: string, hasMlmHead: boolean,
       mlmHead: hasMlmHead,
       wideBuckets: hasClassifier ? (h.wide_buckets ?? 0) : 0,
       wideMaxN: h.wide_max_n ?? 3,
+      ...(h.wide_pooling !== undefined ? { widePooling: h.wide_pooling } : {}),
     },
   };
 }

@@ -9,8 +9,9 @@
  *     h         = LayerNorm(h + GELU(h·Wi + bi)·Wo2 + bo2)
  *   pooled = tanh(h[CLS]·Wp + bp)
  *   heads: classification (pooled → logits), masked LM (tied to the word embeddings)
- *   optional wide part (Wide & Deep): logits += mean over the text's hashed token n-grams (orders 1..wideMaxN) of a
- *   [wideBuckets, labels] table — a linear n-gram model trained jointly with the encoder (see `wideNgrams`)
+ *   optional wide part (Wide & Deep): logits += the sum of a [wideBuckets, labels] table's rows over the text's hashed
+ *   token n-grams (orders 1..wideMaxN), divided by √count (or by count: `widePooling`) — a linear n-gram model trained
+ *   with the encoder (see `wideNgrams`)
  *
  * `forward` returns everything distillation needs: hidden states of every layer, per-layer queries/keys/values
  * (split into heads), attention probabilities, pooled output and logits.
@@ -40,6 +41,18 @@ export interface EncoderConfig {
   /** wide n-gram part of the classifier: hash buckets (0 or absent = none) and the longest n-gram (default 3) */
   wideBuckets?: number;
   wideMaxN?: number;
+  /** how the n-gram rows are pooled: 'sqrt' = sum / √count (the sum of a length-normalized (L2) bag of n-grams), 'mean'
+   * = sum / count. Absent = 'mean', the pooling of checkpoints written before this option. */
+  widePooling?: WidePooling;
+}
+
+export type WidePooling = 'mean' | 'sqrt';
+
+/** The wide part of a model: its table's buckets, the longest n-gram, the pooling. */
+export interface WideShape {
+  buckets: number;
+  maxN: number;
+  pooling: WidePooling;
 }
 
 export const DEFAULT_ENCODER: Omit<EncoderConfig, 'vocabSize' | 'numLabels'> = {
@@ -74,6 +87,7 @@ export function validateEncoderConfig(c: EncoderConfig): void {
   const maxN = c.wideMaxN ?? 3;
   if (!Number.isInteger(buckets) || buckets < 0 || buckets > WIDE_MAX_BUCKETS) throw new Error(`encoder config: wideBuckets must be an integer in [0, ${WIDE_MAX_BUCKETS}], got ${buckets}`);
   if (buckets > 0 && (!Number.isInteger(maxN) || maxN < 1 || maxN > 4)) throw new Error(`encoder config: wideMaxN must be 1..4, got ${maxN}`);
+  if (c.widePooling !== undefined && c.widePooling !== 'mean' && c.widePooling !== 'sqrt') throw new Error(`encoder config: widePooling must be 'mean' or 'sqrt', got ${String(c.widePooling)}`);
   if (buckets > 0 && c.vocabSize > 2 ** 31 - 1 - (buckets - 1) * WIDE_HASH_MULTIPLIER) throw new Error(`encoder config: vocabSize ${c.vocabSize} is too large for the wide hash with ${buckets} buckets`);
 }
 
@@ -82,8 +96,8 @@ export function hasWide(c: EncoderConfig): boolean {
 }
 
 /** The wide part's shape, when the model has one. */
-export function wideShape(c: EncoderConfig): { buckets: number; maxN: number } | null {
-  return hasWide(c) ? { buckets: c.wideBuckets!, maxN: c.wideMaxN ?? 3 } : null;
+export function wideShape(c: EncoderConfig): WideShape | null {
+  return hasWide(c) ? { buckets: c.wideBuckets!, maxN: c.wideMaxN ?? 3, pooling: c.widePooling ?? 'mean' } : null;
 }
 
 export type Params = Map<string, tf.Variable>;
@@ -249,10 +263,12 @@ export function maskBias(attentionMask: tf.Tensor2D): tf.Tensor4D {
 /**
  * The wide part's features: every n-gram (n = 1..maxN) of token ids inside the attention mask ([CLS] and [SEP]
  * included, so "starts with" / "ends with" n-grams count), hashed into `buckets`. Returns ids [batch, K] and weights
- * [batch, K] (1 / the row's n-gram count, 0 for n-grams touching padding), K = Σₙ max(0, seq - n + 1). Integer math
- * only, exact in int32 (see WIDE_MAX_BUCKETS); the ONNX export emits the same ops in int64.
+ * [batch, K] (1 / the row's n-gram count, or 1 / √count with 'sqrt' pooling; 0 for n-grams touching padding),
+ * K = Σₙ max(0, seq - n + 1). Integer math only, exact in int32 (see WIDE_MAX_BUCKETS); the ONNX export emits the same
+ * ops in int64.
  */
-export function wideNgrams(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, buckets: number, maxN: number): { ids: tf.Tensor2D; weights: tf.Tensor2D } {
+export function wideNgrams(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, wide: WideShape): { ids: tf.Tensor2D; weights: tf.Tensor2D } {
+  const { buckets, maxN } = wide;
   const [batch, seq] = inputIds.shape;
   const B = tf.scalar(buckets, 'int32');
   const M = tf.scalar(WIDE_HASH_MULTIPLIER, 'int32');
@@ -273,7 +289,8 @@ export function wideNgrams(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, bu
   }
   const v = tf.concat(valid, 1);
   const count = v.sum(1, true).maximum(1);
-  return { ids: tf.concat(ids, 1) as tf.Tensor2D, weights: v.div(count) as tf.Tensor2D };
+  const divisor = wide.pooling === 'sqrt' ? count.sqrt() : count;
+  return { ids: tf.concat(ids, 1) as tf.Tensor2D, weights: v.div(divisor) as tf.Tensor2D };
 }
 
 export class Encoder {
@@ -350,7 +367,7 @@ export class Encoder {
     const c = this.config;
     const wide = wideShape(c);
     if (!wide) throw new Error('encoder: this model has no wide part');
-    const { ids, weights } = wideNgrams(inputs.inputIds, inputs.attentionMask, wide.buckets, wide.maxN);
+    const { ids, weights } = wideNgrams(inputs.inputIds, inputs.attentionMask, wide);
     const [batch, k] = ids.shape;
     const rows = tf.gather(get(this.params, WIDE_TABLE), ids.flatten()).reshape([batch, k, c.numLabels]);
     return rows.mul(weights.expandDims(2)).sum(1) as tf.Tensor2D;

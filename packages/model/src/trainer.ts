@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Progress, Rng, deriveSeed, type Logger } from '@distill/core';
 import type { Batch } from './batching';
-import type { Params } from './encoder';
+import { WIDE_TABLE, type Params } from './encoder';
 import * as fs from 'node:fs';
 import { AdamW, scheduledLr } from './optimizer';
 import { loadTrainState, saveTrainState } from './train-state';
@@ -26,7 +26,8 @@ export interface TrainingConfig {
   seed: number;
   /** stop after this many optimizer steps (0 = no limit) */
   maxSteps: number;
-  /** peak learning rate of a wide n-gram table (AdamWConfig.wideLr); the base `lr` when absent */
+  /** peak learning rate of a wide n-gram table (AdamWConfig.wideLr); the base `lr` when absent; 0 = the table does
+   * not train */
   wideLr?: number;
 }
 
@@ -93,7 +94,8 @@ function restore(params: Params, snap: Map<string, Float32Array>): void {
 /** Lets signal handlers, timers and I/O run between steps (a synchronous loop would make Ctrl-C wait for the end). */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export async function train(params: Params, trainable: readonly string[], task: TrainTask, cfg: TrainingConfig, log: Logger, label = 'train', resume?: ResumeOptions): Promise<TrainResult> {
+export async function train(params: Params, trainableNames: readonly string[], task: TrainTask, cfg: TrainingConfig, log: Logger, label = 'train', resume?: ResumeOptions): Promise<TrainResult> {
+  const trainable = cfg.wideLr === 0 ? trainableNames.filter((n) => n !== WIDE_TABLE) : trainableNames;
   const rng = new Rng(deriveSeed(cfg.seed, 'batches'));
   const saved = resume ? loadTrainState(resume.dir, resume.fingerprint) : null;
   if (saved) rng.setState(saved.epochRngState);

@@ -3,9 +3,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
-import { Encoder, WIDE_HASH_MULTIPLIER, WIDE_ORDER_OFFSET, WIDE_TABLE, wideNgrams, type EncoderConfig } from './encoder';
+import { batchTensors } from './inference';
+import { Encoder, WIDE_HASH_MULTIPLIER, WIDE_ORDER_OFFSET, WIDE_TABLE, wideNgrams, wideShape, type EncoderConfig } from './encoder';
+import { createLogger, WordPieceTokenizer, type Example } from '@distill/core';
+import { evaluateClassifier } from './classifier-task';
 import { AdamW } from './optimizer';
-import { withWide } from './wide';
+import { DEFAULT_TRAINING, train, type TrainTask } from './trainer';
+import { fitWide, wideHead, withWide } from './wide';
 
 const CONFIG: EncoderConfig = {
   vocabSize: 20, hiddenSize: 8, numLayers: 1, numHeads: 2, intermediateSize: 12, maxPositions: 10,
@@ -33,24 +37,27 @@ beforeAll(async () => {
 });
 
 describe('wide n-gram part', () => {
-  it('hashes every 1..maxN-gram inside the mask, each weighted 1 / the row count', () => {
+  it.each([
+    ['mean', (count: number) => 1 / count],
+    ['sqrt', (count: number) => 1 / Math.sqrt(count)],
+  ] as const)('hashes every 1..maxN-gram inside the mask; %s pooling weighs each by the row count', (pooling, weight) => {
     const buckets = 262144; // the largest: the int32 products must stay exact
     const { ids, weights } = tf.tidy(() => {
-      const o = wideNgrams(inputs().inputIds, inputs().attentionMask, buckets, 3);
+      const o = wideNgrams(inputs().inputIds, inputs().attentionMask, { buckets, maxN: 3, pooling });
       return { ids: o.ids.arraySync(), weights: o.weights.arraySync() };
     });
     expect(ids[0]).toEqual(reference(IDS[0], buckets, 3));
     expect(ids[1]).toEqual(reference(IDS[1], buckets, 3));
     // row 0: 5 + 4 + 3 n-grams, all inside the mask; row 1: 3 tokens → 3 + 2 + 1 valid n-grams
-    expect(weights[0].every((w) => Math.abs(w - 1 / 12) < 1e-7)).toBe(true);
+    expect(weights[0].every((w) => Math.abs(w - weight(12)) < 1e-7)).toBe(true);
     const valid1 = [1, 1, 1, 0, 0, 1, 1, 0, 0, 1, 0, 0];
-    weights[1].forEach((w, k) => expect(w).toBeCloseTo(valid1[k] / 6, 7));
+    weights[1].forEach((w, k) => expect(w).toBeCloseTo(valid1[k] * weight(6), 7));
   });
 
   it('starts at zero (the encoder alone), learns at its own rate, and round-trips through a checkpoint', () => {
     const base = Encoder.create(CONFIG, 3);
     const before = tf.tidy(() => Array.from(base.forward(inputs()).logits!.dataSync()));
-    const enc = withWide(base, { buckets: 64, maxN: 2 });
+    const enc = withWide(base, { buckets: 64, maxN: 2, pooling: 'sqrt' });
     const logits = () => tf.tidy(() => Array.from(enc.forward(inputs()).logits!.dataSync()));
     logits().forEach((v, i) => expect(v).toBeCloseTo(before[i], 6));
 
@@ -67,16 +74,69 @@ describe('wide n-gram part', () => {
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wide-'));
     saveCheckpoint(dir, enc, ['x', 'y', 'z'], []);
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ wide_buckets: 64, wide_max_n: 2 });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ wide_buckets: 64, wide_max_n: 2, wide_pooling: 'sqrt' });
     const back = loadCheckpoint(dir).encoder;
     const reloaded = tf.tidy(() => Array.from(back.forward(inputs()).logits!.dataSync()));
     reloaded.forEach((v, i) => expect(v).toBeCloseTo(after[i], 6));
 
     // a student takes the table: same wide logits
-    const student = withWide(Encoder.create({ ...CONFIG, hiddenSize: 4, numHeads: 1, intermediateSize: 6 }, 9), { buckets: 64, maxN: 2 }, back);
+    const student = withWide(Encoder.create({ ...CONFIG, hiddenSize: 4, numHeads: 1, intermediateSize: 6 }, 9), { buckets: 64, maxN: 2, pooling: 'sqrt' }, back);
     const wideOf = (e: Encoder) => tf.tidy(() => Array.from(e.wideLogits(inputs()).dataSync()));
     expect(wideOf(student)).toEqual(wideOf(back));
-    expect(() => withWide(student, { buckets: 32, maxN: 2 }, back)).toThrow(/source table is 64 buckets/);
+    expect(() => withWide(student, { buckets: 32, maxN: 2, pooling: 'sqrt' }, back)).toThrow(/source table is 64 buckets/);
+    expect(() => withWide(student, { buckets: 64, maxN: 2, pooling: 'mean' }, back)).toThrow(/sqrt pooling/);
     [enc, back, student].forEach((e) => e.dispose());
+  });
+
+  it('reads a checkpoint without wide_pooling (written before the option) as mean pooling', () => {
+    const enc = withWide(Encoder.create(CONFIG, 4), { buckets: 64, maxN: 2, pooling: 'mean' });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wide-'));
+    saveCheckpoint(dir, enc, ['x', 'y', 'z'], []);
+    const file = path.join(dir, 'config.json');
+    const { wide_pooling: _, ...older } = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, JSON.stringify(older));
+    const back = loadCheckpoint(dir).encoder;
+    expect(back.config.widePooling).toBeUndefined();
+    expect(wideShape(back.config)).toEqual({ buckets: 64, maxN: 2, pooling: 'mean' });
+    [enc, back].forEach((e) => e.dispose());
+  });
+});
+
+describe('fitting the wide table', () => {
+  // label 0 texts carry 甲, label 1 texts carry 乙: a linear n-gram model separates them
+  const vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', '甲', '乙', '丙', '丁', '戊'];
+  const tokenizer = new WordPieceTokenizer(vocab);
+  const filler = ['丙丁', '丁戊', '戊丙', '丙', '丁丁戊'];
+  const rows = (n: number, offset: number): Example[] =>
+    Array.from({ length: n }, (_, i) => ({ id: String(offset + i), text: (i % 2 ? '乙' : '甲') + filler[(i + offset) % filler.length], label: i % 2 }));
+  const data = { tokenizer, train: rows(40, 0), valid: rows(10, 100), labels: ['a', 'b'] };
+  const config: EncoderConfig = { ...CONFIG, vocabSize: vocab.length, numLabels: 2 };
+  const log = createLogger('test');
+
+  it('fits the table alone to the labels and leaves every other parameter as it was', async () => {
+    const enc = withWide(Encoder.create(config, 5), { buckets: 97, maxN: 2, pooling: 'sqrt' });
+    const others = () => new Map([...enc.params].filter(([n]) => n !== WIDE_TABLE).map(([n, v]) => [n, Array.from(v.dataSync())]));
+    const before = others();
+    const result = await fitWide(enc, data, { ...DEFAULT_TRAINING, epochs: 8, batchSize: 8, wideLr: 0.1, evalEvery: 0 }, log);
+    expect(result.best!.score).toBe(1);
+    expect(evaluateClassifier(wideHead(enc), tokenizer, data.valid, data.labels).metrics.accuracy).toBe(1);
+    expect(others()).toEqual(before);
+    await expect(fitWide(enc, data, { ...DEFAULT_TRAINING, wideLr: 0 }, log)).rejects.toThrow(/needs a learning rate/);
+    enc.dispose();
+  });
+
+  it('leaves the table alone when the training loop has wideLr 0, and trains it otherwise', async () => {
+    for (const wideLr of [0, 0.1]) {
+      const enc = withWide(Encoder.create(config, 5), { buckets: 97, maxN: 2, pooling: 'sqrt' });
+      const task: TrainTask = {
+        epochBatches: () => [{ indices: [0], batch: 1, seq: 3, inputIds: Int32Array.of(2, 5, 3), attentionMask: Int32Array.of(1, 1, 1) }],
+        loss: (b) => tf.losses.softmaxCrossEntropy(tf.oneHot([1], 2), enc.forward(batchTensors(b)).logits!) as tf.Scalar,
+      };
+      await train(enc.params, [...enc.params.keys()], task, { ...DEFAULT_TRAINING, epochs: 3, lr: 0.01, wideLr }, log);
+      const moved = Math.max(...Array.from(enc.params.get(WIDE_TABLE)!.dataSync(), Math.abs));
+      if (wideLr === 0) expect(moved).toBe(0);
+      else expect(moved).toBeGreaterThan(0.05);
+      enc.dispose();
+    }
   });
 });

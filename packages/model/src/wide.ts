@@ -1,27 +1,27 @@
 /**
  * Adding the wide n-gram part (encoder.ts, `wideNgrams`) to an encoder that has none: a fine-tuning run that starts
- * from an MLM-pretrained checkpoint, or a distilled student that takes its teacher's table.
+ * from an MLM-pretrained checkpoint, or a distilled student that takes its teacher's table; and fitting the table alone.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Encoder, WIDE_TABLE, hasWide, wideShape } from './encoder';
-
-export interface WideOptions {
-  buckets: number;
-  maxN: number;
-}
+import type { Example, Logger, WordPieceTokenizer } from '@distill/core';
+import { batchLabels, classifierTask } from './classifier-task';
+import { Encoder, WIDE_TABLE, hasWide, wideShape, type WideShape } from './encoder';
+import { batchTensors, type ClassificationHead } from './inference';
+import { crossEntropy } from './losses';
+import { train, type TrainingConfig, type TrainResult } from './trainer';
 
 /**
- * `encoder` with a wide table of `wide.buckets` × labels: a copy of `from`'s table (same buckets, n-gram order and
- * labels required) or zeros. The result shares every other parameter with `encoder`: dispose only the result.
+ * `encoder` with a wide table of `wide.buckets` × labels: a copy of `from`'s table (same buckets, n-gram order, pooling
+ * and labels required) or zeros. The result shares every other parameter with `encoder`: dispose only the result.
  */
-export function withWide(encoder: Encoder, wide: WideOptions, from?: Encoder): Encoder {
-  const config = { ...encoder.config, wideBuckets: wide.buckets, wideMaxN: wide.maxN };
+export function withWide(encoder: Encoder, wide: WideShape, from?: Encoder): Encoder {
+  const config = { ...encoder.config, wideBuckets: wide.buckets, wideMaxN: wide.maxN, widePooling: wide.pooling };
   if (!hasWide(config)) throw new Error('wide: the model needs a classifier (labels) for a wide part');
   if (from) {
     const f = wideShape(from.config);
     if (!f) throw new Error('wide: the model to copy the table from has no wide part');
-    if (f.buckets !== wide.buckets || f.maxN !== wide.maxN || from.config.numLabels !== config.numLabels) {
-      throw new Error(`wide: the source table is ${f.buckets} buckets / n ≤ ${f.maxN} / ${from.config.numLabels} labels; wanted ${wide.buckets} / ${wide.maxN} / ${config.numLabels}`);
+    if (f.buckets !== wide.buckets || f.maxN !== wide.maxN || f.pooling !== wide.pooling || from.config.numLabels !== config.numLabels) {
+      throw new Error(`wide: the source table is ${f.buckets} buckets / n ≤ ${f.maxN} / ${f.pooling} pooling / ${from.config.numLabels} labels; wanted ${wide.buckets} / ${wide.maxN} / ${wide.pooling} / ${config.numLabels}`);
     }
   }
   const params = new Map(encoder.params);
@@ -30,4 +30,37 @@ export function withWide(encoder: Encoder, wide: WideOptions, from?: Encoder): E
   params.set(WIDE_TABLE, tf.variable(table, true));
   table.dispose();
   return new Encoder(config, params);
+}
+
+/** The wide part's logits alone, as a classification head: to fit or score the table without the encoder. */
+export function wideHead(encoder: Encoder): ClassificationHead {
+  if (!hasWide(encoder.config)) throw new Error('wide: this model has no wide part');
+  return { encoder, numLabels: encoder.config.numLabels, prepare: (t) => t, logits: (b) => encoder.wideLogits(batchTensors(b)) };
+}
+
+export interface FitWideData {
+  tokenizer: WordPieceTokenizer;
+  train: readonly Example[];
+  valid: readonly Example[];
+  labels: readonly string[];
+}
+
+/**
+ * Fits the wide table alone, as a linear n-gram classifier (cross-entropy on its own logits), every other parameter
+ * untouched; the table with the best valid accuracy is kept (the training loop's evaluation). `cfg.wideLr` is its
+ * learning rate. Run before the encoder trains beside it: trained jointly from zero, the table stops short of what it
+ * reaches alone.
+ */
+export async function fitWide(encoder: Encoder, data: FitWideData, cfg: TrainingConfig, log: Logger, label = 'wide'): Promise<TrainResult> {
+  if (!cfg.wideLr) throw new Error('wide: fitting the table needs a learning rate (wideLr > 0)');
+  const task = classifierTask({
+    head: wideHead(encoder),
+    tokenizer: data.tokenizer,
+    train: data.train,
+    valid: data.valid,
+    labels: data.labels,
+    batchSize: cfg.batchSize,
+    loss: (logits, batch) => crossEntropy(logits, batchLabels(data.train, batch)),
+  });
+  return train(encoder.params, [WIDE_TABLE], task, cfg, log, label);
 }

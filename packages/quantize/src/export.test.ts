@@ -159,8 +159,8 @@ describe('INT8 static (QDQ) quantization', () => {
     expect(optimized.some((o) => /QLinearMatMul|MatMulInteger|QGemm|DynamicQuantizeMatMul/.test(o))).toBe(true);
   });
 
-  it('a wide n-gram part: the graph hashes the ids itself; FP32 (both flavours) within 1e-4 of tfjs, INT8 table close', async () => {
-    const wide = withWide(Encoder.create(CONFIG, 12), { buckets: 1000, maxN: 3 });
+  it.each(['sqrt', 'mean'] as const)('a wide n-gram part (%s pooling): the graph hashes the ids itself; FP32 (both flavours) within 1e-4 of tfjs, INT8 table close', async (pooling) => {
+    const wide = withWide(Encoder.create(CONFIG, 12), { buckets: 1000, maxN: 3, pooling });
     const table = wide.params.get(WIDE_TABLE)!;
     table.assign(tf.randomNormal(table.shape, 0, 2, 'float32', 5));
     const ref = tf.tidy(() => wide.forward({ inputIds: tf.tensor2d(IDS, [2, 6], 'int32'), attentionMask: tf.tensor2d(MASK, [2, 6], 'int32') }).logits!.dataSync() as Float32Array);

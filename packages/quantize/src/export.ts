@@ -16,7 +16,7 @@
  * How each weight multiply and the word embedding are emitted is the `precision`'s business: float32, INT8 dynamic
  * (`int8.ts`) or INT8 static QDQ (`qdq.ts`).
  */
-import { WIDE_HASH_MULTIPLIER, WIDE_ORDER_OFFSET, WIDE_TABLE, wideShape, type Encoder } from '@distill/model';
+import { WIDE_HASH_MULTIPLIER, WIDE_ORDER_OFFSET, WIDE_TABLE, wideShape, type Encoder, type WideShape } from '@distill/model';
 import { GraphBuilder } from './onnx/graph';
 import { DataType } from './onnx/onnx-proto';
 
@@ -56,9 +56,9 @@ const MS = 'com.microsoft';
 
 /**
  * The wide part (encoder.ts `wideNgrams` and `Encoder.wideLogits`), the same integer hash in int64:
- * Σₖ weightₖ · table[idₖ] over the hashed 1..maxN-grams of the ids inside the mask.
+ * Σₖ weightₖ · table[idₖ] over the hashed 1..maxN-grams of the ids inside the mask (weight 1/count or 1/√count).
  */
-function wideLogits(g: GraphBuilder, P: Precision, ids: string, mask: string, wide: { buckets: number; maxN: number }, table: Float32Array, labels: number): string {
+function wideLogits(g: GraphBuilder, P: Precision, ids: string, mask: string, wide: WideShape, table: Float32Array, labels: number): string {
   const i64 = (name: string, value: number) => g.initializer(name, DataType.INT64, [], BigInt64Array.of(BigInt(value)));
   const buckets = i64('wide_buckets', wide.buckets);
   const multiplier = i64('wide_hash_multiplier', WIDE_HASH_MULTIPLIER);
@@ -81,7 +81,8 @@ function wideLogits(g: GraphBuilder, P: Precision, ids: string, mask: string, wi
   const ngramIds = g.op('Concat', idParts, { axis: 1 }, 'wide_ngram_ids');
   const valid = g.op('Cast', [g.op('Concat', validParts, { axis: 1 })], { to: DataType.FLOAT });
   const count = g.op('Max', [g.op('ReduceSum', [valid, axis1], { keepdims: 1 }), g.scalar('wide_one', 1)]);
-  const weights = g.op('Unsqueeze', [g.op('Div', [valid, count]), g.int64('wide_axis2', [2])], {}, 'wide_weights');
+  const divisor = wide.pooling === 'sqrt' ? g.op('Sqrt', [count]) : count;
+  const weights = g.op('Unsqueeze', [g.op('Div', [valid, divisor]), g.int64('wide_axis2', [2])], {}, 'wide_weights');
   const rows = P.embedding(g, ngramIds, WIDE_TABLE, table, wide.buckets, labels);
   return g.op('ReduceSum', [g.op('Mul', [rows, weights]), axis1], { keepdims: 0 }, 'wide_logits');
 }

@@ -32,7 +32,11 @@ import {
   batchTargets,
   padBatch,
   hasWide,
+  wideShape,
   withWide,
+  wideHead,
+  fitWide,
+  type FitWideData,
   type TrainTask,
   type ClassificationHead,
   type Encoder,
@@ -79,6 +83,14 @@ function buildHead(ctx: StageContext<ClassifyParams>, p: ClassifyParams, encoder
   const params: Params = new Map([...encoder.params, ...prefixParams]);
   const trainable = [...prefixParams.keys(), ...all.filter((n) => n.startsWith('classifier.'))];
   return { head: prefixHead(encoder, prefixFrom(prefixParams, encoder.config.numLayers)), params, trainable };
+}
+
+/** Fits the wide table alone before the encoder trains beside it (params.wide.fit). */
+async function fitWideTable(ctx: StageContext<ClassifyParams>, encoder: Encoder, fit: { epochs: number; lr: number }, data: FitWideData) {
+  const cfg = { ...trainingConfigFrom(ctx.params.training, deriveSeed(ctx.seed, `${ctx.stage}-wide-fit`)), epochs: fit.epochs, maxSteps: 0, wideLr: fit.lr };
+  const result = await fitWide(encoder, data, cfg, ctx.log, `${ctx.stage}-wide`);
+  ctx.log.info(`wide table fit alone: ${result.steps} steps, best valid accuracy ${(100 * (result.best?.score ?? 0)).toFixed(2)} (step ${result.best?.step ?? '-'}), ${result.seconds.toFixed(0)} s`);
+  return result;
 }
 
 /**
@@ -129,9 +141,13 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   let encoder = startingEncoder(ctx, p.model, p.init, tokenizer.vocab, p.mode === 'prompt' ? 0 : labels.length, p.mode === 'prompt' || !!auxMlm, p.embeddings);
   const wide = p.mode === 'finetune' ? p.wide : undefined;
   if (wide && !hasWide(encoder.config)) {
-    encoder = withWide(encoder, { buckets: wide.buckets, maxN: wide.max_n });
-    ctx.log.info(`wide part: ${wide.buckets} buckets of token 1..${wide.max_n}-grams, learning rate ${p.training.wide_lr}`);
+    encoder = withWide(encoder, { buckets: wide.buckets, maxN: wide.max_n, pooling: wide.pooling });
+    ctx.log.info(`wide part: ${wide.buckets} buckets of token 1..${wide.max_n}-grams, ${wide.pooling} pooling, learning rate ${p.training.wide_lr}`);
+  } else if (wide) {
+    const s = wideShape(encoder.config)!;
+    ctx.log.warn(`params.wide: the starting checkpoint has a wide part already (${s.buckets} buckets, n ≤ ${s.maxN}, ${s.pooling} pooling); that one is used`);
   }
+  const wideFit = wide?.fit ? await fitWideTable(ctx, encoder, wide.fit, { tokenizer, train: trainSet.rows, valid: valid.rows, labels }) : null;
   const { head, params: trainParams, trainable } = buildHead(ctx, p, encoder, tokenizer, labels);
   const total = countParams(trainParams);
   const trainableCount = trainable.reduce((a, n) => a + trainParams.get(n)!.size, 0);
@@ -171,8 +187,11 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
     writeLogits(path.join(logitsDir, `${name}.arrow`), rows.map((r) => r.id), logits, labels.length);
   }
   writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), metrics);
-  writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best });
+  writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best, ...(wideFit ? { wide_fit: { curve: wideFit.curve, evals: wideFit.evals, best: wideFit.best } } : {}) });
   const testM = metrics.test as { accuracy: number; macro_f1: number };
+  // what the wide table alone scores: how much of the model's accuracy is the linear n-gram part
+  const wideOnly = p.mode === 'finetune' && hasWide(encoder.config) ? evaluateClassifier(wideHead(encoder), tokenizer, test.rows, labels).metrics : null;
+  if (wideOnly) ctx.log.info(`wide table alone: test accuracy ${(100 * wideOnly.accuracy).toFixed(2)}`);
   ctx.log.info(`${p.mode} teacher test accuracy ${(100 * testM.accuracy).toFixed(2)}, macro-F1 ${(100 * testM.macro_f1).toFixed(2)}; ${result.samplesPerSecond.toFixed(1)} samples/s`);
   encoder.dispose();
   return {
@@ -187,6 +206,8 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
       test_accuracy: testM.accuracy,
       test_macro_f1: testM.macro_f1,
       ...(baseline ? { naive_bayes_test_accuracy: baseline.accuracy } : {}),
+      ...(wideOnly ? { wide_only_test_accuracy: wideOnly.accuracy } : {}),
+      ...(wideFit?.best ? { wide_fit_valid_accuracy: wideFit.best.score, wide_fit_steps: wideFit.steps } : {}),
     },
   };
 }

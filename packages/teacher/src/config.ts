@@ -62,7 +62,7 @@ export const finetuneSchema = z
     mode: z.literal('finetune'),
     ...common,
     ...classify,
-    /** a wide n-gram part beside the encoder (Wide & Deep), trained jointly at `training.wide_lr` */
+    /** a wide n-gram part beside the encoder (Wide & Deep): fit alone first (`wide.fit`), trained at `training.wide_lr` */
     wide: wideParamsSchema.optional(),
     /** add weight × masked-LM loss on a batch of unlabeled text to every step (needs a model with an MLM head) */
     aux_mlm: z.object({ weight: z.number().positive().default(0.5), probability: z.number().gt(0).lt(1).default(0.15) }).strict().optional(),
