@@ -94,8 +94,13 @@ function restore(params: Params, snap: Map<string, Float32Array>): void {
 /** Lets signal handlers, timers and I/O run between steps (a synchronous loop would make Ctrl-C wait for the end). */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** The parameters the loop updates out of those asked for: all of them, less a wide table whose wideLr is 0. */
+export function trainedParams(names: readonly string[], wideLr: number | undefined): string[] {
+  return wideLr === 0 ? names.filter((n) => n !== WIDE_TABLE) : [...names];
+}
+
 export async function train(params: Params, trainableNames: readonly string[], task: TrainTask, cfg: TrainingConfig, log: Logger, label = 'train', resume?: ResumeOptions): Promise<TrainResult> {
-  const trainable = cfg.wideLr === 0 ? trainableNames.filter((n) => n !== WIDE_TABLE) : trainableNames;
+  const trainable = trainedParams(trainableNames, cfg.wideLr);
   const rng = new Rng(deriveSeed(cfg.seed, 'batches'));
   const saved = resume ? loadTrainState(resume.dir, resume.fingerprint) : null;
   if (saved) rng.setState(saved.epochRngState);

@@ -8,7 +8,7 @@ import { Encoder, WIDE_HASH_MULTIPLIER, WIDE_ORDER_OFFSET, WIDE_TABLE, wideNgram
 import { createLogger, WordPieceTokenizer, type Example } from '@distill/core';
 import { evaluateClassifier } from './classifier-task';
 import { AdamW } from './optimizer';
-import { DEFAULT_TRAINING, train, type TrainTask } from './trainer';
+import { DEFAULT_TRAINING, train, trainedParams, type TrainTask } from './trainer';
 import { fitWide, wideHead, withWide } from './wide';
 
 const CONFIG: EncoderConfig = {
@@ -136,6 +136,7 @@ describe('fitting the wide table', () => {
       const moved = Math.max(...Array.from(enc.params.get(WIDE_TABLE)!.dataSync(), Math.abs));
       if (wideLr === 0) expect(moved).toBe(0);
       else expect(moved).toBeGreaterThan(0.05);
+      expect(trainedParams([...enc.params.keys()], wideLr).includes(WIDE_TABLE)).toBe(wideLr > 0);
       enc.dispose();
     }
   });

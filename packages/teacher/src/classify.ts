@@ -25,6 +25,7 @@ import {
   saveCheckpoint,
   selectBackend,
   train,
+  trainedParams,
   trainingConfigFrom,
   groupTokens,
   maskGroups,
@@ -150,7 +151,7 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   const wideFit = wide?.fit ? await fitWideTable(ctx, encoder, wide.fit, { tokenizer, train: trainSet.rows, valid: valid.rows, labels }) : null;
   const { head, params: trainParams, trainable } = buildHead(ctx, p, encoder, tokenizer, labels);
   const total = countParams(trainParams);
-  const trainableCount = trainable.reduce((a, n) => a + trainParams.get(n)!.size, 0);
+  const trainableCount = trainedParams(trainable, p.training.wide_lr).reduce((a, n) => a + trainParams.get(n)!.size, 0);
   const params = countParams(encoder.params);
   ctx.log.info(`${p.mode}: ${total} parameters, ${trainableCount} trainable (${((100 * trainableCount) / total).toFixed(2)}%), ${trainSet.rows.length} training rows`);
   const classification = classifierTask({
