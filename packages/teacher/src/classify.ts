@@ -142,6 +142,7 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   let encoder = startingEncoder(ctx, p.model, p.init, tokenizer.vocab, p.mode === 'prompt' ? 0 : labels.length, p.mode === 'prompt' || !!auxMlm, p.embeddings);
   const wide = p.mode === 'finetune' ? p.wide : undefined;
   if (wide && !hasWide(encoder.config)) {
+    if (!wide.fit && p.training.wide_lr === 0) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params: wide with training.wide_lr 0 and no wide.fit leaves the table at zero; add wide.fit or a wide_lr above 0`);
     encoder = withWide(encoder, { buckets: wide.buckets, maxN: wide.max_n, pooling: wide.pooling });
     ctx.log.info(`wide part: ${wide.buckets} buckets of token 1..${wide.max_n}-grams, ${wide.pooling} pooling, learning rate ${p.training.wide_lr}`);
   } else if (wide) {

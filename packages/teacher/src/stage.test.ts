@@ -32,6 +32,14 @@ function workspace(finetuneEpochs = 2): string {
       embeddings: { file: data/vectors.f32, vocab: data/vectors.json, dim: 4 }
       aux_mlm: { weight: 0.5 }
       training: { epochs: 1, batch_size: 16 }
+  wide:
+    uses: teacher
+    inputs: { data: data }
+    params: { mode: finetune, model: ${model}, wide: { buckets: 256, max_n: 2, fit: { epochs: 2 } }, training: { epochs: 1, batch_size: 16, wide_lr: 0 } }
+  widezero:
+    uses: teacher
+    inputs: { data: data }
+    params: { mode: finetune, model: ${model}, wide: { buckets: 256 }, training: { epochs: 1, batch_size: 16, wide_lr: 0 } }
   prefix:
     uses: teacher
     inputs: { data: data, pretrained: pre }
@@ -90,6 +98,18 @@ describe('teacher stage', () => {
     const tensors = readSafetensors(out(root, 'aux', 'checkpoint/model.safetensors')).tensors;
     expect(tensors.has('classifier.weight')).toBe(true);
     expect(tensors.has('cls.predictions.transform.dense.weight')).toBe(true);
+  });
+
+  it('fits a wide table alone first and keeps it fixed (wide_lr 0); refuses a table that nothing would train', async () => {
+    const root = workspace();
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    const manifest = await runStage(teacherStage, 'p.yaml', 'wide', root);
+    const summary = manifest.summary as Record<string, number>;
+    expect(summary.wide_fit_steps).toBeGreaterThan(0);
+    expect(summary.wide_only_test_accuracy).toBeGreaterThan(0.8); // the fixture's classes have disjoint vocabularies
+    expect(summary.trainable_params).toBe(summary.params - 256 * 5); // the fixed table does not count
+    expect(JSON.parse(fs.readFileSync(out(root, 'wide', 'curves.json'), 'utf8')).wide_fit.evals.length).toBeGreaterThan(0);
+    await expect(runStage(teacherStage, 'p.yaml', 'widezero', root)).rejects.toThrow(/stages\.widezero.*wide_lr 0 and no wide\.fit/);
   });
 
   it('leaves nothing behind when interrupted with Ctrl-C', async () => {
