@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { f32, readJson, readSafetensors, writeFileAtomic, writeJsonAtomic, writeSafetensors, type TensorMap } from '@distill/core';
-import { Encoder, WIDE_TABLE, hasWide, parameterShapes, wideShape, type EncoderConfig, type WidePooling } from './encoder';
+import { Encoder, WIDE_TABLE, parameterShapes, wideShape, type EncoderConfig, type WidePooling } from './encoder';
 
 export interface HfBertConfig {
   architectures?: string[];
@@ -39,6 +39,7 @@ function isDenseKernel(name: string, shape: readonly number[]): boolean {
 }
 
 export function toHfConfig(c: EncoderConfig, labels: readonly string[]): HfBertConfig {
+  const wide = wideShape(c);
   return {
     architectures: [c.numLabels > 0 ? 'BertForSequenceClassification' : 'BertForMaskedLM'],
     model_type: 'bert',
@@ -54,7 +55,7 @@ export function toHfConfig(c: EncoderConfig, labels: readonly string[]): HfBertC
     hidden_dropout_prob: c.hiddenDropout,
     attention_probs_dropout_prob: c.attentionDropout,
     initializer_range: c.initializerRange,
-    ...(hasWide(c) ? { wide_buckets: wideShape(c)!.buckets, wide_max_n: wideShape(c)!.maxN, wide_pooling: wideShape(c)!.pooling } : {}),
+    ...(wide ? { wide_buckets: wide.buckets, wide_max_n: wide.maxN, wide_pooling: wide.pooling } : {}),
     ...(labels.length
       ? { id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])) }
       : {}),

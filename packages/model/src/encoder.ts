@@ -10,8 +10,8 @@
  *   pooled = tanh(h[CLS]·Wp + bp)
  *   heads: classification (pooled → logits), masked LM (tied to the word embeddings)
  *   optional wide part (Wide & Deep): logits += the sum of a [wideBuckets, labels] table's rows over the text's hashed
- *   token n-grams (orders 1..wideMaxN), divided by √count (or by count: `widePooling`) — a linear n-gram model trained
- *   with the encoder (see `wideNgrams`)
+ *   token n-grams (orders 1..wideMaxN), divided by their count or its square root (`widePooling`) — a linear n-gram
+ *   model beside the encoder (see `wideNgrams`)
  *
  * `forward` returns everything distillation needs: hidden states of every layer, per-layer queries/keys/values
  * (split into heads), attention probabilities, pooled output and logits.

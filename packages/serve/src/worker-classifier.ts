@@ -14,6 +14,8 @@ export type WorkerReply =
   | { kind: 'result'; id: number; predictions: Prediction[] }
   | { kind: 'error'; id: number; message: string };
 
+const WORKER_EXITED = 'the classifier worker exited';
+
 export class WorkerClassifier implements TextClassifier {
   private nextId = 0;
   private exited = false;
@@ -31,7 +33,7 @@ export class WorkerClassifier implements TextClassifier {
     worker.on('error', (err) => this.failAll(err));
     worker.on('exit', () => {
       this.exited = true;
-      this.failAll(new Error('the classifier worker exited'));
+      this.failAll(new Error(WORKER_EXITED));
     });
   }
 
@@ -53,7 +55,7 @@ export class WorkerClassifier implements TextClassifier {
   }
 
   classify(texts: readonly string[], topK = 1): Promise<Prediction[]> {
-    if (this.exited) return Promise.reject(new Error('the classifier worker exited'));
+    if (this.exited) return Promise.reject(new Error(WORKER_EXITED));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
