@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { linkStage } from './link-stage';
 import { stageInputs } from './stage-inputs';
 import { pipelineTargets } from './targets';
 
@@ -8,27 +9,33 @@ import { pipelineTargets } from './targets';
 const root = path.resolve(__dirname, '..', '..');
 
 describe('pipeline targets', () => {
-  const { pipeline, targets } = pipelineTargets(path.join(root, 'pipelines', 'smoke.yaml'));
+  const { pipeline, targets, aliases } = pipelineTargets(path.join(root, 'pipelines', 'smoke.yaml'));
 
-  it('has one target per stage plus the pipeline target, which depends on every stage', () => {
-    expect(Object.keys(targets).sort()).toEqual(['smoke', ...pipeline.order.map((s) => `smoke.${s}`)].sort());
-    expect([...(targets.smoke.dependsOn as string[])].sort()).toEqual(pipeline.order.map((s) => `smoke.${s}`).sort());
+  it('gives the pipeline a project of its own: a target per stage plus report, which depends on every stage', () => {
+    expect(Object.keys(targets).sort()).toEqual(['report', ...pipeline.order].sort());
+    expect([...(targets.report.dependsOn as string[])].sort()).toEqual([...pipeline.order].sort());
+  });
+
+  it('puts aliases on project pipelines: pipelines:smoke runs smoke:report, pipelines:smoke.<stage> runs smoke:<stage>', () => {
+    expect(Object.keys(aliases).sort()).toEqual(['smoke', ...pipeline.order.map((s) => `smoke.${s}`)].sort());
+    expect(aliases.smoke).toMatchObject({ executor: 'nx:noop', dependsOn: [{ projects: ['smoke'], target: 'report' }] });
+    expect(aliases['smoke.distill'].dependsOn).toEqual([{ projects: ['smoke'], target: 'distill' }]);
   });
 
   it('makes a stage wait for the stages in its `after` list (tnews: the benchmark runs after the ablation)', () => {
     const tnews = pipelineTargets(path.join(root, 'pipelines', 'tnews.yaml'));
     const serve = tnews.pipeline.stages.serve;
     expect(serve.after.length).toBeGreaterThan(0);
-    expect(tnews.targets['tnews.serve'].dependsOn).toEqual(expect.arrayContaining(serve.after.map((s) => `tnews.${s}`)));
+    expect(tnews.targets.serve.dependsOn).toEqual(expect.arrayContaining(serve.after));
     expect(Object.values(serve.inputs)).not.toEqual(expect.arrayContaining(serve.after));
   });
 
   it('wires each stage to its upstream stages, caches it, and writes under artifacts/<pipeline>/<stage>', () => {
     for (const stage of pipeline.order) {
-      const upstream = [...new Set(Object.values(pipeline.stages[stage].inputs))].map((u) => `smoke.${u}`).sort();
-      expect([...(targets[`smoke.${stage}`].dependsOn as string[])].sort()).toEqual(upstream);
+      const upstream = [...new Set(Object.values(pipeline.stages[stage].inputs))].sort();
+      expect([...(targets[stage].dependsOn as string[])].sort()).toEqual(upstream);
     }
-    const distill = targets['smoke.distill'];
+    const distill = targets.distill;
     expect(distill.cache).toBe(true);
     expect(distill.outputs).toEqual(['{workspaceRoot}/artifacts/smoke/distill']);
     expect(distill.inputs).toEqual(
@@ -40,7 +47,7 @@ describe('pipeline targets', () => {
       ]),
     );
     // the data stage does not hash the model code it never runs
-    expect(targets['smoke.data'].inputs).not.toContain('{workspaceRoot}/packages/model/src/**/*');
+    expect(targets.data.inputs).not.toContain('{workspaceRoot}/packages/model/src/**/*');
   });
 
   it("hashes a stage's own slice: another stage's params do not change it, its own do", () => {
@@ -61,5 +68,50 @@ describe('pipeline targets', () => {
     const before = at(yaml, 'data');
     fs.appendFileSync(path.join(dir, 'fixtures', 'smoke', 'train.tsv'), '新增一行\tsports\n');
     expect(at(yaml, 'data')).not.toBe(before);
+  });
+
+  describe('a pipeline that extends another', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'extends-'));
+    fs.mkdirSync(path.join(dir, 'pipelines'));
+    fs.copyFileSync(path.join(root, 'pipelines', 'smoke.yaml'), path.join(dir, 'pipelines', 'base.yaml'));
+    const derived = (name: string, body: string) => {
+      fs.writeFileSync(path.join(dir, 'pipelines', `${name}.yaml`), `extends: base.yaml\n${body}`);
+      return pipelineTargets(path.join(dir, 'pipelines', `${name}.yaml`)).targets;
+    };
+
+    it('inherits the stages upstream of its first change: they link to the base output and run the base target', () => {
+      const targets = derived('alpha', 'stages:\n  distill:\n    params:\n      alpha: 0.7\n');
+      for (const stage of ['data', 'augment', 'teacher-pretrain', 'teacher', 'distill-gd']) {
+        expect(targets[stage]).toMatchObject({ cache: false, dependsOn: [{ projects: ['base'], target: stage }], options: { command: `node pipelines/link-stage.js base alpha ${stage}` } });
+      }
+      // hashed on the link script, not on the default {projectRoot}/** (the project root is no folder: Nx fails on it)
+      expect(targets.data.inputs).toEqual(['{workspaceRoot}/pipelines/link-stage.js', '{workspaceRoot}/pipelines/src/link-stage.ts']);
+      // the changed stage and everything that reads it run in this pipeline, after the inherited ones
+      for (const stage of ['distill', 'quantize', 'serve']) {
+        expect(targets[stage].cache).toBe(true);
+        expect(targets[stage].outputs).toEqual([`{workspaceRoot}/artifacts/alpha/${stage}`]);
+      }
+      expect(targets.distill.dependsOn).toEqual(expect.arrayContaining(['teacher', 'data']));
+    });
+
+    it('inherits nothing when a setting every stage sees changes (the seed)', () => {
+      const targets = derived('seed', 'seed: 14\n');
+      expect(Object.values(targets).every((t) => t.cache === true)).toBe(true);
+    });
+
+    it('links an inherited stage to the base output, replacing an output of its own, and refuses a missing one', () => {
+      const base = path.join(dir, 'artifacts', 'base', 'data');
+      fs.mkdirSync(base, { recursive: true });
+      fs.writeFileSync(path.join(base, 'manifest.json'), '{"stage":"data"}');
+      const own = path.join(dir, 'artifacts', 'alpha', 'data');
+      fs.mkdirSync(own, { recursive: true });
+      fs.writeFileSync(path.join(own, 'manifest.json'), '{"stage":"old"}');
+      linkStage(dir, 'base', 'alpha', 'data');
+      expect(fs.lstatSync(own).isSymbolicLink()).toBe(true);
+      expect(fs.readFileSync(path.join(own, 'manifest.json'), 'utf8')).toBe('{"stage":"data"}');
+      linkStage(dir, 'base', 'alpha', 'data'); // again: the link is replaced, the base output kept
+      expect(fs.readFileSync(path.join(base, 'manifest.json'), 'utf8')).toBe('{"stage":"data"}');
+      expect(() => linkStage(dir, 'base', 'alpha', 'teacher')).toThrow(/inherited from base, but .* has no output: run nx run pipelines:base.teacher/);
+    });
   });
 });
