@@ -94,6 +94,11 @@ describe('pipeline targets', () => {
       expect(targets.distill.dependsOn).toEqual(expect.arrayContaining(['teacher', 'data']));
     });
 
+    it("hashes the base file into the report (the report records the resolved pipeline), and refuses the name 'pipelines'", () => {
+      expect(derived('alpha', 'stages:\n  distill:\n    params:\n      alpha: 0.7\n').report.inputs).toEqual(expect.arrayContaining(['{workspaceRoot}/pipelines/alpha.yaml', '{workspaceRoot}/pipelines/base.yaml']));
+      expect(() => derived('pipelines', '')).toThrow(/cannot be named 'pipelines'/);
+    });
+
     it('inherits nothing when a setting every stage sees changes (the seed)', () => {
       const targets = derived('seed', 'seed: 14\n');
       expect(Object.values(targets).every((t) => t.cache === true)).toBe(true);

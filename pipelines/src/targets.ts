@@ -69,6 +69,7 @@ function alias(project: string, target: string, description: string): TargetConf
 
 export function pipelineTargets(file: string): PipelineTargets {
   const pipeline = loadPipeline(file, PARAMS_SCHEMAS);
+  if (pipeline.name === 'pipelines') throw new Error(`${file}: a pipeline cannot be named 'pipelines' (the Nx project of the aliases); rename the file`);
   const rel = `pipelines/${pipeline.name}.yaml`;
   const baseFile = basePipelineFile(file);
   const base = baseFile ? loadPipeline(baseFile, PARAMS_SCHEMAS) : null;
@@ -109,7 +110,8 @@ export function pipelineTargets(file: string): PipelineTargets {
     options: { command: `tsx packages/serve/src/report-cli.ts --pipeline ${rel}`, cwd: '{workspaceRoot}' },
     cache: true,
     dependsOn: [...pipeline.order],
-    inputs: [`{workspaceRoot}/${rel}`, ...sourceInputs(['packages/serve', 'packages/core']), { dependentTasksOutputFiles: '**/*', transitive: true }],
+    // the YAML files themselves: the report records the resolved pipeline (the base's keys included)
+    inputs: [`{workspaceRoot}/${rel}`, ...(baseFile ? [`{workspaceRoot}/pipelines/${path.basename(baseFile)}`] : []), ...sourceInputs(['packages/serve', 'packages/core']), { dependentTasksOutputFiles: '**/*', transitive: true }],
     outputs: [`{workspaceRoot}/artifacts/${pipeline.name}/report.json`, `{workspaceRoot}/artifacts/${pipeline.name}/report.html`],
     metadata: { description: pipeline.description ?? `pipeline ${pipeline.name}: every stage, then the report` },
   };
