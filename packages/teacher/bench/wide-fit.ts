@@ -7,11 +7,12 @@
  *
  *   npm run bench:wide -- --data artifacts/tnews/data
  *   npm run bench:wide -- --data artifacts/tnews/data --buckets 131072,262144 --seeds 1,2,3 --json
- *   options: --pooling mean,sqrt  --max-n N  --epochs N  --lr X  --weight-decay X  --batch-size N  --eval-every N  --backend …
+ *   options: --pooling mean,sqrt  --max-n N  --max-length N  --epochs N  --lr X  --weight-decay X  --batch-size N
+ *            --eval-every N  --backend …
  */
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { createLogger, readDataset, WordPieceTokenizer } from '@distill/core';
+import { createLogger, readDataset, readJson, WordPieceTokenizer } from '@distill/core';
 import { DEFAULT_ENCODER, Encoder, describeBackend, evaluateClassifier, fitWide, selectBackend, wideHead, withWide, type BackendChoice, type WidePooling } from '@distill/model';
 
 const pct = (x: number) => (100 * x).toFixed(2);
@@ -23,6 +24,7 @@ const program = new Command()
   .option('--buckets <list>', 'comma-separated bucket counts (at most 262144)', '131072,262144')
   .option('--pooling <list>', 'comma-separated poolings: mean, sqrt', 'mean')
   .option('--max-n <n>', 'longest n-gram', '3')
+  .option('--max-length <n>', 'tokens per text, [CLS] and [SEP] included (default: the data stage\'s max_length)')
   .option('--epochs <n>', 'fit epochs', '3')
   .option('--lr <x>', 'fit learning rate', '0.1')
   .option('--weight-decay <x>', 'AdamW weight decay (the teacher stage default)', '0.01')
@@ -41,6 +43,8 @@ async function main() {
   const tokenizer = WordPieceTokenizer.fromFile(path.join(o.data, 'vocab.txt'));
   const [train, valid, test] = ['train', 'valid', 'test'].map((s) => readDataset(path.join(o.data, `${s}.arrow`)));
   const labels = train.labels;
+  // texts are cut to the model's length, as in the teacher stage (whose model.max_length is the data's in tnews.yaml)
+  const maxPositions = Number(o.maxLength ?? readJson<{ max_length: number }>(path.join(o.data, 'tokenizer.json')).max_length);
   const seeds = list(o.seeds).map(Number);
   for (const pooling of list(o.pooling) as WidePooling[]) {
     for (const buckets of list(o.buckets).map(Number)) {
@@ -48,7 +52,7 @@ async function main() {
       const tests: number[] = [];
       for (const seed of seeds) {
         // the smallest encoder that carries a classifier: only the table is trained and scored
-        const base = Encoder.create({ ...DEFAULT_ENCODER, vocabSize: tokenizer.vocab.length, numLabels: labels.length, hiddenSize: 8, numLayers: 1, numHeads: 1, intermediateSize: 8 }, seed);
+        const base = Encoder.create({ ...DEFAULT_ENCODER, vocabSize: tokenizer.vocab.length, numLabels: labels.length, hiddenSize: 8, numLayers: 1, numHeads: 1, intermediateSize: 8, maxPositions }, seed);
         const encoder = withWide(base, { buckets, maxN: Number(o.maxN), pooling });
         const lr = Number(o.lr);
         const cfg = { epochs: Number(o.epochs), batchSize: Number(o.batchSize), lr, weightDecay: Number(o.weightDecay), warmupRatio: 0.06, maxGradNorm: 1, gradAccum: 1, evalEvery: Number(o.evalEvery), patience: 0, maxSteps: 0, wideLr: lr, seed };
