@@ -7,16 +7,24 @@
  *
  *   npm run bench:wide -- --data artifacts/tnews/data
  *   npm run bench:wide -- --data artifacts/tnews/data --buckets 131072,262144 --seeds 1,2,3 --json
- *   options: --pooling mean,sqrt  --max-n N  --max-length N  --epochs N  --lr X  --weight-decay X  --batch-size N
- *            --eval-every N  --backend …
+ *   options: --pooling mean,sqrt  --max-n N  --max-length N  --epochs N  --lr X  --weight-decay X  --warmup-ratio X
+ *            --batch-size N  --eval-every N  --backend …
  */
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { createLogger, readDataset, readJson, WordPieceTokenizer } from '@distill/core';
-import { DEFAULT_ENCODER, Encoder, describeBackend, evaluateClassifier, fitWide, selectBackend, wideHead, withWide, type BackendChoice, type WidePooling } from '@distill/model';
+import { createLogger, readDataset, readJson, trainingParamsSchema, WordPieceTokenizer } from '@distill/core';
+import { DEFAULT_ENCODER, Encoder, describeBackend, evaluateClassifier, fitWide, selectBackend, trainingConfigFrom, wideHead, withWide, type BackendChoice, type WidePooling } from '@distill/model';
 
 const pct = (x: number) => (100 * x).toFixed(2);
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+/** A comma-separated option of integers ≥ `min`, or an error naming the option. */
+function integers(option: string, s: string, min: number): number[] {
+  return list(s).map((x) => {
+    const n = Number(x);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${option}: '${x}' is not an integer ≥ ${min}`);
+    return n;
+  });
+}
 
 const program = new Command()
   .name('bench:wide')
@@ -28,6 +36,7 @@ const program = new Command()
   .option('--epochs <n>', 'fit epochs', '3')
   .option('--lr <x>', 'fit learning rate', '0.1')
   .option('--weight-decay <x>', 'AdamW weight decay (the teacher stage default)', '0.01')
+  .option('--warmup-ratio <x>', 'learning-rate warm-up share (tnews.yaml teacher)', '0.06')
   .option('--batch-size <n>', 'batch size', '32')
   .option('--eval-every <n>', 'evaluate on valid every N steps', '400')
   .option('--seeds <list>', 'comma-separated seeds (data order); each case runs once per seed', '1')
@@ -45,23 +54,24 @@ async function main() {
   const labels = train.labels;
   // texts are cut to the model's length, as in the teacher stage (whose model.max_length is the data's in tnews.yaml)
   const maxPositions = Number(o.maxLength ?? readJson<{ max_length: number }>(path.join(o.data, 'tokenizer.json')).max_length);
-  const seeds = list(o.seeds).map(Number);
+  const seeds = integers('--seeds', o.seeds, 0);
+  // the teacher stage's training params with the fit's epochs and learning rate (validated like a pipeline's)
+  const training = trainingParamsSchema.parse({ epochs: Number(o.epochs), batch_size: Number(o.batchSize), weight_decay: Number(o.weightDecay), warmup_ratio: Number(o.warmupRatio), eval_every: Number(o.evalEvery), wide_lr: Number(o.lr) });
   for (const pooling of list(o.pooling) as WidePooling[]) {
-    for (const buckets of list(o.buckets).map(Number)) {
+    for (const buckets of integers('--buckets', o.buckets, 1)) {
       const valids: number[] = [];
       const tests: number[] = [];
       for (const seed of seeds) {
         // the smallest encoder that carries a classifier: only the table is trained and scored
         const base = Encoder.create({ ...DEFAULT_ENCODER, vocabSize: tokenizer.vocab.length, numLabels: labels.length, hiddenSize: 8, numLayers: 1, numHeads: 1, intermediateSize: 8, maxPositions }, seed);
         const encoder = withWide(base, { buckets, maxN: Number(o.maxN), pooling });
-        const lr = Number(o.lr);
-        const cfg = { epochs: Number(o.epochs), batchSize: Number(o.batchSize), lr, weightDecay: Number(o.weightDecay), warmupRatio: 0.06, maxGradNorm: 1, gradAccum: 1, evalEvery: Number(o.evalEvery), patience: 0, maxSteps: 0, wideLr: lr, seed };
+        const cfg = trainingConfigFrom(training, seed);
         const fit = await fitWide(encoder, { tokenizer, train: train.rows, valid: valid.rows, labels }, cfg, log, `wide-${buckets}-${pooling}-seed${seed}`);
         const testAccuracy = evaluateClassifier(wideHead(encoder), tokenizer, test.rows, labels).metrics.accuracy;
         const bestValid = fit.best?.score ?? 0;
         valids.push(bestValid);
         tests.push(testAccuracy);
-        const row = { buckets, pooling, seed, max_n: Number(o.maxN), epochs: cfg.epochs, lr, best_valid_accuracy: bestValid, best_step: fit.best?.step ?? null, test_accuracy: testAccuracy, seconds: fit.seconds };
+        const row = { buckets, pooling, seed, max_n: Number(o.maxN), epochs: cfg.epochs, lr: cfg.wideLr, best_valid_accuracy: bestValid, best_step: fit.best?.step ?? null, test_accuracy: testAccuracy, seconds: fit.seconds };
         if (o.json) console.log(JSON.stringify(row));
         else console.log(`buckets ${buckets}, ${pooling} pooling, seed ${seed}: best valid ${pct(bestValid)} (step ${row.best_step}), test ${pct(testAccuracy)}, ${fit.seconds.toFixed(0)} s`);
         encoder.dispose();
