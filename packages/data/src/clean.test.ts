@@ -23,6 +23,15 @@ describe('cleaning', () => {
     expect(out.map((r) => [r.text, r.label])).toEqual([['甲', 'a'], ['甲', 'a']]);
   });
 
+  it('counts the majority over the rows as published, before deduplication', () => {
+    // 甲: a twice, b once → a (deduplicated to one row); 乙: a once, b once → a tie, dropped
+    const rows = [row('甲', 'a', 1), row('甲', 'b', 2), row('甲', 'a', 3), row('乙', 'a', 4), row('乙', 'b', 5), row('丙', 'c', 6)];
+    const report = emptyReport();
+    const out = cleanLabeled(rows, { ...P, conflicts: 'majority' }, new Set(), report);
+    expect(out.map((r) => [r.text, r.label, r.line])).toEqual([['甲', 'a', 1], ['丙', 'c', 6]]);
+    expect(report).toMatchObject({ conflicting_texts: 2, conflicting_rows_removed: 3, duplicates_removed: 1 });
+  });
+
   it('deduplicates unlabeled text and removes test sentences', () => {
     const rows = ['一', '一', '二', '测试'].map((t, i) => ({ id: `${i}`, text: t, label: null, line: i + 1 }));
     const report = emptyReport();

@@ -36,17 +36,8 @@ export function cleanLabeled(rows: RawRow[], p: CleanParams, testTexts: Set<stri
     out = out.filter((r) => r.text.trim().length > 0);
     report.empty_removed += before - out.length;
   }
-  if (p.dedupe) {
-    const seen = new Set<string>();
-    const before = out.length;
-    out = out.filter((r) => {
-      const key = `${r.label}\u0000${r.text}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-    report.duplicates_removed += before - out.length;
-  }
+  // before deduplication: 'majority' counts every row as published (after it, each (text, label) pair counts once and
+  // every conflict would be a tie)
   if (p.conflicts !== 'keep') {
     const byText = new Map<string, Map<string, number>>();
     for (const r of out) {
@@ -67,6 +58,17 @@ export function cleanLabeled(rows: RawRow[], p: CleanParams, testTexts: Set<stri
     const before = out.length;
     out = out.filter((r) => !keepLabel.has(r.text) || keepLabel.get(r.text) === r.label);
     report.conflicting_rows_removed += before - out.length;
+  }
+  if (p.dedupe) {
+    const seen = new Set<string>();
+    const before = out.length;
+    out = out.filter((r) => {
+      const key = `${r.label}\u0000${r.text}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    report.duplicates_removed += before - out.length;
   }
   return removeOverlap(out, p, testTexts, report, 'train');
 }

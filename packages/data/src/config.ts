@@ -27,7 +27,8 @@ export const cleanSchema = z
     drop_empty: z.boolean().default(true),
     /** drop exact duplicates (same text and label) */
     dedupe: z.boolean().default(true),
-    /** texts that occur with more than one label: drop them all, keep the majority label, or keep all */
+    /** texts that occur with more than one label: drop them all, keep the majority label (counted over the rows before
+     * deduplication; a tie drops the text), or keep all */
     conflicts: z.enum(['drop', 'majority', 'keep']).default('drop'),
     /** remove test texts from training and unlabeled data (true), from the unlabeled data only ('unlabeled': the
      * published training set stays as it is, the protocol leaderboard numbers use), or nowhere (false) */
