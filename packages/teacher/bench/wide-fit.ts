@@ -13,7 +13,8 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { createLogger, readDataset, readJson, trainingParamsSchema, WordPieceTokenizer } from '@distill/core';
-import { DEFAULT_ENCODER, Encoder, describeBackend, evaluateClassifier, fitWide, selectBackend, trainingConfigFrom, wideHead, withWide, type BackendChoice, type WidePooling } from '@distill/model';
+import { DEFAULT_ENCODER, Encoder, describeBackend, evaluateClassifier, fitWide, selectBackend, wideHead, withWide, type BackendChoice, type WidePooling } from '@distill/model';
+import { wideFitConfig } from '../src/classify';
 
 const pct = (x: number) => (100 * x).toFixed(2);
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -55,8 +56,9 @@ async function main() {
   // texts are cut to the model's length, as in the teacher stage (whose model.max_length is the data's in tnews.yaml)
   const maxPositions = Number(o.maxLength ?? readJson<{ max_length: number }>(path.join(o.data, 'tokenizer.json')).max_length);
   const seeds = integers('--seeds', o.seeds, 0);
-  // the teacher stage's training params with the fit's epochs and learning rate (validated like a pipeline's)
-  const training = trainingParamsSchema.parse({ epochs: Number(o.epochs), batch_size: Number(o.batchSize), weight_decay: Number(o.weightDecay), warmup_ratio: Number(o.warmupRatio), eval_every: Number(o.evalEvery), wide_lr: Number(o.lr) });
+  // the teacher stage's training params (validated like a pipeline's); the fit's epochs and learning rate on top
+  const training = trainingParamsSchema.parse({ batch_size: Number(o.batchSize), weight_decay: Number(o.weightDecay), warmup_ratio: Number(o.warmupRatio), eval_every: Number(o.evalEvery) });
+  const wideFit = { epochs: Number(o.epochs), lr: Number(o.lr) };
   for (const pooling of list(o.pooling) as WidePooling[]) {
     for (const buckets of integers('--buckets', o.buckets, 1)) {
       const valids: number[] = [];
@@ -65,7 +67,7 @@ async function main() {
         // the smallest encoder that carries a classifier: only the table is trained and scored
         const base = Encoder.create({ ...DEFAULT_ENCODER, vocabSize: tokenizer.vocab.length, numLabels: labels.length, hiddenSize: 8, numLayers: 1, numHeads: 1, intermediateSize: 8, maxPositions }, seed);
         const encoder = withWide(base, { buckets, maxN: Number(o.maxN), pooling });
-        const cfg = trainingConfigFrom(training, seed);
+        const cfg = wideFitConfig(training, wideFit, seed);
         const fit = await fitWide(encoder, { tokenizer, train: train.rows, valid: valid.rows, labels }, cfg, log, `wide-${buckets}-${pooling}-seed${seed}`);
         const testAccuracy = evaluateClassifier(wideHead(encoder), tokenizer, test.rows, labels).metrics.accuracy;
         const bestValid = fit.best?.score ?? 0;

@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed, f32, Rng, meanStd, percentile, readDataset, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, writeSafetensors, type Example, type StageContext } from '@distill/core';
+import { deriveSeed, f32, Rng, meanStd, percentile, readDataset, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, writeSafetensors, type Example, type StageContext, type TrainingParams, type WideParams } from '@distill/core';
 import {
   batchLabels,
   buildVerbalizer,
@@ -38,6 +38,7 @@ import {
   wideHead,
   fitWide,
   type FitWideData,
+  type TrainingConfig,
   type TrainTask,
   type ClassificationHead,
   type Encoder,
@@ -46,6 +47,8 @@ import {
 import type { ClassifyParams } from './config';
 import { startingEncoder } from './init';
 import { NaiveBayes } from './naive-bayes';
+
+type WideFitParams = NonNullable<WideParams['fit']>;
 
 function naiveBayesBaseline(p: ClassifyParams['naive_bayes'], train: readonly Example[], test: readonly Example[], labels: readonly string[]) {
   const nb = NaiveBayes.train(train, labels.length, p.ngram_max, p.alpha);
@@ -86,9 +89,17 @@ function buildHead(ctx: StageContext<ClassifyParams>, p: ClassifyParams, encoder
   return { head: prefixHead(encoder, prefixFrom(prefixParams, encoder.config.numLayers)), params, trainable };
 }
 
+/**
+ * The wide table fit's training config (`wide.fit`): the stage's training params with the fit's epochs and learning
+ * rate, and no step cap. The teacher stage and bench:wide both build it here.
+ */
+export function wideFitConfig(training: TrainingParams, fit: WideFitParams, seed: number): TrainingConfig {
+  return { ...trainingConfigFrom(training, seed), epochs: fit.epochs, maxSteps: 0, wideLr: fit.lr };
+}
+
 /** Fits the wide table alone before the encoder trains beside it (params.wide.fit). */
-async function fitWideTable(ctx: StageContext<ClassifyParams>, encoder: Encoder, fit: { epochs: number; lr: number }, data: FitWideData) {
-  const cfg = { ...trainingConfigFrom(ctx.params.training, deriveSeed(ctx.seed, `${ctx.stage}-wide-fit`)), epochs: fit.epochs, maxSteps: 0, wideLr: fit.lr };
+async function fitWideTable(ctx: StageContext<ClassifyParams>, encoder: Encoder, fit: WideFitParams, data: FitWideData) {
+  const cfg = wideFitConfig(ctx.params.training, fit, deriveSeed(ctx.seed, `${ctx.stage}-wide-fit`));
   const result = await fitWide(encoder, data, cfg, ctx.log, `${ctx.stage}-wide`);
   ctx.log.info(`wide table fit alone: ${result.steps} steps, best valid accuracy ${(100 * (result.best?.score ?? 0)).toFixed(2)} (step ${result.best?.step ?? '-'}), ${result.seconds.toFixed(0)} s`);
   return result;
