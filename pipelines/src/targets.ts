@@ -12,11 +12,9 @@
  * A pipeline that `extends` another inherits the stages it leaves as they are (see `inheritedStages`): their targets
  * run the base pipeline's stage (from the Nx cache when it is there) and link the output into this pipeline's folder.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { TargetConfiguration } from 'nx/src/devkit-exports';
-import { parse as parseYaml } from 'yaml';
 import { loadPipeline, runsAfter, stageSlice, type Pipeline } from '@distill/core';
 import { PARAMS_SCHEMAS, STAGE_PACKAGES } from './stages';
 
@@ -39,12 +37,10 @@ function sourceInputs(folders: string[]): string[] {
   return folders.flatMap((f) => [`{workspaceRoot}/${f}/src/**/*`, `!{workspaceRoot}/${f}/src/**/*.test.ts`, `{workspaceRoot}/${f}/native/*.c`, `{workspaceRoot}/${f}/package.json`]);
 }
 
-/** The pipeline `file` extends, when that is another file in the same folder (one with targets of its own). */
-export function basePipelineFile(file: string): string | null {
-  const raw = parseYaml(fs.readFileSync(file, 'utf8')) as { extends?: unknown } | null;
-  if (typeof raw?.extends !== 'string') return null;
-  const base = path.resolve(path.dirname(file), raw.extends);
-  return path.dirname(base) === path.dirname(path.resolve(file)) ? base : null;
+/** The pipeline `pipeline` extends, when that is another file in the same folder (one with targets of its own). */
+export function basePipelineFile(pipeline: Pipeline): string | null {
+  const base = pipeline.base;
+  return base && path.dirname(base) === path.dirname(path.resolve(pipeline.file)) ? base : null;
 }
 
 /**
@@ -71,7 +67,7 @@ export function pipelineTargets(file: string): PipelineTargets {
   const pipeline = loadPipeline(file, PARAMS_SCHEMAS);
   if (pipeline.name === 'pipelines') throw new Error(`${file}: a pipeline cannot be named 'pipelines' (the Nx project of the aliases); rename the file`);
   const rel = `pipelines/${pipeline.name}.yaml`;
-  const baseFile = basePipelineFile(file);
+  const baseFile = basePipelineFile(pipeline);
   const base = baseFile ? loadPipeline(baseFile, PARAMS_SCHEMAS) : null;
   const inherited = base ? inheritedStages(pipeline, base) : new Set<string>();
   const targets: Record<string, TargetConfiguration> = {};

@@ -105,6 +105,8 @@ describe('loadPipeline', () => {
     expect(p.name).toBe('child');
     expect(p.stages.distill.params).toEqual({ alpha: 0.9 });
     expect(p.stages.data.params).toEqual({ n: 1 });
+    expect(p.base).toBe(path.resolve(path.dirname(file), 'base.yaml'));
+    expect(loadPipeline(path.resolve(path.dirname(file), 'base.yaml'), schemas).base).toBeUndefined();
   });
 
   it('slices one stage: other stages do not appear in it', () => {

@@ -56,6 +56,8 @@ export interface Pipeline {
   stages: Record<string, StageDef>;
   /** Stage names, upstream before downstream. */
   order: string[];
+  /** the file this one `extends` (absolute path), if any; that file may extend another in turn */
+  base?: string;
 }
 
 export class PipelineError extends Error {
@@ -114,7 +116,7 @@ function deepMerge(base: unknown, over: unknown): unknown {
 }
 
 /** Reads the raw YAML of a pipeline, following `extends` (the base file's keys, overridden key by key; `null` removes). */
-function readRaw(file: string, seen: string[] = []): { value: Record<string, unknown>; lineOf: LineOf } {
+function readRaw(file: string, seen: string[] = []): { value: Record<string, unknown>; lineOf: LineOf; base?: string } {
   if (!fs.existsSync(file)) throw new PipelineError(file, [], 'pipeline file not found');
   const { value, lineOf } = parseYaml(file, fs.readFileSync(file, 'utf8'));
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new PipelineError(file, [], 'a pipeline is a YAML mapping');
@@ -125,7 +127,7 @@ function readRaw(file: string, seen: string[] = []): { value: Record<string, unk
   if (seen.includes(baseFile)) throw new PipelineError(file, ['extends'], `extends cycle: ${[...seen, baseFile].map((f) => path.basename(f)).join(' → ')}`, lineOf(['extends']));
   const base = readRaw(baseFile, [...seen, path.resolve(file)]).value;
   const { extends: _ignored, ...rest } = obj;
-  return { value: deepMerge(base, rest) as Record<string, unknown>, lineOf };
+  return { value: deepMerge(base, rest) as Record<string, unknown>, lineOf, base: baseFile };
 }
 
 /** The stages that must finish before `def` runs: those it reads (`inputs`) and those it only waits for (`after`). */
@@ -175,7 +177,7 @@ export type ParamsSchemas = Partial<Record<StageKind, z.ZodType>>;
  * (unknown keys, wrong types and missing required keys are errors).
  */
 export function loadPipeline(file: string, paramsSchemas: ParamsSchemas = {}): Pipeline {
-  const { value, lineOf } = readRaw(file);
+  const { value, lineOf, base } = readRaw(file);
   const parsed = pipelineSchema.safeParse(value);
   if (!parsed.success) throw zodToError(file, parsed.error, lineOf);
   const cfg = parsed.data;
@@ -196,6 +198,7 @@ export function loadPipeline(file: string, paramsSchemas: ParamsSchemas = {}): P
     dataDir: cfg.data_dir,
     stages: cfg.stages,
     order,
+    ...(base ? { base } : {}),
   };
 }
 
