@@ -125,9 +125,9 @@ function readRaw(file: string, seen: string[] = []): { value: Record<string, unk
   if (typeof obj.extends !== 'string') throw new PipelineError(file, ['extends'], 'expected the path of another pipeline file', lineOf(['extends']));
   const baseFile = path.resolve(path.dirname(file), obj.extends);
   if (seen.includes(baseFile)) throw new PipelineError(file, ['extends'], `extends cycle: ${[...seen, baseFile].map((f) => path.basename(f)).join(' → ')}`, lineOf(['extends']));
-  const base = readRaw(baseFile, [...seen, path.resolve(file)]).value;
+  const baseValue = readRaw(baseFile, [...seen, path.resolve(file)]).value;
   const { extends: _ignored, ...rest } = obj;
-  return { value: deepMerge(base, rest) as Record<string, unknown>, lineOf, base: baseFile };
+  return { value: deepMerge(baseValue, rest) as Record<string, unknown>, lineOf, base: baseFile };
 }
 
 /** The stages that must finish before `def` runs: those it reads (`inputs`) and those it only waits for (`after`). */
