@@ -40,20 +40,34 @@ export const trainingParamsSchema = z
 /** The wide n-gram part of a classifier (Wide & Deep): hashed token n-grams → label logits, added to the encoder's. */
 export const wideParamsSchema = z
   .object({
-    /** hash buckets; at most 262144 (the hash is exact in int32 up to there) */
-    buckets: z.number().int().min(1).max(262144).default(131072),
+    /** hash buckets; at most 1048576 (the hash is exact in int32 up to there) */
+    buckets: z.number().int().min(1).max(1048576).default(131072),
     /** longest n-gram */
     max_n: z.number().int().min(1).max(4).default(3),
     /** the n-gram rows' sum divided by count ('mean') or by √count ('sqrt': an L2-normalized bag of n-grams) */
     pooling: z.enum(['mean', 'sqrt']).default('mean'),
-    /** first fit the table alone (a linear n-gram classifier, cross-entropy on its own logits, best valid accuracy
-     * kept) for `epochs` at learning rate `lr`; then the encoder trains beside it, the table at `training.wide_lr` */
+    /** first fit the table alone, then the encoder trains beside it (the table at `training.wide_lr`):
+     * - `method: adam` (the default): a linear n-gram classifier, cross-entropy on its own logits, for `epochs` at
+     *   learning rate `lr`, the step with the best valid accuracy kept;
+     * - `method: naive_bayes`: closed-form counts, log P(n-gram | label) smoothed by each of `alpha`, the one with the
+     *   best valid accuracy kept; `include_valid` then counts the valid rows too (valid scores stop being held out) */
     fit: z
-      .object({
-        epochs: z.number().int().min(1),
-        lr: z.number().positive().default(0.1),
-      })
-      .strict()
+      .union([
+        z
+          .object({
+            method: z.literal('adam').default('adam'),
+            epochs: z.number().int().min(1),
+            lr: z.number().positive().default(0.1),
+          })
+          .strict(),
+        z
+          .object({
+            method: z.literal('naive_bayes'),
+            alpha: z.array(z.number().positive()).min(1).default([0.1, 0.2, 0.3, 0.5, 1]),
+            include_valid: z.boolean().default(false),
+          })
+          .strict(),
+      ])
       .optional(),
   })
   .strict();

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { f32, readJson, readSafetensors, writeFileAtomic, writeJsonAtomic, writeSafetensors, type TensorMap } from '@distill/core';
-import { Encoder, WIDE_TABLE, parameterShapes, wideShape, type EncoderConfig, type WidePooling } from './encoder';
+import { Encoder, WIDE_HASH_VERSION, WIDE_TABLE, parameterShapes, wideShape, type EncoderConfig, type WidePooling } from './encoder';
 
 export interface HfBertConfig {
   architectures?: string[];
@@ -31,6 +31,8 @@ export interface HfBertConfig {
   wide_max_n?: number;
   /** 'sqrt' or 'mean'; absent = 'mean' (checkpoints written before the option) */
   wide_pooling?: WidePooling;
+  /** the n-gram hash's version (WIDE_HASH_VERSION); absent = 1, whose table does not fit today's hash */
+  wide_hash?: number;
 }
 
 /** Dense kernels are [in, out] here and [out, in] in PyTorch; embeddings are [rows, hidden] in both. */
@@ -55,7 +57,7 @@ export function toHfConfig(c: EncoderConfig, labels: readonly string[]): HfBertC
     hidden_dropout_prob: c.hiddenDropout,
     attention_probs_dropout_prob: c.attentionDropout,
     initializer_range: c.initializerRange,
-    ...(wide ? { wide_buckets: wide.buckets, wide_max_n: wide.maxN, wide_pooling: wide.pooling } : {}),
+    ...(wide ? { wide_buckets: wide.buckets, wide_max_n: wide.maxN, wide_pooling: wide.pooling, wide_hash: WIDE_HASH_VERSION } : {}),
     ...(labels.length
       ? { id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])) }
       : {}),
@@ -68,6 +70,9 @@ export function fromHfConfig(h: HfBertConfig, file: string, hasMlmHead: boolean,
     return h[k] as NonNullable<HfBertConfig[K]>;
   };
   if (h.hidden_act && h.hidden_act !== 'gelu') throw new Error(`${file}: hidden_act '${h.hidden_act}' is not supported (only 'gelu')`);
+  if (hasClassifier && (h.wide_buckets ?? 0) > 0 && (h.wide_hash ?? 1) !== WIDE_HASH_VERSION) {
+    throw new Error(`${file}: the wide n-gram table was written for hash version ${h.wide_hash ?? 1}, this code hashes with version ${WIDE_HASH_VERSION}; rerun the stage that wrote it`);
+  }
   const labels = h.id2label ? Object.keys(h.id2label).sort((a, b) => Number(a) - Number(b)).map((k) => h.id2label![k]) : [];
   return {
     labels,

@@ -73,11 +73,16 @@ export const DEFAULT_ENCODER: Omit<EncoderConfig, 'vocabSize' | 'numLabels'> = {
 
 /** The wide table's parameter name (`_embeddings.`: stored [buckets, labels] like an embedding, not transposed). */
 export const WIDE_TABLE = 'wide.ngram_embeddings.weight';
-/** n-gram hash: h = x₀ mod B; h = (h·M + xᵢ) mod B per further token; then (h + (n-1)·OFFSET) mod B per order n. */
-export const WIDE_HASH_MULTIPLIER = 8009;
+/**
+ * n-gram hash: h = x₀ mod B; h = ((h·M₁ mod B)·M₂ + xᵢ) mod B per further token (that is, h·M₁M₂ + xᵢ mod B, in two
+ * products that each stay below 2³¹); then (h + (n-1)·OFFSET) mod B per order n.
+ */
+export const WIDE_HASH_MULTIPLIERS = [1021, 1019] as const;
+/** recorded in checkpoints (`wide_hash`): version 1 (one multiplier, 8009, at most 262144 buckets) hashed differently */
+export const WIDE_HASH_VERSION = 2;
 export const WIDE_ORDER_OFFSET = 7919;
-/** largest bucket count whose hash stays exact in int32: (B - 1)·M + vocab < 2³¹ */
-export const WIDE_MAX_BUCKETS = 262144;
+/** largest bucket count whose hash stays exact in int32: (B - 1)·max(M₁, M₂) + vocab < 2³¹ */
+export const WIDE_MAX_BUCKETS = 1048576;
 
 export function validateEncoderConfig(c: EncoderConfig): void {
   const positive = ['vocabSize', 'hiddenSize', 'numLayers', 'numHeads', 'intermediateSize', 'maxPositions', 'typeVocabSize'] as const;
@@ -88,7 +93,7 @@ export function validateEncoderConfig(c: EncoderConfig): void {
   if (!Number.isInteger(buckets) || buckets < 0 || buckets > WIDE_MAX_BUCKETS) throw new Error(`encoder config: wideBuckets must be an integer in [0, ${WIDE_MAX_BUCKETS}], got ${buckets}`);
   if (buckets > 0 && (!Number.isInteger(maxN) || maxN < 1 || maxN > 4)) throw new Error(`encoder config: wideMaxN must be 1..4, got ${maxN}`);
   if (c.widePooling !== undefined && c.widePooling !== 'mean' && c.widePooling !== 'sqrt') throw new Error(`encoder config: widePooling must be 'mean' or 'sqrt', got ${String(c.widePooling)}`);
-  if (buckets > 0 && c.vocabSize > 2 ** 31 - 1 - (buckets - 1) * WIDE_HASH_MULTIPLIER) throw new Error(`encoder config: vocabSize ${c.vocabSize} is too large for the wide hash with ${buckets} buckets`);
+  if (buckets > 0 && c.vocabSize > 2 ** 31 - 1 - (buckets - 1) * Math.max(...WIDE_HASH_MULTIPLIERS)) throw new Error(`encoder config: vocabSize ${c.vocabSize} is too large for the wide hash with ${buckets} buckets`);
 }
 
 export function hasWide(c: EncoderConfig): boolean {
@@ -271,7 +276,7 @@ export function wideNgrams(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, wi
   const { buckets, maxN } = wide;
   const [batch, seq] = inputIds.shape;
   const B = tf.scalar(buckets, 'int32');
-  const M = tf.scalar(WIDE_HASH_MULTIPLIER, 'int32');
+  const [M1, M2] = WIDE_HASH_MULTIPLIERS.map((m) => tf.scalar(m, 'int32'));
   const mask = attentionMask.toFloat();
   const ids: tf.Tensor[] = [];
   const valid: tf.Tensor[] = [];
@@ -281,7 +286,7 @@ export function wideNgrams(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, wi
     let h = tf.mod(at(0), B);
     let m = mask.slice([0, 0], [batch, width]);
     for (let t = 1; t < n; t++) {
-      h = tf.mod(h.mul(M).add(at(t)), B);
+      h = tf.mod(tf.mod(h.mul(M1), B).mul(M2).add(at(t)), B);
       m = m.mul(mask.slice([0, t], [batch, width]));
     }
     ids.push(tf.mod(h.add(tf.scalar((n - 1) * WIDE_ORDER_OFFSET, 'int32')), B));

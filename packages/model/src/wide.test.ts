@@ -2,9 +2,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { valuesOn } from './backend-compare.testutil';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { batchTensors } from './inference';
-import { Encoder, WIDE_HASH_MULTIPLIER, WIDE_ORDER_OFFSET, WIDE_TABLE, wideNgrams, wideShape, type EncoderConfig } from './encoder';
+import { Encoder, WIDE_HASH_MULTIPLIERS, WIDE_MAX_BUCKETS, WIDE_ORDER_OFFSET, WIDE_TABLE, wideNgrams, wideShape, type EncoderConfig } from './encoder';
 import { createLogger, WordPieceTokenizer, type Example } from '@distill/core';
 import { evaluateClassifier } from './classifier-task';
 import { AdamW } from './optimizer';
@@ -19,13 +21,13 @@ const IDS = [[2, 7, 9, 11, 3], [2, 5, 3, 0, 0]];
 const MASK = [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]];
 const inputs = () => ({ inputIds: tf.tensor2d(IDS, [2, 5], 'int32'), attentionMask: tf.tensor2d(MASK, [2, 5], 'int32') });
 
-/** The hash as encoder.ts documents it, in plain numbers. */
+/** The hash as encoder.ts documents it, in plain numbers (exact in float64: h·M₁M₂ < 2⁵³). */
 function reference(ids: number[], buckets: number, maxN: number): number[] {
   const out: number[] = [];
   for (let n = 1; n <= maxN; n++) {
     for (let j = 0; j + n <= ids.length; j++) {
       let h = ids[j] % buckets;
-      for (let t = 1; t < n; t++) h = (h * WIDE_HASH_MULTIPLIER + ids[j + t]) % buckets;
+      for (let t = 1; t < n; t++) h = (h * WIDE_HASH_MULTIPLIERS[0] * WIDE_HASH_MULTIPLIERS[1] + ids[j + t]) % buckets;
       out.push((h + (n - 1) * WIDE_ORDER_OFFSET) % buckets);
     }
   }
@@ -41,7 +43,7 @@ describe('wide n-gram part', () => {
     ['mean', (count: number) => 1 / count],
     ['sqrt', (count: number) => 1 / Math.sqrt(count)],
   ] as const)('hashes every 1..maxN-gram inside the mask; %s pooling weighs each by the row count', (pooling, weight) => {
-    const buckets = 262144; // the largest: the int32 products must stay exact
+    const buckets = WIDE_MAX_BUCKETS; // the largest: the int32 products must stay exact
     const { ids, weights } = tf.tidy(() => {
       const o = wideNgrams(inputs().inputIds, inputs().attentionMask, { buckets, maxN: 3, pooling });
       return { ids: o.ids.arraySync(), weights: o.weights.arraySync() };
@@ -52,6 +54,16 @@ describe('wide n-gram part', () => {
     expect(weights[0].every((w) => Math.abs(w - weight(12)) < 1e-7)).toBe(true);
     const valid1 = [1, 1, 1, 0, 0, 1, 1, 0, 0, 1, 0, 0];
     weights[1].forEach((w, k) => expect(w).toBeCloseTo(valid1[k] * weight(6), 7));
+  });
+
+  it('hashes exactly on the wasm backend (int32) at the largest bucket count, with large token ids', async () => {
+    const ids = [[7999, 7998, 7001, 5003, 4099, 1], [2, 8191, 6007, 3, 0, 0]];
+    const mask = [[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0]];
+    const f = () => wideNgrams(tf.tensor2d(ids, [2, 6], 'int32'), tf.tensor2d(mask, [2, 6], 'int32'), { buckets: WIDE_MAX_BUCKETS, maxN: 3, pooling: 'mean' }).ids;
+    const [got] = await valuesOn('wasm', f);
+    await tf.setBackend('cpu');
+    // [batch, K] row-major: row 0's n-grams, then row 1's (those touching padding included, at weight 0)
+    expect(got).toEqual([...reference(ids[0], WIDE_MAX_BUCKETS, 3), ...reference(ids[1], WIDE_MAX_BUCKETS, 3)]);
   });
 
   it('starts at zero (the encoder alone), learns at its own rate, and round-trips through a checkpoint', () => {
@@ -99,6 +111,17 @@ describe('wide n-gram part', () => {
     expect(back.config.widePooling).toBeUndefined();
     expect(wideShape(back.config)).toEqual({ buckets: 64, maxN: 2, pooling: 'mean' });
     [enc, back].forEach((e) => e.dispose());
+  });
+
+  it('refuses a checkpoint whose table was written for the old n-gram hash (no wide_hash), naming the file', () => {
+    const enc = withWide(Encoder.create(CONFIG, 4), { buckets: 64, maxN: 2, pooling: 'mean' });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wide-'));
+    saveCheckpoint(dir, enc, ['x', 'y', 'z'], []);
+    const file = path.join(dir, 'config.json');
+    const { wide_hash: _, ...older } = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, JSON.stringify(older));
+    expect(() => loadCheckpoint(dir)).toThrow(/config\.json: the wide n-gram table was written for hash version 1/);
+    enc.dispose();
   });
 });
 

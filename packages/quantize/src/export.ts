@@ -16,7 +16,7 @@
  * How each weight multiply and the word embedding are emitted is the `precision`'s business: float32, INT8 dynamic
  * (`int8.ts`) or INT8 static QDQ (`qdq.ts`).
  */
-import { WIDE_HASH_MULTIPLIER, WIDE_ORDER_OFFSET, WIDE_TABLE, wideShape, type Encoder, type WideShape } from '@distill/model';
+import { WIDE_HASH_MULTIPLIERS, WIDE_ORDER_OFFSET, WIDE_TABLE, wideShape, type Encoder, type WideShape } from '@distill/model';
 import { GraphBuilder } from './onnx/graph';
 import { DataType } from './onnx/onnx-proto';
 
@@ -61,7 +61,7 @@ const MS = 'com.microsoft';
 function wideLogits(g: GraphBuilder, P: Precision, ids: string, mask: string, wide: WideShape, table: Float32Array, labels: number): string {
   const i64 = (name: string, value: number) => g.initializer(name, DataType.INT64, [], BigInt64Array.of(BigInt(value)));
   const buckets = i64('wide_buckets', wide.buckets);
-  const multiplier = i64('wide_hash_multiplier', WIDE_HASH_MULTIPLIER);
+  const [m1, m2] = WIDE_HASH_MULTIPLIERS.map((m, i) => i64(`wide_hash_multiplier_${i + 1}`, m));
   const axis1 = g.int64('wide_axis1', [1]);
   const end = g.int64('wide_end', [2 ** 62]);
   // columns t .. seq - (n - 1) + t: the t-th token of every n-gram
@@ -72,7 +72,7 @@ function wideLogits(g: GraphBuilder, P: Precision, ids: string, mask: string, wi
     let h = g.op('Mod', [column(ids, 0, n), buckets]);
     let valid = column(mask, 0, n);
     for (let t = 1; t < n; t++) {
-      h = g.op('Mod', [g.op('Add', [g.op('Mul', [h, multiplier]), column(ids, t, n)]), buckets]);
+      h = g.op('Mod', [g.op('Add', [g.op('Mul', [g.op('Mod', [g.op('Mul', [h, m1]), buckets]), m2]), column(ids, t, n)]), buckets]);
       valid = g.op('Mul', [valid, column(mask, t, n)]);
     }
     idParts.push(g.op('Mod', [g.op('Add', [h, i64(`wide_order_offset_${n}`, (n - 1) * WIDE_ORDER_OFFSET)]), buckets]));
