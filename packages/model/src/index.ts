@@ -14,3 +14,4 @@ export * from './prompt';
 export * from './embeddings';
 export * from './gradcheck';
 export * from './wide';
+export * from './wide-naive-bayes';

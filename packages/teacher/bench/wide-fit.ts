@@ -7,13 +7,15 @@
  *
  *   npm run bench:wide -- --data artifacts/tnews/data
  *   npm run bench:wide -- --data artifacts/tnews/data --buckets 131072,262144 --seeds 1,2,3 --json
+ *   npm run bench:wide -- --data artifacts/tnews/data --method naive_bayes --alpha 0.1,0.3,0.5
+ * Naive Bayes (`--method naive_bayes`) counts instead of training: no seeds, one result per bucket count and pooling.
  *   options: --pooling mean,sqrt  --max-n N  --max-length N  --epochs N  --lr X  --weight-decay X  --warmup-ratio X
  *            --batch-size N  --eval-every N  --backend …
  */
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { createLogger, readDataset, readJson, trainingParamsSchema, WordPieceTokenizer } from '@distill/core';
-import { DEFAULT_ENCODER, Encoder, describeBackend, evaluateClassifier, fitWide, selectBackend, wideHead, withWide, type BackendChoice, type WidePooling } from '@distill/model';
+import { DEFAULT_ENCODER, Encoder, describeBackend, evaluateClassifier, fitWide, fitWideNaiveBayes, selectBackend, wideHead, withWide, type BackendChoice, type WidePooling } from '@distill/model';
 import { wideFitConfig } from '../src/classify';
 
 const pct = (x: number) => (100 * x).toFixed(2);
@@ -30,10 +32,13 @@ function integers(option: string, s: string, min: number): number[] {
 const program = new Command()
   .name('bench:wide')
   .requiredOption('--data <dir>', 'a data stage output (vocab.txt, train/valid/test.arrow), e.g. artifacts/tnews/data')
-  .option('--buckets <list>', 'comma-separated bucket counts (at most 262144)', '131072,262144')
+  .option('--buckets <list>', 'comma-separated bucket counts (at most 1048576)', '131072,262144')
   .option('--pooling <list>', 'comma-separated poolings: mean, sqrt', 'mean')
   .option('--max-n <n>', 'longest n-gram', '3')
   .option('--max-length <n>', 'tokens per text, [CLS] and [SEP] included (default: the data stage\'s max_length)')
+  .option('--method <name>', 'adam (trained) or naive_bayes (counted)', 'adam')
+  .option('--alpha <list>', 'naive Bayes: comma-separated smoothings, the best on valid kept', '0.1,0.2,0.3,0.5,1')
+  .option('--include-valid', 'naive Bayes: count the valid rows too once the smoothing is chosen')
   .option('--epochs <n>', 'fit epochs (tnews.yaml teacher)', '4')
   .option('--lr <x>', 'fit learning rate (tnews.yaml teacher)', '0.05')
   .option('--weight-decay <x>', 'AdamW weight decay (the teacher stage default)', '0.01')
@@ -55,7 +60,13 @@ async function main() {
   const labels = train.labels;
   // texts are cut to the model's length, as in the teacher stage (whose model.max_length is the data's in tnews.yaml)
   const maxPositions = Number(o.maxLength ?? readJson<{ max_length: number }>(path.join(o.data, 'tokenizer.json')).max_length);
-  const seeds = integers('--seeds', o.seeds, 0);
+  if (o.method !== 'adam' && o.method !== 'naive_bayes') throw new Error(`--method: '${o.method}' is neither adam nor naive_bayes`);
+  const seeds = o.method === 'naive_bayes' ? [0] : integers('--seeds', o.seeds, 0);
+  const alphas = list(o.alpha).map((x) => {
+    const a = Number(x);
+    if (!(a > 0)) throw new Error(`--alpha: '${x}' is not a number > 0`);
+    return a;
+  });
   // the teacher stage's training params (validated like a pipeline's); the fit's epochs and learning rate on top
   const training = trainingParamsSchema.parse({ batch_size: Number(o.batchSize), weight_decay: Number(o.weightDecay), warmup_ratio: Number(o.warmupRatio), eval_every: Number(o.evalEvery) });
   const wideFit = { epochs: Number(o.epochs), lr: Number(o.lr) };
@@ -67,8 +78,18 @@ async function main() {
         // the smallest encoder that carries a classifier: only the table is trained and scored
         const base = Encoder.create({ ...DEFAULT_ENCODER, vocabSize: tokenizer.vocab.length, numLabels: labels.length, hiddenSize: 8, numLayers: 1, numHeads: 1, intermediateSize: 8, maxPositions }, seed);
         const encoder = withWide(base, { buckets, maxN: Number(o.maxN), pooling });
+        const data = { tokenizer, train: train.rows, valid: valid.rows, labels };
+        if (o.method === 'naive_bayes') {
+          const nb = fitWideNaiveBayes(encoder, data, { alphas, includeValid: !!o.includeValid }, log);
+          const testAccuracy = evaluateClassifier(wideHead(encoder), tokenizer, test.rows, labels).metrics.accuracy;
+          const row = { buckets, pooling, method: 'naive_bayes', max_n: Number(o.maxN), tried: nb.tried, alpha: nb.alpha, scale: nb.scale, valid_accuracy: nb.valid_accuracy, include_valid: nb.include_valid, test_accuracy: testAccuracy, seconds: nb.seconds };
+          if (o.json) console.log(JSON.stringify(row));
+          else console.log(`buckets ${buckets}, ${pooling} pooling, naive Bayes: alpha ${nb.alpha} (valid ${pct(nb.valid_accuracy)}), scale ${nb.scale.toFixed(3)}${nb.include_valid ? ', valid rows counted' : ''}, test ${pct(testAccuracy)}, ${nb.seconds.toFixed(0)} s`);
+          encoder.dispose();
+          continue;
+        }
         const cfg = wideFitConfig(training, wideFit, seed);
-        const fit = await fitWide(encoder, { tokenizer, train: train.rows, valid: valid.rows, labels }, cfg, log, `wide-${buckets}-${pooling}-seed${seed}`);
+        const fit = await fitWide(encoder, data, cfg, log, `wide-${buckets}-${pooling}-seed${seed}`);
         const testAccuracy = evaluateClassifier(wideHead(encoder), tokenizer, test.rows, labels).metrics.accuracy;
         const bestValid = fit.best?.score ?? 0;
         valids.push(bestValid);
@@ -78,6 +99,7 @@ async function main() {
         else console.log(`buckets ${buckets}, ${pooling} pooling, seed ${seed}: best valid ${pct(bestValid)} (step ${row.best_step}), test ${pct(testAccuracy)}, ${fit.seconds.toFixed(0)} s`);
         encoder.dispose();
       }
+      if (o.method === 'naive_bayes') continue;
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       if (o.json) console.log(JSON.stringify({ buckets, pooling, seeds, mean_best_valid_accuracy: mean(valids), mean_test_accuracy: mean(tests) }));
       else console.log(`buckets ${buckets}, ${pooling} pooling, mean of ${seeds.length} seed(s): best valid ${pct(mean(valids))}, test ${pct(mean(tests))}`);

@@ -37,7 +37,9 @@ import {
   withWide,
   wideHead,
   fitWide,
+  fitWideNaiveBayes,
   type FitWideData,
+  type TrainResult,
   type TrainingConfig,
   type TrainTask,
   type ClassificationHead,
@@ -49,6 +51,7 @@ import { startingEncoder } from './init';
 import { NaiveBayes } from './naive-bayes';
 
 type WideFitParams = NonNullable<WideParams['fit']>;
+type AdamWideFit = Extract<WideFitParams, { method: 'adam' }>;
 
 function naiveBayesBaseline(p: ClassifyParams['naive_bayes'], train: readonly Example[], test: readonly Example[], labels: readonly string[]) {
   const nb = NaiveBayes.train(train, labels.length, p.ngram_max, p.alpha);
@@ -93,16 +96,29 @@ function buildHead(ctx: StageContext<ClassifyParams>, p: ClassifyParams, encoder
  * The wide table fit's training config (`wide.fit`): the stage's training params with the fit's epochs and learning
  * rate, and no step cap. The teacher stage and bench:wide both build it here.
  */
-export function wideFitConfig(training: TrainingParams, fit: WideFitParams, seed: number): TrainingConfig {
+export function wideFitConfig(training: TrainingParams, fit: Pick<AdamWideFit, 'epochs' | 'lr'>, seed: number): TrainingConfig {
   return { ...trainingConfigFrom(training, seed), epochs: fit.epochs, maxSteps: 0, wideLr: fit.lr };
 }
 
+/** What the wide table's fit alone reports: metrics.json's summary keys, and curves.json's `wide_fit` (Adam only). */
+interface WideFitReport {
+  summary: Record<string, number | string | boolean>;
+  curves?: Pick<TrainResult, 'curve' | 'evals' | 'best'>;
+}
+
 /** Fits the wide table alone before the encoder trains beside it (params.wide.fit). */
-async function fitWideTable(ctx: StageContext<ClassifyParams>, encoder: Encoder, fit: WideFitParams, data: FitWideData) {
+async function fitWideTable(ctx: StageContext<ClassifyParams>, encoder: Encoder, fit: WideFitParams, data: FitWideData): Promise<WideFitReport> {
+  if (fit.method === 'naive_bayes') {
+    const r = fitWideNaiveBayes(encoder, data, { alphas: fit.alpha, includeValid: fit.include_valid }, ctx.log);
+    const counted = r.include_valid ? 'train + valid rows counted' : 'train rows counted';
+    ctx.log.info(`wide table fit alone (naive Bayes): alpha ${r.alpha}, scale ${r.scale.toFixed(3)}, valid accuracy ${(100 * r.valid_accuracy).toFixed(2)}, ${counted}, ${r.used_buckets} buckets used, ${r.seconds.toFixed(0)} s`);
+    return { summary: { wide_fit_method: 'naive_bayes', wide_fit_valid_accuracy: r.valid_accuracy, wide_fit_alpha: r.alpha, wide_fit_scale: r.scale, wide_fit_include_valid: r.include_valid } };
+  }
   const cfg = wideFitConfig(ctx.params.training, fit, deriveSeed(ctx.seed, `${ctx.stage}-wide-fit`));
   const result = await fitWide(encoder, data, cfg, ctx.log, `${ctx.stage}-wide`);
   ctx.log.info(`wide table fit alone: ${result.steps} steps, best valid accuracy ${(100 * (result.best?.score ?? 0)).toFixed(2)} (step ${result.best?.step ?? '-'}), ${result.seconds.toFixed(0)} s`);
-  return result;
+  const summary = { wide_fit_method: 'adam', ...(result.best ? { wide_fit_valid_accuracy: result.best.score, wide_fit_steps: result.steps } : {}) };
+  return { summary, curves: { curve: result.curve, evals: result.evals, best: result.best } };
 }
 
 /**
@@ -200,7 +216,7 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
     writeLogits(path.join(logitsDir, `${name}.arrow`), rows.map((r) => r.id), logits, labels.length);
   }
   writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), metrics);
-  writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best, ...(wideFit ? { wide_fit: { curve: wideFit.curve, evals: wideFit.evals, best: wideFit.best } } : {}) });
+  writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best, ...(wideFit?.curves ? { wide_fit: wideFit.curves } : {}) });
   const testM = metrics.test as { accuracy: number; macro_f1: number };
   // what the wide table alone scores: how much of the model's accuracy is the linear n-gram part
   const wideOnly = p.mode === 'finetune' && hasWide(encoder.config) ? evaluateClassifier(wideHead(encoder), tokenizer, test.rows, labels).metrics : null;
@@ -220,7 +236,7 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
       test_macro_f1: testM.macro_f1,
       ...(baseline ? { naive_bayes_test_accuracy: baseline.accuracy } : {}),
       ...(wideOnly ? { wide_only_test_accuracy: wideOnly.accuracy } : {}),
-      ...(wideFit?.best ? { wide_fit_valid_accuracy: wideFit.best.score, wide_fit_steps: wideFit.steps } : {}),
+      ...(wideFit?.summary ?? {}),
     },
   };
 }

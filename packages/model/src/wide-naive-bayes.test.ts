@@ -1,0 +1,80 @@
+import * as tf from '@tensorflow/tfjs';
+import { createLogger, WordPieceTokenizer, type Example } from '@distill/core';
+import { Encoder, WIDE_TABLE, type EncoderConfig } from './encoder';
+import { withWide } from './wide';
+import { fitWideNaiveBayes, naiveBayesTable, wideRows, wideTableAccuracy } from './wide-naive-bayes';
+
+const log = createLogger('test');
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('naiveBayesTable', () => {
+  it('is the centred smoothed log P(bucket | label) over the used buckets, 0 where no row counted', () => {
+    // 3 buckets × 2 labels (row-major); bucket 2 unused
+    const counts = Float64Array.of(3, 0, 1, 2, 0, 0);
+    const alpha = 0.5;
+    const table = naiveBayesTable(counts, 2, alpha);
+    // label totals 4 and 2, 2 used buckets: log((n + α) / (total + 2α))
+    const lp = (n: number, total: number) => Math.log((n + alpha) / (total + 2 * alpha));
+    const row0 = [lp(3, 4), lp(0, 2)];
+    const row1 = [lp(1, 4), lp(2, 2)];
+    const centred = (r: number[]) => r.map((x) => x - (r[0] + r[1]) / 2);
+    [...centred(row0), ...centred(row1), 0, 0].forEach((x, i) => expect(table[i]).toBeCloseTo(x, 6));
+    expect(() => naiveBayesTable(counts, 2, 0)).toThrow(/smoothing must be > 0/);
+  });
+});
+
+describe('fitWideNaiveBayes', () => {
+  const vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...'甲乙丙丁戊己庚辛'];
+  const tokenizer = new WordPieceTokenizer(vocab);
+  const config: EncoderConfig = {
+    vocabSize: vocab.length, hiddenSize: 8, numLayers: 1, numHeads: 2, intermediateSize: 12, maxPositions: 12,
+    typeVocabSize: 2, layerNormEps: 1e-12, numLabels: 2, hiddenDropout: 0, attentionDropout: 0, initializerRange: 0.02, mlmHead: false,
+  };
+  const row = (id: number, text: string, label: number): Example => ({ id: String(id), text, label });
+  // label 0 texts use 甲乙丙, label 1 texts 丁戊己; 庚 and 辛 only occur in valid
+  const train = [row(0, '甲乙甲', 0), row(1, '乙丙', 0), row(2, '甲丙乙', 0), row(3, '丁戊', 1), row(4, '戊己丁', 1), row(5, '己己', 1)];
+  const valid = [row(6, '甲乙庚', 0), row(7, '丁己辛', 1), row(8, '庚辛', 1)];
+
+  it('scores valid with each smoothing, keeps the best, calibrates the scale, and leaves the other parameters alone', () => {
+    const enc = withWide(Encoder.create(config, 1), { buckets: 64, maxN: 2, pooling: 'mean' });
+    const before = enc.params.get('classifier.weight')!.arraySync();
+    const r = fitWideNaiveBayes(enc, { tokenizer, train, valid, labels: ['a', 'b'] }, { alphas: [0.1, 1], includeValid: false }, log);
+    expect(r.tried.map((t) => t.alpha)).toEqual([0.1, 1]);
+    expect(r.valid_accuracy).toBe(Math.max(...r.tried.map((t) => t.valid_accuracy)));
+    expect(r.scale).toBeGreaterThan(0);
+    expect(enc.params.get('classifier.weight')!.arraySync()).toEqual(before);
+    // the table separates the training rows; 庚辛 ([CLS] 庚 辛 [SEP]) only share [CLS]/[SEP] n-grams with train
+    const table = enc.params.get(WIDE_TABLE)!.dataSync() as Float32Array;
+    const rows = wideRows(enc, { tokenizer }, train.map((x) => x.text));
+    expect(wideTableAccuracy(rows, Int32Array.from(train, (x) => x.label), table, 2)).toBe(1);
+    enc.dispose();
+  });
+
+  it('with includeValid, counts the valid rows after choosing the smoothing: their n-grams then vote', () => {
+    const fit = (includeValid: boolean) => {
+      const enc = withWide(Encoder.create(config, 1), { buckets: 64, maxN: 2, pooling: 'mean' });
+      const r = fitWideNaiveBayes(enc, { tokenizer, train, valid, labels: ['a', 'b'] }, { alphas: [0.5], includeValid }, log);
+      const table = Float32Array.from(enc.params.get(WIDE_TABLE)!.dataSync());
+      const rows = wideRows(enc, { tokenizer }, ['庚辛']);
+      enc.dispose();
+      return { r, table, rows };
+    };
+    const without = fit(false);
+    const withValid = fit(true);
+    expect(withValid.r.include_valid).toBe(true);
+    expect(withValid.r.used_buckets).toBeGreaterThan(without.r.used_buckets);
+    // valid row 8 (庚辛, label 1) is now known to the table
+    expect(wideTableAccuracy(withValid.rows, Int32Array.of(1), withValid.table, 2)).toBe(1);
+  });
+
+  it('needs single-label rows and valid rows to choose on', () => {
+    const enc = withWide(Encoder.create(config, 1), { buckets: 64, maxN: 2, pooling: 'mean' });
+    const data = { tokenizer, train: [...train, row(9, '甲', -1)], valid, labels: ['a', 'b'] };
+    expect(() => fitWideNaiveBayes(enc, data, { alphas: [0.5], includeValid: false }, log)).toThrow(/train row 6 \(id 9\) has no single label/);
+    expect(() => fitWideNaiveBayes(enc, { ...data, train, valid: [] }, { alphas: [0.5], includeValid: false }, log)).toThrow(/no valid rows|there are none/);
+    enc.dispose();
+  });
+});
