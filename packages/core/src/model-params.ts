@@ -50,7 +50,8 @@ export const wideParamsSchema = z
      * - `method: adam` (the default): a linear n-gram classifier, cross-entropy on its own logits, for `epochs` at
      *   learning rate `lr`, the step with the best valid accuracy kept;
      * - `method: naive_bayes`: closed-form counts, log P(n-gram | label) smoothed by each of `alpha`, the one with the
-     *   best valid accuracy kept; `include_valid` then counts the valid rows too (valid scores stop being held out) */
+     *   best valid accuracy kept, optionally plus a `logistic` regression table; `include_valid` then counts the valid
+     *   rows too (valid scores stop being held out) */
     fit: z
       .union([
         z
@@ -65,6 +66,15 @@ export const wideParamsSchema = z
             method: z.literal('naive_bayes'),
             alpha: z.array(z.number().positive()).min(1).default([0.1, 0.2, 0.3, 0.5, 1]),
             include_valid: z.boolean().default(false),
+            /** add a TF-IDF logistic-regression table (L-BFGS; `c` is the inverse L2 strength, as scikit-learn's),
+             * naive Bayes's weight against it chosen on valid; with include_valid it is refit on train + valid */
+            logistic: z
+              .object({
+                c: z.number().positive().default(8),
+                iterations: z.number().int().min(1).default(200),
+              })
+              .strict()
+              .optional(),
           })
           .strict(),
       ])

@@ -15,3 +15,5 @@ export * from './embeddings';
 export * from './gradcheck';
 export * from './wide';
 export * from './wide-naive-bayes';
+export * from './wide-logistic';
+export * from './lbfgs';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createLogger, WordPieceTokenizer, type Example } from '@distill/core';
 import { Encoder, WIDE_TABLE, type EncoderConfig } from './encoder';
 import { withWide } from './wide';
-import { fitWideNaiveBayes, naiveBayesTable, wideRows, wideTableAccuracy } from './wide-naive-bayes';
+import { NAIVE_BAYES_WEIGHTS, concatRows, fitWideNaiveBayes, naiveBayesTable, wideRows, wideTableAccuracy } from './wide-naive-bayes';
 
 const log = createLogger('test');
 
@@ -23,6 +23,16 @@ describe('naiveBayesTable', () => {
     const centred = (r: number[]) => r.map((x) => x - (r[0] + r[1]) / 2);
     [...centred(row0), ...centred(row1), 0, 0].forEach((x, i) => expect(table[i]).toBeCloseTo(x, 6));
     expect(() => naiveBayesTable(counts, 2, 0)).toThrow(/smoothing must be > 0/);
+  });
+});
+
+describe('concatRows', () => {
+  it("puts b's rows after a's, offsets shifted", () => {
+    const a = { offsets: Int32Array.of(0, 2, 3), ids: Int32Array.of(5, 6, 7) };
+    const b = { offsets: Int32Array.of(0, 1, 1, 3), ids: Int32Array.of(8, 9, 10) };
+    const c = concatRows(a, b);
+    expect(Array.from(c.offsets)).toEqual([0, 2, 3, 4, 4, 6]);
+    expect(Array.from(c.ids)).toEqual([5, 6, 7, 8, 9, 10]);
   });
 });
 
@@ -68,6 +78,22 @@ describe('fitWideNaiveBayes', () => {
     expect(withValid.r.used_buckets).toBeGreaterThan(without.r.used_buckets);
     // valid row 8 (庚辛, label 1) is now known to the table
     expect(wideTableAccuracy(withValid.rows, Int32Array.of(1), withValid.table, 2)).toBe(1);
+  });
+
+  it('with logistic, adds a logistic-regression table at a naive Bayes weight chosen on valid', () => {
+    const enc = withWide(Encoder.create(config, 1), { buckets: 64, maxN: 2, pooling: 'mean' });
+    const r = fitWideNaiveBayes(enc, { tokenizer, train, valid, labels: ['a', 'b'] }, { alphas: [0.5], includeValid: true, logistic: { c: 10, iterations: 50 } }, log);
+    expect(NAIVE_BAYES_WEIGHTS).toContain(r.logistic!.naive_bayes_weight);
+    expect(r.logistic!.iterations).toBeGreaterThan(0);
+    const table = enc.params.get(WIDE_TABLE)!.dataSync() as Float32Array;
+    // not the naive Bayes table alone: refit it without the regression and compare
+    const nbOnly = withWide(Encoder.create(config, 1), { buckets: 64, maxN: 2, pooling: 'mean' });
+    fitWideNaiveBayes(nbOnly, { tokenizer, train, valid, labels: ['a', 'b'] }, { alphas: [0.5], includeValid: true }, log);
+    const other = nbOnly.params.get(WIDE_TABLE)!.dataSync() as Float32Array;
+    expect(table.some((x, i) => Math.abs(x - other[i]) > 1e-4)).toBe(true);
+    const rows = wideRows(enc, { tokenizer }, train.map((x) => x.text));
+    expect(wideTableAccuracy(rows, Int32Array.from(train, (x) => x.label), table, 2)).toBe(1);
+    [enc, nbOnly].forEach((e) => e.dispose());
   });
 
   it('needs single-label rows and valid rows to choose on', () => {

@@ -15,6 +15,7 @@ import { encodeAll, sequentialBatches } from './batching';
 import { Encoder, WIDE_TABLE, wideNgrams, wideShape } from './encoder';
 import { batchTensors } from './inference';
 import type { FitWideData } from './wide';
+import { logisticTable, type LogisticOptions } from './wide-logistic';
 
 /** Every row's n-gram buckets as the model sees them: row r's are `ids[offsets[r]] .. ids[offsets[r + 1] - 1]`. */
 export interface WideRows {
@@ -41,6 +42,18 @@ export function wideRows(encoder: Encoder, data: Pick<FitWideData, 'tokenizer'>,
   }
   // rows arrive in order (sequential batches), so each offset is the running total
   return { offsets, ids: Int32Array.from(ids) };
+}
+
+/** `a`'s rows, then `b`'s. */
+export function concatRows(a: WideRows, b: WideRows): WideRows {
+  const offsets = new Int32Array(a.offsets.length + b.offsets.length - 1);
+  offsets.set(a.offsets);
+  const base = a.ids.length;
+  for (let r = 1; r < b.offsets.length; r++) offsets[a.offsets.length - 1 + r] = base + b.offsets[r];
+  const ids = new Int32Array(a.ids.length + b.ids.length);
+  ids.set(a.ids);
+  ids.set(b.ids, base);
+  return { offsets, ids };
 }
 
 /** Adds row r's n-grams to `counts` ([buckets × labels], row-major) under its label. */
@@ -150,7 +163,12 @@ export interface NaiveBayesFitOptions {
   alphas: readonly number[];
   /** after choosing the smoothing on valid, count the valid rows too (the table then knows valid: its score is no longer a held-out one) */
   includeValid: boolean;
+  /** add a TF-IDF logistic-regression table (wide-logistic.ts); naive Bayes's weight against it is chosen on valid */
+  logistic?: LogisticOptions;
 }
+
+/** naive Bayes weights tried against the logistic-regression table */
+export const NAIVE_BAYES_WEIGHTS = [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128] as const;
 
 export interface NaiveBayesFitResult {
   alpha: number;
@@ -159,6 +177,8 @@ export interface NaiveBayesFitResult {
   scale: number;
   /** valid accuracy per smoothing tried (train counts only) */
   tried: { alpha: number; valid_accuracy: number }[];
+  /** with `logistic`: naive Bayes's weight against the regression, the valid accuracy of the sum, L-BFGS iterations */
+  logistic?: { naive_bayes_weight: number; valid_accuracy: number; iterations: number };
   include_valid: boolean;
   used_buckets: number;
   seconds: number;
@@ -184,15 +204,38 @@ export function fitWideNaiveBayes(encoder: Encoder, data: FitWideData, o: NaiveB
     return { alpha, valid_accuracy: accuracy };
   });
   const best = tried.reduce((a, b) => (b.valid_accuracy > a.valid_accuracy ? b : a));
+  const buckets = counts.length / labels;
+  const combine = (lr: Float32Array, nb: Float32Array, weight: number) => lr.map((x, i) => x + weight * nb[i]);
+  let table = naiveBayesTable(counts, labels, best.alpha);
+  let logistic: NaiveBayesFitResult['logistic'];
+  if (o.logistic) {
+    const lr = logisticTable(train, trainTargets, buckets, labels, o.logistic);
+    const alone = wideTableAccuracy(valid, validTargets, lr.table, labels);
+    log.info(`wide logistic regression: c ${o.logistic.c}, ${lr.iterations} L-BFGS iterations, loss ${lr.loss.toFixed(4)}, valid accuracy alone ${(100 * alone).toFixed(2)}`);
+    const nb = table;
+    const weighed = NAIVE_BAYES_WEIGHTS.map((weight) => ({ weight, accuracy: wideTableAccuracy(valid, validTargets, combine(lr.table, nb, weight), labels) }));
+    const pick = weighed.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
+    log.info(`wide naive Bayes + logistic regression: ${weighed.map((w) => `weight ${w.weight}: ${(100 * w.accuracy).toFixed(2)}`).join(', ')}`);
+    logistic = { naive_bayes_weight: pick.weight, valid_accuracy: pick.accuracy, iterations: lr.iterations };
+    table = combine(lr.table, nb, pick.weight);
+  }
   const pooling = wideShape(encoder.config)!.pooling;
-  const scale = calibrationScale(valid, validTargets, naiveBayesTable(counts, labels, best.alpha), labels, pooling);
-  if (o.includeValid) addCounts(counts, valid, validTargets, labels);
-  const table = naiveBayesTable(counts, labels, best.alpha).map((x) => x * scale);
+  const scale = calibrationScale(valid, validTargets, table, labels, pooling);
+  if (o.includeValid) {
+    addCounts(counts, valid, validTargets, labels);
+    table = naiveBayesTable(counts, labels, best.alpha);
+    if (o.logistic && logistic) {
+      const all = concatRows(train, valid);
+      const lr = logisticTable(all, Int32Array.from([...trainTargets, ...validTargets]), buckets, labels, o.logistic);
+      table = combine(lr.table, table, logistic.naive_bayes_weight);
+    }
+  }
+  table = table.map((x) => x * scale);
   let used = 0;
-  for (let b = 0; b < counts.length / labels; b++) if (counts.subarray(b * labels, (b + 1) * labels).some((x) => x > 0)) used++;
+  for (let b = 0; b < buckets; b++) if (counts.subarray(b * labels, (b + 1) * labels).some((x) => x > 0)) used++;
   const fitted = tf.tensor2d(table, variable.shape as [number, number]);
   variable.assign(fitted);
   fitted.dispose();
   log.info(`wide naive Bayes: alpha ${best.alpha}, table scaled by ${scale.toFixed(3)} (least valid cross-entropy)`);
-  return { alpha: best.alpha, valid_accuracy: best.valid_accuracy, scale, tried, include_valid: o.includeValid, used_buckets: used, seconds: (Date.now() - start) / 1000 };
+  return { alpha: best.alpha, valid_accuracy: best.valid_accuracy, scale, tried, ...(logistic ? { logistic } : {}), include_valid: o.includeValid, used_buckets: used, seconds: (Date.now() - start) / 1000 };
 }

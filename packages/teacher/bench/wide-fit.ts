@@ -39,6 +39,8 @@ const program = new Command()
   .option('--method <name>', 'adam (trained) or naive_bayes (counted)', 'adam')
   .option('--alpha <list>', 'naive Bayes: comma-separated smoothings, the best on valid kept', '0.1,0.2,0.3,0.5,1')
   .option('--include-valid', 'naive Bayes: count the valid rows too once the smoothing is chosen')
+  .option('--logistic-c <x>', 'naive Bayes: add a TF-IDF logistic-regression table with this C (inverse L2 strength)')
+  .option('--logistic-iterations <n>', 'naive Bayes: L-BFGS iterations of that regression', '200')
   .option('--epochs <n>', 'fit epochs (tnews.yaml teacher)', '4')
   .option('--lr <x>', 'fit learning rate (tnews.yaml teacher)', '0.05')
   .option('--weight-decay <x>', 'AdamW weight decay (the teacher stage default)', '0.01')
@@ -80,11 +82,12 @@ async function main() {
         const encoder = withWide(base, { buckets, maxN: Number(o.maxN), pooling });
         const data = { tokenizer, train: train.rows, valid: valid.rows, labels };
         if (o.method === 'naive_bayes') {
-          const nb = fitWideNaiveBayes(encoder, data, { alphas, includeValid: !!o.includeValid }, log);
+          const logistic = o.logisticC === undefined ? undefined : { c: Number(o.logisticC), iterations: Number(o.logisticIterations) };
+          const nb = fitWideNaiveBayes(encoder, data, { alphas, includeValid: !!o.includeValid, logistic }, log);
           const testAccuracy = evaluateClassifier(wideHead(encoder), tokenizer, test.rows, labels).metrics.accuracy;
-          const row = { buckets, pooling, method: 'naive_bayes', max_n: Number(o.maxN), tried: nb.tried, alpha: nb.alpha, scale: nb.scale, valid_accuracy: nb.valid_accuracy, include_valid: nb.include_valid, test_accuracy: testAccuracy, seconds: nb.seconds };
+          const row = { buckets, pooling, method: 'naive_bayes', max_n: Number(o.maxN), tried: nb.tried, logistic: nb.logistic, alpha: nb.alpha, scale: nb.scale, valid_accuracy: nb.valid_accuracy, include_valid: nb.include_valid, test_accuracy: testAccuracy, seconds: nb.seconds };
           if (o.json) console.log(JSON.stringify(row));
-          else console.log(`buckets ${buckets}, ${pooling} pooling, naive Bayes: alpha ${nb.alpha} (valid ${pct(nb.valid_accuracy)}), scale ${nb.scale.toFixed(3)}${nb.include_valid ? ', valid rows counted' : ''}, test ${pct(testAccuracy)}, ${nb.seconds.toFixed(0)} s`);
+          else console.log(`buckets ${buckets}, ${pooling} pooling, naive Bayes: alpha ${nb.alpha} (valid ${pct(nb.valid_accuracy)}), scale ${nb.scale.toFixed(3)}${nb.logistic ? `, + logistic regression at naive Bayes weight ${nb.logistic.naive_bayes_weight} (valid ${pct(nb.logistic.valid_accuracy)})` : ''}${nb.include_valid ? ', valid rows counted' : ''}, test ${pct(testAccuracy)}, ${nb.seconds.toFixed(0)} s`);
           encoder.dispose();
           continue;
         }

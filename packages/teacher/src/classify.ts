@@ -109,10 +109,12 @@ interface WideFitReport {
 /** Fits the wide table alone before the encoder trains beside it (params.wide.fit). */
 async function fitWideTable(ctx: StageContext<ClassifyParams>, encoder: Encoder, fit: WideFitParams, data: FitWideData): Promise<WideFitReport> {
   if (fit.method === 'naive_bayes') {
-    const r = fitWideNaiveBayes(encoder, data, { alphas: fit.alpha, includeValid: fit.include_valid }, ctx.log);
+    const r = fitWideNaiveBayes(encoder, data, { alphas: fit.alpha, includeValid: fit.include_valid, logistic: fit.logistic }, ctx.log);
     const counted = r.include_valid ? 'train + valid rows counted' : 'train rows counted';
-    ctx.log.info(`wide table fit alone (naive Bayes): alpha ${r.alpha}, scale ${r.scale.toFixed(3)}, valid accuracy ${(100 * r.valid_accuracy).toFixed(2)}, ${counted}, ${r.used_buckets} buckets used, ${r.seconds.toFixed(0)} s`);
-    return { summary: { wide_fit_method: 'naive_bayes', wide_fit_valid_accuracy: r.valid_accuracy, wide_fit_alpha: r.alpha, wide_fit_scale: r.scale, wide_fit_include_valid: r.include_valid } };
+    const lr = r.logistic ? `, + logistic regression at naive Bayes weight ${r.logistic.naive_bayes_weight} (valid accuracy ${(100 * r.logistic.valid_accuracy).toFixed(2)})` : '';
+    ctx.log.info(`wide table fit alone (naive Bayes): alpha ${r.alpha}, valid accuracy ${(100 * r.valid_accuracy).toFixed(2)}${lr}, scale ${r.scale.toFixed(3)}, ${counted}, ${r.used_buckets} buckets used, ${r.seconds.toFixed(0)} s`);
+    const logistic: Record<string, number> = r.logistic ? { wide_fit_logistic_weight: r.logistic.naive_bayes_weight, wide_fit_logistic_valid_accuracy: r.logistic.valid_accuracy } : {};
+    return { summary: { wide_fit_method: 'naive_bayes', wide_fit_valid_accuracy: r.valid_accuracy, wide_fit_alpha: r.alpha, ...logistic, wide_fit_scale: r.scale, wide_fit_include_valid: r.include_valid } };
   }
   const cfg = wideFitConfig(ctx.params.training, fit, deriveSeed(ctx.seed, `${ctx.stage}-wide-fit`));
   const result = await fitWide(encoder, data, cfg, ctx.log, `${ctx.stage}-wide`);
