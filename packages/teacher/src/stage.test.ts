@@ -36,6 +36,10 @@ function workspace(finetuneEpochs = 2): string {
     uses: teacher
     inputs: { data: data }
     params: { mode: finetune, model: ${model}, wide: { buckets: 256, max_n: 2, fit: { epochs: 2 } }, training: { epochs: 1, batch_size: 16, wide_lr: 0 } }
+  widenb:
+    uses: teacher
+    inputs: { data: data }
+    params: { mode: finetune, model: ${model}, wide: { buckets: 256, max_n: 2, fit: { method: naive_bayes, alpha: [0.5, 1], logistic: { c: 10, iterations: 30 }, include_valid: true } }, training: { epochs: 1, batch_size: 16, wide_lr: 0 } }
   widezero:
     uses: teacher
     inputs: { data: data }
@@ -110,6 +114,19 @@ describe('teacher stage', () => {
     expect(summary.trainable_params).toBe(summary.params - 256 * 5); // the fixed table does not count
     expect(JSON.parse(fs.readFileSync(out(root, 'wide', 'curves.json'), 'utf8')).wide_fit.evals.length).toBeGreaterThan(0);
     await expect(runStage(teacherStage, 'p.yaml', 'widezero', root)).rejects.toThrow(/stages\.widezero.*wide_lr 0 and no wide\.fit/);
+  });
+
+  it('counts a naive Bayes table (plus a logistic regression) instead of training one, and reports how', async () => {
+    const root = workspace();
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    const manifest = await runStage(teacherStage, 'p.yaml', 'widenb', root);
+    const summary = manifest.summary as Record<string, number | string | boolean>;
+    expect(summary).toMatchObject({ wide_fit_method: 'naive_bayes', wide_fit_include_valid: true });
+    expect([0.5, 1]).toContain(summary.wide_fit_alpha);
+    expect(summary.wide_fit_logistic_weight).toBeGreaterThan(0);
+    expect(summary.wide_fit_scale).toBeGreaterThan(0);
+    expect(summary.wide_only_test_accuracy).toBeGreaterThan(0.8); // the fixture's classes have disjoint vocabularies
+    expect(JSON.parse(fs.readFileSync(out(root, 'widenb', 'curves.json'), 'utf8')).wide_fit).toBeUndefined(); // no training curve
   });
 
   it('leaves nothing behind when interrupted with Ctrl-C', async () => {
