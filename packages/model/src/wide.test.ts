@@ -34,6 +34,18 @@ function reference(ids: number[], buckets: number, maxN: number): number[] {
   return out;
 }
 
+/** `enc` saved as a checkpoint whose config.json lacks `key` (as one written before that key existed); its folder. */
+function savedWithout(enc: Encoder, key: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wide-'));
+  saveCheckpoint(dir, enc, ['x', 'y', 'z'], []);
+  const file = path.join(dir, 'config.json');
+  const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+  expect(config).toHaveProperty(key);
+  delete config[key];
+  fs.writeFileSync(file, JSON.stringify(config));
+  return dir;
+}
+
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
@@ -105,12 +117,7 @@ describe('wide n-gram part', () => {
 
   it('reads a checkpoint without wide_pooling (written before the option) as mean pooling', () => {
     const enc = withWide(Encoder.create(CONFIG, 4), { buckets: 64, maxN: 2, pooling: 'mean' });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wide-'));
-    saveCheckpoint(dir, enc, ['x', 'y', 'z'], []);
-    const file = path.join(dir, 'config.json');
-    const { wide_pooling: _, ...older } = JSON.parse(fs.readFileSync(file, 'utf8'));
-    fs.writeFileSync(file, JSON.stringify(older));
-    const back = loadCheckpoint(dir).encoder;
+    const back = loadCheckpoint(savedWithout(enc, 'wide_pooling')).encoder;
     expect(back.config.widePooling).toBeUndefined();
     expect(wideShape(back.config)).toEqual({ buckets: 64, maxN: 2, pooling: 'mean' });
     [enc, back].forEach((e) => e.dispose());
@@ -118,11 +125,7 @@ describe('wide n-gram part', () => {
 
   it('refuses a checkpoint whose table was written for the old n-gram hash (no wide_hash), naming the file', () => {
     const enc = withWide(Encoder.create(CONFIG, 4), { buckets: 64, maxN: 2, pooling: 'mean' });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wide-'));
-    saveCheckpoint(dir, enc, ['x', 'y', 'z'], []);
-    const file = path.join(dir, 'config.json');
-    const { wide_hash: _, ...older } = JSON.parse(fs.readFileSync(file, 'utf8'));
-    fs.writeFileSync(file, JSON.stringify(older));
+    const dir = savedWithout(enc, 'wide_hash');
     expect(() => loadCheckpoint(dir)).toThrow(/config\.json: the wide n-gram table was written for hash version 1/);
     enc.dispose();
   });
