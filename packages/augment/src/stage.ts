@@ -5,7 +5,7 @@
  * `augment-report.json` and `augment-report.md` (rows per strategy, rejected duplicates, edit distance, samples).
  */
 import * as path from 'node:path';
-import { buildPosVocab, deriveSeed, readDataset, segment, utf8, writeDataset, writeFileAtomic, writeJsonAtomic, type StageContext, type StageDefinition } from '@distill/core';
+import { buildPosVocab, deriveSeed, segment, utf8, writeDataset, writeFileAtomic, writeJsonAtomic, type StageContext, type StageDefinition } from '@distill/core';
 import { mergeCandidates, type AugmentStats } from './augment';
 import { paramsSchema, type AugmentParams, type StrategyName } from './config';
 import { loadCilin } from './lexicon';
@@ -37,7 +37,7 @@ export async function runAugment(ctx: StageContext<AugmentParams>) {
   }
   const allStats: Record<string, AugmentStats> = {};
   for (const split of p.splits) {
-    const ds = readDataset(path.join(ctx.input('data'), `${split}.arrow`));
+    const ds = ctx.dataset('data', `${split}.arrow`);
     const started = Date.now();
     const segmented = ds.rows.map((r) => segment(r.text));
     const augmentCtx = { posVocab: buildPosVocab(segmented), synonyms };

@@ -12,3 +12,4 @@ export * from './tokenizer';
 export * from './model-params';
 export * from './segment';
 export * from './testing';
+export * from './naive-bayes';

@@ -9,6 +9,8 @@ export interface StageManifest {
   uses: string;
   inputs: Record<string, string>;
   params: unknown;
+  /** the dataset files this stage read (workspace-relative), as recorded by the stage harness */
+  reads?: string[];
   seed: number;
   files: { path: string; bytes: number }[];
   seconds: number;

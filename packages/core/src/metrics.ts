@@ -1,4 +1,5 @@
 /** Classification metrics over label indices: accuracy, macro-F1, per-class precision/recall/F1, confusion matrix. */
+import { Rng } from './rng';
 export interface ClassMetrics {
   label: string;
   precision: number;
@@ -66,4 +67,21 @@ export function meanStd(values: readonly number[]): { mean: number; std: number 
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length;
   return { mean, std: Math.sqrt(variance) };
+}
+
+/**
+ * 95% percentile-bootstrap interval of an accuracy: `resamples` draws of n rows with replacement from the per-row
+ * outcomes (1 right, 0 wrong), the 2.5th and 97.5th percentiles of their accuracies. Seeded, so a report is repeatable.
+ */
+export function bootstrapAccuracyInterval(correct: ArrayLike<boolean>, resamples = 1000, seed = 1): [number, number] {
+  const n = correct.length;
+  if (!n) return [NaN, NaN];
+  const rng = new Rng(seed);
+  const accuracies: number[] = [];
+  for (let b = 0; b < resamples; b++) {
+    let right = 0;
+    for (let i = 0; i < n; i++) if (correct[rng.int(n)]) right++;
+    accuracies.push(right / n);
+  }
+  return [percentile(accuracies, 2.5), percentile(accuracies, 97.5)];
 }

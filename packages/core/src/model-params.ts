@@ -50,8 +50,8 @@ export const wideParamsSchema = z
      * - `method: adam` (the default): a linear n-gram classifier, cross-entropy on its own logits, for `epochs` at
      *   learning rate `lr`, the step with the best valid accuracy kept;
      * - `method: naive_bayes`: closed-form counts, log P(n-gram | label) smoothed by each of `alpha`, the one with the
-     *   best valid accuracy kept, optionally plus a `logistic` regression table; `include_valid` then counts the valid
-     *   rows too (valid scores stop being held out) */
+     *   best valid accuracy kept, optionally plus a `logistic` regression table; no valid row is ever counted, and
+     *   `cross_fit` K ≥ 2 gives the encoder out-of-fold table logits to train beside (stacking) */
     fit: z
       .union([
         z
@@ -65,9 +65,11 @@ export const wideParamsSchema = z
           .object({
             method: z.literal('naive_bayes'),
             alpha: z.array(z.number().positive()).min(1).default([0.1, 0.2, 0.3, 0.5, 1]),
-            include_valid: z.boolean().default(false),
+            /** K-fold cross-fitting: the encoder trains beside each training row's table logits from a table fitted
+             * without that row's fold (0 or 1: beside the full table, which has memorized its training rows) */
+            cross_fit: z.number().int().min(0).max(20).default(5),
             /** add a TF-IDF logistic-regression table (L-BFGS; `c` is the inverse L2 strength, as scikit-learn's),
-             * naive Bayes's weight against it chosen on valid; with include_valid it is refit on train + valid */
+             * naive Bayes's weight against it chosen on valid */
             logistic: z
               .object({
                 c: z.number().positive().default(8),

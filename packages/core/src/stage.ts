@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import type { z } from 'zod';
+import { readDataset, type Dataset } from './arrow';
 import { buildDirAtomic } from './fsutil';
 import { createLogger, type Logger } from './log';
 import { packageVersions, writeManifest, type StageManifest } from './manifest';
@@ -32,6 +33,14 @@ export interface StageContext<P> {
   /** The output directory of the upstream stage bound to `role`. */
   input(role: string): string;
   /**
+   * An Arrow dataset from the upstream stage bound to `role` (e.g. `ctx.dataset('data', 'train.arrow')`), recorded in
+   * the manifest's `reads`. The test split is sealed: only a stage whose definition is `final` (the evaluation) may
+   * read it; any other stage gets an error.
+   */
+  dataset(role: string, file: string): Dataset;
+  /** Records a file this stage read outside `dataset` (it appears in the manifest's `reads`). */
+  recordRead(file: string): void;
+  /**
    * Where a training run of this stage keeps its resume state (outside the output, which only appears on success),
    * keyed to this stage's configuration and inputs: a rerun after a crash or Ctrl-C continues from the last save.
    */
@@ -47,6 +56,8 @@ export interface StageResult {
 export interface StageDefinition<S extends z.ZodType> {
   kind: StageKind;
   schema: S;
+  /** the final evaluation: the only kind of stage that may read the sealed test split */
+  final?: boolean;
   run(ctx: StageContext<z.infer<S>>): Promise<StageResult>;
 }
 
@@ -71,6 +82,7 @@ export async function runStage<S extends z.ZodType>(def: StageDefinition<S>, pip
     .update(Object.values(inputs).map((d) => fs.readFileSync(path.join(d, 'manifest.json'))).join('\n'))
     .digest('hex');
   const started = Date.now();
+  const reads = new Set<string>();
   return buildDirAtomic(target, async (outDir) => {
     const ctx: StageContext<z.infer<S>> = {
       root,
@@ -89,6 +101,16 @@ export async function runStage<S extends z.ZodType>(def: StageDefinition<S>, pip
         if (!dir) throw new Error(`${pipelineFile}: stages.${stage}.inputs: stage '${stage}' needs an input '${role}'`);
         return dir;
       },
+      dataset: (role, file) => {
+        const full = path.join(ctx.input(role), file);
+        if (isSealedTest(file) && !def.final) throw new Error(sealedTestError(pipelineFile, stage, def.kind, full, root));
+        reads.add(path.relative(root, full));
+        return readDataset(full);
+      },
+      recordRead: (file) => {
+        if (isSealedTest(path.basename(file)) && !def.final) throw new Error(sealedTestError(pipelineFile, stage, def.kind, file, root));
+        reads.add(path.relative(root, path.resolve(root, file)));
+      },
       resume: (run, every) => ({ dir: path.join(root, 'artifacts', pipeline.name, '.resume', stage, run), every, fingerprint }),
     };
     log.info(`start (${def.kind})`);
@@ -101,6 +123,7 @@ export async function runStage<S extends z.ZodType>(def: StageDefinition<S>, pip
       uses: def.kind,
       inputs: Object.fromEntries(Object.entries(inputs).map(([r, d]) => [r, path.relative(root, d)])),
       params,
+      reads: [...reads].sort(),
       seed: pipeline.seed,
       seconds,
       backend: result.backend ?? null,
@@ -108,6 +131,15 @@ export async function runStage<S extends z.ZodType>(def: StageDefinition<S>, pip
       summary: result.summary ?? {},
     });
   });
+}
+
+/** The sealed test split's file names: `test.arrow` and the logits of a model on it. */
+export function isSealedTest(file: string): boolean {
+  return /^test(\.|$)/.test(path.basename(file));
+}
+
+function sealedTestError(pipelineFile: string, stage: string, kind: string, file: string, root: string): string {
+  return `${pipelineFile}: stages.${stage}: a '${kind}' stage may not read the sealed test split (${path.relative(root, path.resolve(root, file))}); every choice is made on valid, and only the final evaluation (serve) reads test`;
 }
 
 /** Entry point of a stage package's CLI: `cli.ts --pipeline pipelines/x.yaml --stage name`. */

@@ -48,7 +48,11 @@ export function latentTask(o: LatentTaskOptions): TrainTask {
   const validBatches = bucketedBatches(encodeAll(o.tokenizer, o.validTexts, maxLength), 64, o.tokenizer.padId, new Rng(1));
   return {
     epochBatches: (_e, rng) => bucketedBatches(encoded, o.batchSize, o.tokenizer.padId, rng),
-    loss: (batch, seed) => latentLoss(o.teacher, o.student, batch, o.latent, { training: true, seed }).mul(o.latent.weight) as tf.Scalar,
+    loss: (batch, seed, terms) => {
+      const latent = latentLoss(o.teacher, o.student, batch, o.latent, { training: true, seed }).mul(o.latent.weight) as tf.Scalar;
+      terms?.('latent', latent);
+      return latent;
+    },
     evaluate: validBatches.length
       ? () => {
           let sum = 0;

@@ -7,8 +7,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { deriveSeed, readDataset, writeJsonAtomic, writeLogits, WordPieceTokenizer, type StageContext, type StageDefinition } from '@distill/core';
-import { classifierHead, countParams, describeBackend, evaluateClassifier, loadCheckpoint, saveCheckpoint, selectBackend, train, trainingConfigFrom, type Encoder } from '@distill/model';
+import { deriveSeed, writeJsonAtomic, writeLogits, WordPieceTokenizer, type StageContext, type StageDefinition } from '@distill/core';
+import { classifierHead, countParams, describeBackend, evaluateClassifier, loadCheckpoint, saveCheckpoint, selectBackend, train, trainingConfigFrom, WIDE_TABLE, type Encoder } from '@distill/model';
 import { paramsSchema, type DistillParams } from './config';
 import { startingStudent } from './init';
 import { latentTask } from './latent';
@@ -28,10 +28,9 @@ function loadTeacher(ctx: StageContext<DistillParams>, vocabSize: number): Encod
 
 async function runLatent(ctx: StageContext<DistillParams>, tokenizer: WordPieceTokenizer, teacher: Encoder) {
   const p = ctx.params;
-  const dataDir = ctx.input('data');
-  const texts = p.corpus.flatMap((c) => (c === 'augmented' ? readDataset(path.join(ctx.input('augment'), 'augmented.arrow')) : readDataset(path.join(dataDir, `${c}.arrow`))).rows.map((r) => r.text));
+  const texts = p.corpus.flatMap((c) => (c === 'augmented' ? ctx.dataset('augment', 'augmented.arrow') : ctx.dataset('data', `${c}.arrow`)).rows.map((r) => r.text));
   const corpus = p.max_rows > 0 ? texts.slice(0, p.max_rows) : texts;
-  const valid = readDataset(path.join(dataDir, 'valid.arrow')).rows.slice(0, 1000).map((r) => r.text);
+  const valid = ctx.dataset('data', 'valid.arrow').rows.slice(0, 1000).map((r) => r.text);
   const student = startingStudent(ctx, tokenizer.size, 0, teacher);
   ctx.log.info(`latent distillation: ${countParams(student.params)} student parameters, ${corpus.length} texts (${p.corpus.join(' + ')}), relation heads ${p.latent.relation_heads}`);
   const task = latentTask({ teacher, student, tokenizer, texts: corpus, validTexts: valid, latent: p.latent, batchSize: p.training.batch_size });
@@ -46,14 +45,12 @@ async function runLatent(ctx: StageContext<DistillParams>, tokenizer: WordPieceT
 
 async function runTask(ctx: StageContext<DistillParams>, tokenizer: WordPieceTokenizer, teacher: Encoder | null) {
   const p = ctx.params;
-  const dataDir = ctx.input('data');
-  const valid = readDataset(path.join(dataDir, 'valid.arrow'));
-  const test = readDataset(path.join(dataDir, 'test.arrow'));
+  const valid = ctx.dataset('data', 'valid.arrow');
   const labels = valid.labels;
   if (!ctx.inputs.teacher && (p.alpha > 0 || p.latent.weight > 0 || p.search || p.wide_from_teacher)) {
     throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}: without input teacher only the student-alone baseline runs: set alpha: 0 and latent: { weight: 0 } (and no search or wide_from_teacher), or add inputs.teacher`);
   }
-  const set = distillSet({ dataDir, teacherDir: ctx.inputs.teacher, augmentDir: ctx.inputs.augment, useAugmented: p.use_augmented, useUnlabeled: p.use_unlabeled });
+  const set = distillSet({ read: (role, file) => ctx.dataset(role, file), teacherDir: ctx.inputs.teacher, hasAugment: !!ctx.inputs.augment, useAugmented: p.use_augmented, useUnlabeled: p.use_unlabeled, recordRead: ctx.recordRead });
   const trainOnce = async (alpha: number, temperature: number, epochs: number, label: string, resume: boolean) => {
     const student = startingStudent(ctx, tokenizer.size, labels.length, teacher);
     const task = taskDistillTask({ student, teacher, tokenizer, set, valid: valid.rows, labels, batchSize: p.training.batch_size, alpha, temperature, latent: p.latent });
@@ -81,14 +78,16 @@ async function runTask(ctx: StageContext<DistillParams>, tokenizer: WordPieceTok
   ctx.log.info(`task distillation: ${set.rows.length} rows (${Object.entries(set.parts).map(([k, v]) => `${k} ${v}`).join(', ')}), α=${alpha} T=${temperature}, latent weight ${teacher ? p.latent.weight : 0}`);
   const { student, result } = await trainOnce(alpha, temperature, p.training.epochs, ctx.stage, true);
   saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), student, labels, tokenizer.vocab);
-  const { metrics, logits } = evaluateClassifier(classifierHead(student), tokenizer, test.rows, labels);
-  writeLogits(path.join(ctx.outDir, 'logits', 'test.arrow'), test.rows.map((r) => r.id), logits, labels.length);
-  writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), { objective: 'task', alpha, temperature, rows: set.parts, valid: result.best, test: metrics });
+  // valid logits: the quantize stage checks its FP32 export against them (the test split is the final evaluation's)
+  const { metrics, logits } = evaluateClassifier(classifierHead(student), tokenizer, valid.rows, labels);
+  writeLogits(path.join(ctx.outDir, 'logits', 'valid.arrow'), valid.rows.map((r) => r.id), logits, labels.length);
+  writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), { objective: 'task', alpha, temperature, rows: set.parts, best: result.best, valid: metrics });
   writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best });
-  ctx.log.info(`student test accuracy ${(100 * metrics.accuracy).toFixed(2)}, macro-F1 ${(100 * metrics.macro_f1).toFixed(2)}`);
+  ctx.log.info(`student valid accuracy ${(100 * metrics.accuracy).toFixed(2)}, macro-F1 ${(100 * metrics.macro_f1).toFixed(2)}`);
   const params = countParams(student.params);
+  const wideParams = student.params.get(WIDE_TABLE)?.size ?? 0;
   student.dispose();
-  return { objective: 'task', params, alpha, temperature, steps: result.steps, samples_per_s: result.samplesPerSecond, test_accuracy: metrics.accuracy, test_macro_f1: metrics.macro_f1, trials: trials.length };
+  return { objective: 'task', params, params_table: wideParams, params_encoder: params - wideParams, alpha, temperature, steps: result.steps, samples_per_s: result.samplesPerSecond, valid_accuracy: metrics.accuracy, valid_macro_f1: metrics.macro_f1, trials: trials.length };
 }
 
 export async function runDistill(ctx: StageContext<DistillParams>) {

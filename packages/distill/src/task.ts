@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { argmaxRows, readDataset, readLogits, type Example, type WordPieceTokenizer } from '@distill/core';
+import { argmaxRows, readLogits, type Dataset, type Example, type WordPieceTokenizer } from '@distill/core';
 import { batchLabels, batchTensors, bucketedBatches, classifierHead, encodeAll, evaluateClassifier, type Encoder, type TrainTask } from '@distill/model';
 import type { LatentParams } from './config';
 import { latentLossOf } from './latent';
@@ -31,35 +31,42 @@ function aligned(rows: Example[], logitsFile: string): Float32Array {
 }
 
 export interface DistillSetOptions {
-  dataDir: string;
+  /** reads a dataset of an input stage (`data`, `augment`): the stage harness's `ctx.dataset` */
+  read(role: string, file: string): Dataset;
+  /** records a file read outside `read` (the teacher's logits) */
+  recordRead?(file: string): void;
   /** the teacher stage's output (its logits); absent for the student-alone baseline (hard labels only) */
   teacherDir?: string;
-  augmentDir?: string;
+  hasAugment: boolean;
   useAugmented: boolean;
   useUnlabeled: boolean;
 }
 
 /** The labeled training split, plus (data distillation) augmented rows and teacher-labelled unlabeled rows. */
 export function distillSet(o: DistillSetOptions): DistillSet {
-  const train = readDataset(path.join(o.dataDir, 'train.arrow'));
+  const train = o.read('data', 'train.arrow');
+  const logitsFile = (name: string) => {
+    const file = path.join(o.teacherDir!, 'logits', `${name}.arrow`);
+    o.recordRead?.(file);
+    return file;
+  };
   const k = train.labels.length;
   if (!o.teacherDir) {
     if (o.useAugmented || o.useUnlabeled) throw new Error('data distillation (use_augmented, use_unlabeled) needs input teacher: its logits label the extra rows');
     // no teacher: soft labels are unused (alpha 0), the logits stay zero
     return { rows: train.rows, teacherLogits: new Float32Array(train.rows.length * k), numLabels: k, parts: { train: train.rows.length } };
   }
-  const teacherDir = o.teacherDir;
-  const parts: { name: string; rows: Example[]; logits: Float32Array }[] = [{ name: 'train', rows: train.rows, logits: aligned(train.rows, path.join(teacherDir, 'logits', 'train.arrow')) }];
+  const parts: { name: string; rows: Example[]; logits: Float32Array }[] = [{ name: 'train', rows: train.rows, logits: aligned(train.rows, logitsFile('train')) }];
   if (o.useAugmented) {
-    if (!o.augmentDir) throw new Error('use_augmented needs input augment');
-    const aug = readDataset(path.join(o.augmentDir, 'augmented.arrow'));
+    if (!o.hasAugment) throw new Error('use_augmented needs input augment');
+    const aug = o.read('augment', 'augmented.arrow');
     const strategy = aug.arrow.strings('strategy');
     const rows = aug.rows.filter((_, i) => strategy[i] !== 'original');
-    parts.push({ name: 'augmented', rows, logits: aligned(rows, path.join(teacherDir, 'logits', 'augmented.arrow')) });
+    parts.push({ name: 'augmented', rows, logits: aligned(rows, logitsFile('augmented')) });
   }
   if (o.useUnlabeled) {
-    const unl = readDataset(path.join(o.dataDir, 'unlabeled.arrow'));
-    const logits = aligned(unl.rows, path.join(teacherDir, 'logits', 'unlabeled.arrow'));
+    const unl = o.read('data', 'unlabeled.arrow');
+    const logits = aligned(unl.rows, logitsFile('unlabeled'));
     const pseudo = argmaxRows(logits, k); // the teacher's labels are the hard labels of unlabeled text
     parts.push({ name: 'unlabeled', rows: unl.rows.map((r, i) => ({ ...r, label: pseudo[i] })), logits });
   }
@@ -96,12 +103,16 @@ export function taskDistillTask(o: TaskDistillOptions): TrainTask {
   const head = classifierHead(o.student);
   return {
     epochBatches: (_e, rng) => bucketedBatches(encoded, o.batchSize, o.tokenizer.padId, rng),
-    loss: (batch, seed) => {
+    loss: (batch, seed, terms) => {
       const inputs = batchTensors(batch);
       const s = o.student.forward(inputs, { training: true, seed });
       const teacherLogits = tf.tensor2d(batch.indices.flatMap((i) => Array.from(o.set.teacherLogits.subarray(i * k, (i + 1) * k))), [batch.batch, k]);
-      let loss = distillationLoss(s.logits!, teacherLogits, batchLabels(o.set.rows, batch), o.alpha, o.temperature);
-      if (useLatent) loss = loss.add(latentLossOf(o.teacher!, o.teacher!.forward(inputs), o.student, s, o.latent, inputs.attentionMask).mul(o.latent.weight)) as tf.Scalar;
+      let loss = distillationLoss(s.logits!, teacherLogits, batchLabels(o.set.rows, batch), o.alpha, o.temperature, terms);
+      if (useLatent) {
+        const latent = latentLossOf(o.teacher!, o.teacher!.forward(inputs), o.student, s, o.latent, inputs.attentionMask).mul(o.latent.weight) as tf.Scalar;
+        terms?.('latent', latent);
+        loss = loss.add(latent) as tf.Scalar;
+      }
       return loss;
     },
     evaluate: o.valid.length

@@ -50,6 +50,8 @@ export type ClassifierLoss = (logits: tf.Tensor2D, batch: Batch) => tf.Scalar;
 
 export interface ClassifierTaskOptions {
   head: ClassificationHead;
+  /** the head valid is scored with, when training runs through another (stacking: out-of-fold table logits) */
+  evalHead?: ClassificationHead;
   tokenizer: WordPieceTokenizer;
   train: readonly Example[];
   valid: readonly Example[];
@@ -66,7 +68,7 @@ export function classifierTask(o: ClassifierTaskOptions): TrainTask {
     loss: (batch, seed) => o.loss(o.head.logits(batch, { training: true, seed }), batch),
     evaluate: o.valid.length
       ? () => {
-          const { metrics } = evaluateClassifier(o.head, o.tokenizer, o.valid, o.labels);
+          const { metrics } = evaluateClassifier(o.evalHead ?? o.head, o.tokenizer, o.valid, o.labels);
           return { score: metrics.accuracy, accuracy: metrics.accuracy, macro_f1: metrics.macro_f1 };
         }
       : undefined,

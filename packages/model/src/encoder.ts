@@ -122,6 +122,8 @@ export interface ForwardOptions {
   seed?: number;
   /** prefix tuning (P-tuning v2): per layer, [prefixLength, hidden] keys and values every position also attends to */
   prefix?: Prefix;
+  /** the encoder's own classifier logits only, without the wide part's (a model with a wide part is two heads) */
+  encoderOnly?: boolean;
 }
 
 export interface Prefix {
@@ -363,7 +365,7 @@ export class Encoder {
     const cls = h.slice([0, 0, 0], [batch, 1, H]).reshape([batch, H]);
     out.pooled = tf.tanh(dense(cls, P, 'bert.pooler.dense')) as tf.Tensor2D;
     if (c.numLabels > 0) out.logits = dense(this.dropout(out.pooled, c.hiddenDropout, opts, site++), P, 'classifier') as tf.Tensor2D;
-    if (out.logits && hasWide(c)) out.logits = out.logits.add(this.wideLogits(inputs)) as tf.Tensor2D;
+    if (out.logits && hasWide(c) && !opts.encoderOnly) out.logits = out.logits.add(this.wideLogits(inputs)) as tf.Tensor2D;
     return out;
   }
 

@@ -29,6 +29,12 @@ export function classifierHead(encoder: Encoder): ClassificationHead {
   return { encoder, numLabels: encoder.config.numLabels, prepare: (t) => t, logits: (b, o) => encoder.forward(batchTensors(b), o).logits! };
 }
 
+/** The encoder's own classifier alone, without a wide part's logits (the same as `classifierHead` without one). */
+export function encoderOnlyHead(encoder: Encoder): ClassificationHead {
+  const base = classifierHead(encoder);
+  return { ...base, logits: (b, o) => encoder.forward(batchTensors(b), { ...o, encoderOnly: true }).logits! };
+}
+
 /** The classifier under trainable per-layer prefixes (prefix tuning; the encoder itself stays frozen). */
 export function prefixHead(encoder: Encoder, prefix: Prefix): ClassificationHead {
   const base = classifierHead(encoder);

@@ -51,11 +51,14 @@ export interface Evaluation {
   [metric: string]: number;
 }
 
+/** Reports one named term of a batch's loss (e.g. `hard`, `soft`, `latent`), as weighted in the total. */
+export type LossTermSink = (name: string, value: tf.Scalar) => void;
+
 export interface TrainTask {
   /** the batches of one epoch, in order */
   epochBatches(epoch: number, rng: Rng): Batch[];
-  /** scalar loss of one batch; `seed` seeds its dropout masks */
-  loss(batch: Batch, seed: number): tf.Scalar;
+  /** scalar loss of one batch; `seed` seeds its dropout masks; each named term of it goes to `terms` (logged per step) */
+  loss(batch: Batch, seed: number, terms?: LossTermSink): tf.Scalar;
   evaluate?(): Evaluation;
 }
 
@@ -70,7 +73,8 @@ export interface TrainResult {
   steps: number;
   seconds: number;
   samplesPerSecond: number;
-  curve: { step: number; epoch: number; loss: number; lr: number }[];
+  /** per optimizer step: the loss, its named terms (when the task reports them) and the learning rate */
+  curve: { step: number; epoch: number; loss: number; lr: number; terms?: Record<string, number> }[];
   evals: ({ step: number } & Evaluation)[];
   best: ({ step: number } & Evaluation) | null;
   stoppedEarly: boolean;
@@ -171,10 +175,14 @@ export async function train(params: Params, trainableNames: readonly string[], t
     for (let i = epoch === startEpoch ? startBatch : 0; i < batches.length; i += cfg.gradAccum) {
       const group = batches.slice(i, i + cfg.gradAccum);
       let lossSum = 0;
+      const terms: Record<string, number> = {};
+      const sink: LossTermSink = (name, value) => {
+        terms[name] = (terms[name] ?? 0) + value.dataSync()[0] / group.length;
+      };
       const acc = new Map<string, tf.Tensor>();
       for (const batch of group) {
         const seed = deriveSeed(cfg.seed, `dropout-${optimizer.step}-${samples}`);
-        const { value, grads } = tf.variableGrads(() => task.loss(batch, seed).div(group.length) as tf.Scalar, vars);
+        const { value, grads } = tf.variableGrads(() => task.loss(batch, seed, sink).div(group.length) as tf.Scalar, vars);
         lossSum += value.dataSync()[0];
         value.dispose();
         for (const [varName, g] of Object.entries(grads)) {
@@ -191,8 +199,9 @@ export async function train(params: Params, trainableNames: readonly string[], t
       optimizer.apply(acc);
       for (const g of acc.values()) g.dispose();
       await yieldToEventLoop();
-      result.curve.push({ step: optimizer.step, epoch, loss: lossSum, lr: scheduledLr(optimizer.cfg, optimizer.step) });
-      progress.update(optimizer.step, { loss: lossSum }, samples);
+      const named = Object.keys(terms).length ? { terms } : {};
+      result.curve.push({ step: optimizer.step, epoch, loss: lossSum, lr: scheduledLr(optimizer.cfg, optimizer.step), ...named });
+      progress.update(optimizer.step, { loss: lossSum, ...terms }, samples);
       if (cfg.evalEvery > 0 && optimizer.step % cfg.evalEvery === 0 && evaluate()) {
         result.stoppedEarly = true;
         break outer;

@@ -10,7 +10,7 @@
  * where naive Bayes beats the logistic-regression fit (`fitWide`) of the same table.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Example, Logger } from '@distill/core';
+import { Rng, type Example, type Logger } from '@distill/core';
 import { encodeAll, sequentialBatches } from './batching';
 import { Encoder, WIDE_TABLE, wideNgrams, wideShape } from './encoder';
 import { batchTensors } from './inference';
@@ -53,6 +53,19 @@ export function concatRows(a: WideRows, b: WideRows): WideRows {
   const ids = new Int32Array(a.ids.length + b.ids.length);
   ids.set(a.ids);
   ids.set(b.ids, base);
+  return { offsets, ids };
+}
+
+/** The rows at `indices`, in that order. */
+export function subsetRows(rows: WideRows, indices: readonly number[]): WideRows {
+  const offsets = new Int32Array(indices.length + 1);
+  let total = 0;
+  indices.forEach((r, i) => {
+    total += rows.offsets[r + 1] - rows.offsets[r];
+    offsets[i + 1] = total;
+  });
+  const ids = new Int32Array(total);
+  indices.forEach((r, i) => ids.set(rows.ids.subarray(rows.offsets[r], rows.offsets[r + 1]), offsets[i]));
   return { offsets, ids };
 }
 
@@ -161,10 +174,14 @@ function targetsOf(rows: readonly Example[], split: string): Int32Array {
 export interface NaiveBayesFitOptions {
   /** smoothings to try; the one with the best valid accuracy is kept */
   alphas: readonly number[];
-  /** after choosing the smoothing on valid, count the valid rows too (the table then knows valid: its score is no longer a held-out one) */
-  includeValid: boolean;
   /** add a TF-IDF logistic-regression table (wide-logistic.ts); naive Bayes's weight against it is chosen on valid */
   logistic?: LogisticOptions;
+  /**
+   * K-fold cross-fitting (stacking): with K ≥ 2, each training row also gets the table's pooled logits from a table
+   * fitted without its fold (same smoothing, mix weight and scale), returned as `out_of_fold`. An encoder trained beside
+   * those sees what the table does on unseen text rather than on rows it has memorized.
+   */
+  crossFit?: { folds: number; seed: number };
 }
 
 /** naive Bayes weights tried against the logistic-regression table */
@@ -179,9 +196,21 @@ export interface NaiveBayesFitResult {
   tried: { alpha: number; valid_accuracy: number }[];
   /** with `logistic`: naive Bayes's weight against the regression, the valid accuracy of the sum, L-BFGS iterations */
   logistic?: { naive_bayes_weight: number; valid_accuracy: number; iterations: number };
-  include_valid: boolean;
   used_buckets: number;
   seconds: number;
+  /** with `crossFit`: [train rows × labels] pooled logits, each row's from the table fitted without its fold */
+  out_of_fold?: Float32Array;
+  /** with `crossFit`: the out-of-fold accuracy on the training rows */
+  out_of_fold_accuracy?: number;
+}
+
+/** Row r's fold: a seeded shuffle dealt round-robin into `folds` parts of equal size (±1). */
+export function foldOf(rows: number, folds: number, seed: number): Int32Array {
+  const order = Array.from({ length: rows }, (_, i) => i);
+  new Rng(seed).shuffle(order);
+  const fold = new Int32Array(rows);
+  order.forEach((r, i) => (fold[r] = i % folds));
+  return fold;
 }
 
 /** Fits `encoder`'s wide table alone (every other parameter untouched) as naive Bayes; the table is replaced. */
@@ -221,14 +250,43 @@ export function fitWideNaiveBayes(encoder: Encoder, data: FitWideData, o: NaiveB
   }
   const pooling = wideShape(encoder.config)!.pooling;
   const scale = calibrationScale(valid, validTargets, table, labels, pooling);
-  if (o.includeValid) {
-    addCounts(counts, valid, validTargets, labels);
-    table = naiveBayesTable(counts, labels, best.alpha);
-    if (o.logistic && logistic) {
-      const all = concatRows(train, valid);
-      const lr = logisticTable(all, Int32Array.from([...trainTargets, ...validTargets]), buckets, labels, o.logistic);
-      table = combine(lr.table, table, logistic.naive_bayes_weight);
+  // the table the choices above describe, fitted on other rows: naive Bayes at the chosen smoothing, plus the regression
+  // at the chosen weight
+  const refit = (rows: WideRows, targets: Int32Array): Float32Array => {
+    const c = new Float64Array(variable.size);
+    addCounts(c, rows, targets, labels);
+    const nb = naiveBayesTable(c, labels, best.alpha);
+    if (!o.logistic || !logistic) return nb;
+    return combine(logisticTable(rows, targets, buckets, labels, o.logistic).table, nb, logistic.naive_bayes_weight);
+  };
+  let outOfFold: Float32Array | undefined;
+  let outOfFoldAccuracy: number | undefined;
+  if (o.crossFit && o.crossFit.folds >= 2) {
+    const K = o.crossFit.folds;
+    if (data.train.length < K) throw new Error(`wide: cross_fit ${K} needs at least ${K} training rows, got ${data.train.length}`);
+    const fold = foldOf(data.train.length, K, o.crossFit.seed);
+    outOfFold = new Float32Array(data.train.length * labels);
+    const z = new Float64Array(labels);
+    let right = 0;
+    for (let k = 0; k < K; k++) {
+      const inFold: number[] = [];
+      const rest: number[] = [];
+      fold.forEach((f, r) => (f === k ? inFold : rest).push(r));
+      const foldTable = refit(subsetRows(train, rest), Int32Array.from(rest, (r) => trainTargets[r]));
+      const held = subsetRows(train, inFold);
+      inFold.forEach((r, i) => {
+        pooledLogits(held, i, foldTable, labels, pooling, z);
+        let arg = 0;
+        for (let c = 0; c < labels; c++) {
+          outOfFold![r * labels + c] = scale * z[c];
+          if (z[c] > z[arg]) arg = c;
+        }
+        if (arg === trainTargets[r]) right++;
+      });
+      log.info(`wide cross-fit: fold ${k + 1}/${K} (${inFold.length} rows held out) done`);
     }
+    outOfFoldAccuracy = right / data.train.length;
+    log.info(`wide cross-fit: ${K} folds, out-of-fold training accuracy ${(100 * outOfFoldAccuracy).toFixed(2)}`);
   }
   table = table.map((x) => x * scale);
   let used = 0;
@@ -237,5 +295,5 @@ export function fitWideNaiveBayes(encoder: Encoder, data: FitWideData, o: NaiveB
   variable.assign(fitted);
   fitted.dispose();
   log.info(`wide naive Bayes: alpha ${best.alpha}, table scaled by ${scale.toFixed(3)} (least valid cross-entropy)`);
-  return { alpha: best.alpha, valid_accuracy: best.valid_accuracy, scale, tried, ...(logistic ? { logistic } : {}), include_valid: o.includeValid, used_buckets: used, seconds: (Date.now() - start) / 1000 };
+  return { alpha: best.alpha, valid_accuracy: best.valid_accuracy, scale, tried, ...(logistic ? { logistic } : {}), used_buckets: used, seconds: (Date.now() - start) / 1000, ...(outOfFold ? { out_of_fold: outOfFold, out_of_fold_accuracy: outOfFoldAccuracy } : {}) };
 }

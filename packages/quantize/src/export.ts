@@ -1,7 +1,8 @@
 /**
  * ONNX export of an encoder checkpoint with its classification head (opset 17).
  *
- * Inputs `input_ids` and `attention_mask` (int64, [batch, seq], both axes dynamic), output `logits` [batch, labels].
+ * Inputs `input_ids` and `attention_mask` (int64, [batch, seq], both axes dynamic), output `logits` [batch, labels];
+ * a model with a wide part also outputs its two heads apart, `encoder_logits` and `table_logits` (their sum is `logits`).
  * A model with a wide n-gram part computes its hashed n-grams from `input_ids` inside the graph, so serving needs
  * nothing beyond the token ids.
  * Two flavours of the same model:
@@ -17,6 +18,7 @@
  * (`int8.ts`) or INT8 static QDQ (`qdq.ts`).
  */
 import { WIDE_HASH_MULTIPLIERS, WIDE_ORDER_OFFSET, WIDE_TABLE, wideShape, type Encoder, type WideShape } from '@distill/model';
+import { ENCODER_LOGITS, TABLE_LOGITS } from '@distill/runtime';
 import { GraphBuilder } from './onnx/graph';
 import { DataType } from './onnx/onnx-proto';
 
@@ -167,9 +169,17 @@ export function exportEncoder(encoder: Encoder, opts: ExportOptions = {}): Uint8
   const pooled = g.op('Tanh', [linear(cls, 'bert.pooler.dense', H, H)]);
   const deep = linear(pooled, 'classifier', H, c.numLabels);
   const wide = wideShape(c);
-  const logits = wide ? g.op('Add', [deep, wideLogits(g, P, ids, mask, wide, v(WIDE_TABLE), c.numLabels)]) : deep;
+  const table = wide ? wideLogits(g, P, ids, mask, wide, v(WIDE_TABLE), c.numLabels) : null;
+  const logits = table ? g.op('Add', [deep, table]) : deep;
   g.node('Identity', [logits], ['logits']);
   g.output('logits', DataType.FLOAT, ['batch', c.numLabels]);
+  if (table) {
+    // the two heads' logits apart (their sum is `logits`), so an evaluation can say what each part earns
+    g.node('Identity', [deep], [ENCODER_LOGITS]);
+    g.output(ENCODER_LOGITS, DataType.FLOAT, ['batch', c.numLabels]);
+    g.node('Identity', [table], [TABLE_LOGITS]);
+    g.output(TABLE_LOGITS, DataType.FLOAT, ['batch', c.numLabels]);
+  }
   opts.beforeSerialise?.(g);
   return g.toBytes({
     graphName: 'encoder_classifier',

@@ -1,6 +1,7 @@
 /**
- * The quantize stage. Reads: the data stage (input `data`, for the test set) and every other input's `checkpoint/`
- * and `logits/test.arrow` (the tfjs logits, for the parity check). Writes, per model `<role>/`: `model.onnx`,
+ * The quantize stage. Reads: the data stage (input `data`, for the valid split) and every other input's `checkpoint/`
+ * and `logits/valid.arrow` (the tfjs logits, for the parity check). Every check and choice here is made on valid: the
+ * test split is the final evaluation's (serve). Writes, per model `<role>/`: `model.onnx`,
  * `model.int8.onnx`, `vocab.txt`, `labels.json`, `serving.json`; and `quantize-report.json`.
  * Fails when FP32 ONNX disagrees with tfjs beyond `parity_tolerance`; INT8 goes through the accuracy guard (guard.ts)
  * and fails when it still loses more than `max_accuracy_drop`.
@@ -8,8 +9,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { WordPieceTokenizer, readDataset, readJson, readLogits, writeFileAtomic, writeJsonAtomic, type StageContext, type StageDefinition } from '@distill/core';
-import { countParams, loadCheckpoint, selectBackend } from '@distill/model';
+import { WordPieceTokenizer, readJson, readLogits, writeFileAtomic, writeJsonAtomic, type StageContext, type StageDefinition } from '@distill/core';
+import { countParams, loadCheckpoint, selectBackend, WIDE_TABLE } from '@distill/model';
 import { paramsSchema, type QuantizeParams } from './config';
 import { onnxLogits, parity } from './evaluate';
 import { exportEncoder } from './export';
@@ -40,8 +41,7 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
   const p = ctx.params;
   await selectBackend('cpu'); // export only reads weights
   const data = ctx.input('data');
-  const test = readDataset(path.join(data, 'test.arrow'));
-  const valid = readDataset(path.join(data, 'valid.arrow'));
+  const valid = ctx.dataset('data', 'valid.arrow');
   const tokenizerCfg = readJson<{ lower_case: boolean }>(path.join(data, 'tokenizer.json'));
   const report: Record<string, unknown> = {};
   for (const [role, dir] of Object.entries(ctx.inputs)) {
@@ -58,17 +58,24 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
     const flavour = p.flavour;
     const fp32Bytes = exportEncoder(encoder, { labels, flavour });
     writeFileAtomic(fp32File, fp32Bytes);
-    const fp32 = await onnxLogits(fp32File, test.rows);
-    const reference = readLogits(path.join(dir, 'logits', 'test.arrow'));
+    const fp32 = await onnxLogits(fp32File, valid.rows);
+    const referenceFile = path.join(dir, 'logits', 'valid.arrow');
+    ctx.recordRead(referenceFile);
+    const reference = readLogits(referenceFile);
     const par = parity(fp32.logits, reference.logits, labels.length);
     ctx.log.info(`${role}: FP32 ONNX vs tfjs max |Δ| ${par.max_abs_diff.toExponential(2)}, argmax agreement ${(100 * par.argmax_agreement).toFixed(2)}%`);
     if (par.max_abs_diff > p.parity_tolerance) {
       throw new Error(`${role}: FP32 ONNX logits differ from tfjs by ${par.max_abs_diff.toExponential(3)} > parity_tolerance ${p.parity_tolerance}`);
     }
+    const params = countParams(encoder.params);
+    const tableParams = encoder.params.get(WIDE_TABLE)?.size ?? 0;
     const entry: Record<string, unknown> = {
-      params: countParams(encoder.params),
+      stage: path.basename(dir),
+      params,
+      // the model's parts: the wide n-gram table (a head of its own) and the encoder with its classifier
+      params_by_part: tableParams ? { table: tableParams, encoder: params - tableParams } : { encoder: params },
       flavour,
-      fp32: { file: `${role}/model.onnx`, bytes: fs.statSync(fp32File).size, accuracy: fp32.accuracy, macro_f1: fp32.macro_f1, parity: par, ops: opHistogram(opTypes(fp32Bytes)), ort_optimized_ops: opHistogram(await optimizedOpTypes(fp32File)) },
+      fp32: { file: `${role}/model.onnx`, bytes: fs.statSync(fp32File).size, valid_accuracy: fp32.accuracy, valid_macro_f1: fp32.macro_f1, parity: par, ops: opHistogram(opTypes(fp32Bytes)), ort_optimized_ops: opHistogram(await optimizedOpTypes(fp32File)) },
     };
     if (p.int8.enabled) {
       const int8File = path.join(out, 'model.int8.onnx');
@@ -91,17 +98,17 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
       if (guard.excluded.length > p.int8.exclude.length) ctx.log.info(`${role}: the guard keeps in float32: ${guard.excluded.join(', ')}`);
       const bytes = exportInt8(guard.excluded);
       writeFileAtomic(int8File, bytes);
-      const q = await onnxLogits(int8File, test.rows);
+      const q = await onnxLogits(int8File, valid.rows);
       const drop = 100 * (fp32.accuracy - q.accuracy);
-      ctx.log.info(`${role}: INT8 accuracy ${(100 * q.accuracy).toFixed(2)} vs FP32 ${(100 * fp32.accuracy).toFixed(2)}; ${fs.statSync(int8File).size} vs ${fs.statSync(fp32File).size} bytes`);
-      if (drop > p.max_accuracy_drop) throw new Error(`${role}: INT8 loses ${drop.toFixed(2)} accuracy points on test > max_accuracy_drop ${p.max_accuracy_drop} (float32 layers: ${guard.excluded.join(', ') || 'none'})`);
+      ctx.log.info(`${role}: INT8 valid accuracy ${(100 * q.accuracy).toFixed(2)} vs FP32 ${(100 * fp32.accuracy).toFixed(2)}; ${fs.statSync(int8File).size} vs ${fs.statSync(fp32File).size} bytes`);
+      if (drop > p.max_accuracy_drop) throw new Error(`${role}: INT8 loses ${drop.toFixed(2)} accuracy points on valid > max_accuracy_drop ${p.max_accuracy_drop} (float32 layers: ${guard.excluded.join(', ') || 'none'})`);
       entry.int8 = {
         file: `${role}/model.int8.onnx`,
         bytes: fs.statSync(int8File).size,
         size_ratio: fs.statSync(int8File).size / fs.statSync(fp32File).size,
-        accuracy: q.accuracy,
-        macro_f1: q.macro_f1,
-        accuracy_drop_points: drop,
+        valid_accuracy: q.accuracy,
+        valid_macro_f1: q.macro_f1,
+        valid_accuracy_drop_points: drop,
         parity_vs_fp32: parity(q.logits, fp32.logits, labels.length),
         mode: p.int8.mode,
         calibration: ranges ? { ...p.int8.calibration, ranges: Object.fromEntries(ranges) } : null,

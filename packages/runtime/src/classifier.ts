@@ -88,6 +88,17 @@ export function idsFeeds(encoded: readonly (readonly number[])[], padId: number)
   return { input_ids: new ort.Tensor('int64', ids, [encoded.length, seq]), attention_mask: new ort.Tensor('int64', mask, [encoded.length, seq]) };
 }
 
+/** Graph outputs beside `logits` of a model with a wide n-gram table: each head's logits alone (their sum is `logits`). */
+export const ENCODER_LOGITS = 'encoder_logits';
+export const TABLE_LOGITS = 'table_logits';
+
+/** Logits of a model's parts: `both` is the served output; `encoder` and `table` are present for a model with a table. */
+export interface ComponentLogits {
+  both: Float32Array;
+  encoder?: Float32Array;
+  table?: Float32Array;
+}
+
 export class OnnxClassifier {
   private constructor(
     readonly modelFile: string,
@@ -132,11 +143,29 @@ export class OnnxClassifier {
     const encoded = texts.map((t) => this.tokenizer.encode(t, this.serving.max_length).ids);
     const out = new Float32Array(texts.length * k);
     for (const group of lengthGroups(encoded.map((e) => e.length), this.groupSize, this.runCostTokens)) {
-      const result = await this.session.run(idsFeeds(group.map((i) => encoded[i]), this.tokenizer.padId));
+      const result = await this.session.run(idsFeeds(group.map((i) => encoded[i]), this.tokenizer.padId), ['logits']);
       const logits = result.logits.data as Float32Array;
       group.forEach((i, r) => out.set(logits.subarray(r * k, (r + 1) * k), i * k));
     }
     return out;
+  }
+
+  /** Whether the model outputs its parts' logits apart (a model with a wide n-gram table). */
+  get hasComponents(): boolean {
+    return this.session.outputNames.includes(ENCODER_LOGITS) && this.session.outputNames.includes(TABLE_LOGITS);
+  }
+
+  /** Logits of the whole model and, for a model with a table, of each part alone, for many texts in input order. */
+  async componentLogits(texts: readonly string[], batchSize = 64): Promise<ComponentLogits> {
+    const k = this.labels.length;
+    const names = this.hasComponents ? (['logits', ENCODER_LOGITS, TABLE_LOGITS] as const) : (['logits'] as const);
+    const outs = names.map(() => new Float32Array(texts.length * k));
+    for (let start = 0; start < texts.length; start += batchSize) {
+      const chunk = texts.slice(start, start + batchSize).map((t) => this.tokenizer.encode(t, this.serving.max_length).ids);
+      const result = await this.session.run(idsFeeds(chunk, this.tokenizer.padId), [...names]);
+      names.forEach((n, j) => outs[j].set(result[n].data as Float32Array, start * k));
+    }
+    return outs.length === 3 ? { both: outs[0], encoder: outs[1], table: outs[2] } : { both: outs[0] };
   }
 
   /** Logits for many texts, `batchSize` at a time, in input order. */

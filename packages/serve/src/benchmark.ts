@@ -3,7 +3,7 @@
  * throughput at batch 32 over the same sentences (in test order, as a client would send them).
  */
 import * as fs from 'node:fs';
-import { argmaxRows, meanStd, percentile, type Example } from '@distill/core';
+import { argmaxRows, bootstrapAccuracyInterval, classificationMetrics, meanStd, percentile, type Example } from '@distill/core';
 import { OnnxClassifier } from '@distill/runtime';
 
 export interface ModelResult {
@@ -13,8 +13,17 @@ export interface ModelResult {
   file: string;
   accuracy: number;
   macro_f1: number;
+  /** 95% bootstrap interval of `accuracy` (1000 resamples of the test rows) */
+  ci95?: [number, number];
   /** accuracy on the test rows whose text is not in the training set (when the benchmark was told which those are) */
   accuracy_unseen?: number;
+  /** which part earns the accuracy: a model with a wide n-gram table scored by the table alone, the encoder alone and
+   * both (the served output); a model without one has only `encoder` */
+  components?: Partial<Record<'table' | 'encoder' | 'both', ComponentScore>>;
+  /** parameters per part (`table`, `encoder`) */
+  params_by_part?: Record<string, number>;
+  /** the pipeline stage that trained the model */
+  stage?: string;
   params: number;
   size_bytes: number;
   latency_ms: { p50: number; p99: number; mean: number; std: number };
@@ -30,6 +39,21 @@ export interface BenchmarkOptions {
   throughputBatch?: number;
   /** per test row: its text also occurs in the training data (then `accuracy_unseen` is measured on the others) */
   inTrain?: readonly boolean[];
+}
+
+export interface ComponentScore {
+  accuracy: number;
+  ci95: [number, number];
+  accuracy_unseen?: number;
+}
+
+/** Accuracy, its bootstrap interval and (given `inTrain`) the accuracy on unseen rows, of one set of logits. */
+export function scoreLogits(logits: Float32Array, gold: readonly number[], numLabels: number, inTrain?: readonly boolean[]): ComponentScore {
+  const predicted = argmaxRows(logits, numLabels);
+  const correct = gold.map((g, i) => predicted[i] === g);
+  const accuracy = correct.filter(Boolean).length / Math.max(1, gold.length);
+  const unseen = inTrain ? subsetAccuracy(logits, gold, numLabels, inTrain.map((x) => !x)) : undefined;
+  return { accuracy, ci95: bootstrapAccuracyInterval(correct), ...(unseen !== undefined ? { accuracy_unseen: unseen } : {}) };
 }
 
 /** Accuracy over the rows where `keep` holds. */
@@ -48,8 +72,12 @@ export function subsetAccuracy(logits: Float32Array, labels: readonly number[], 
 export async function benchmarkModel(file: string, test: readonly Example[], o: BenchmarkOptions): Promise<Omit<ModelResult, 'name' | 'role' | 'format' | 'params'>> {
   const clf = await OnnxClassifier.load(file, { threads: o.threads });
   try {
-    const { metrics: m, logits } = await clf.evaluate(test);
-    const unseen = o.inTrain ? subsetAccuracy(logits, test.map((r) => r.label), clf.labels.length, o.inTrain.map((x) => !x)) : undefined;
+    const gold = test.map((r) => r.label);
+    const k = clf.labels.length;
+    const parts = await clf.componentLogits(test.map((r) => r.text));
+    const m = classificationMetrics(gold, argmaxRows(parts.both, k), clf.labels);
+    const both = scoreLogits(parts.both, gold, k, o.inTrain);
+    const components: ModelResult['components'] = parts.table && parts.encoder ? { table: scoreLogits(parts.table, gold, k, o.inTrain), encoder: scoreLogits(parts.encoder, gold, k, o.inTrain), both } : { encoder: both };
     const texts = test.slice(0, Math.min(test.length, o.latencySamples)).map((r) => r.text);
     for (let i = 0; i < o.warmup; i++) await clf.logits([texts[i % texts.length]]);
     const times: number[] = [];
@@ -67,7 +95,9 @@ export async function benchmarkModel(file: string, test: readonly Example[], o: 
       file,
       accuracy: m.accuracy,
       macro_f1: m.macro_f1,
-      ...(unseen !== undefined ? { accuracy_unseen: unseen } : {}),
+      ci95: both.ci95,
+      ...(both.accuracy_unseen !== undefined ? { accuracy_unseen: both.accuracy_unseen } : {}),
+      components,
       size_bytes: fs.statSync(file).size,
       latency_ms: { p50: percentile(times, 50), p99: percentile(times, 99), mean, std },
       throughput: { batch_size: batch, texts_per_s },

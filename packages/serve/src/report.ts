@@ -1,7 +1,8 @@
 /**
  * `artifacts/<pipeline>/report.json`: the whole run in one file. Stable fields (other tools read them):
  * pipeline, backend, stages.<stage>.seconds, dataset {rows per split, num_labels}, models[] {name, role, format,
- * accuracy, macro_f1, params, size_bytes, latency_ms.p50, latency_ms.p99}.
+ * accuracy, ci95, accuracy_unseen, components, macro_f1, params, size_bytes, latency_ms.p50, latency_ms.p99}. Every test
+ * score in it comes from the final evaluation (the serve stage's benchmark.json), the only reader of the test split.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,7 +22,8 @@ export interface Report {
   models: ModelResult[];
   /** HTTP load test of the served model, one entry per concurrency */
   http: HttpPoint[];
-  /** every distillation step and variant of the pipeline, for the ablation table: test accuracy of task steps */
+  /** every distillation step and variant of the pipeline, for the ablation table: test accuracy of task steps (from
+   * the final evaluation), valid accuracy, and each loss term at the end of training */
   distillation: DistillationRow[];
   versions: Record<string, string>;
   /** what it takes to run this again: `npm run reproduce -- <this report.json>` */
@@ -79,28 +81,56 @@ export interface DistillationRow {
   objective: string;
   /** the stage it starts from (init.input), if any */
   from: string | null;
+  /** whether the student has a wide n-gram table (then it is no pure transformer) */
+  table: boolean;
+  /** the best valid accuracy of its training run (what chose its step) */
+  valid_accuracy: number | null;
+  /** from the final evaluation (serve), when a quantize stage exported this stage's model */
   test_accuracy: number | null;
+  test_ci95: [number, number] | null;
+  test_accuracy_unseen: number | null;
   test_macro_f1: number | null;
   steps: number | null;
   seconds: number;
+  /** the mean of each loss term over the run's last 10% of steps (hard, soft, latent) */
+  final_loss_terms: Record<string, number> | null;
 }
 
-function distillationRows(pipeline: Pipeline, manifests: Record<string, StageManifest>): DistillationRow[] {
+/** The mean of each named loss term over the last tenth of a training curve (curves.json). */
+function finalLossTerms(dir: string): Record<string, number> | null {
+  const file = path.join(dir, 'curves.json');
+  if (!fs.existsSync(file)) return null;
+  const curve = readJson<{ curve?: { terms?: Record<string, number> }[] }>(file).curve ?? [];
+  const tail = curve.slice(Math.floor(curve.length * 0.9)).filter((c) => c.terms);
+  if (!tail.length) return null;
+  const sums: Record<string, number> = {};
+  for (const c of tail) for (const [k, v] of Object.entries(c.terms!)) sums[k] = (sums[k] ?? 0) + v / tail.length;
+  return sums;
+}
+
+function distillationRows(root: string, pipeline: Pipeline, manifests: Record<string, StageManifest>, models: readonly ModelResult[]): DistillationRow[] {
   return pipeline.order
     .filter((s) => pipeline.stages[s].uses === 'distill')
     .map((s) => {
       const def = pipeline.stages[s];
-      const summary = manifests[s].summary as { objective?: string; test_accuracy?: number; test_macro_f1?: number; steps?: number };
+      const summary = manifests[s].summary as { objective?: string; valid_accuracy?: number; steps?: number; params_table?: number };
       const initRole = (def.params.init as { input?: string } | undefined)?.input;
+      // its FP32 export's score in the final evaluation
+      const model = models.find((m) => m.stage === s && m.format === 'onnx-fp32');
       return {
         stage: s,
         description: def.description,
         objective: summary.objective ?? String(def.params.objective ?? 'task'),
         from: initRole ? def.inputs[initRole] ?? null : null,
-        test_accuracy: summary.test_accuracy ?? null,
-        test_macro_f1: summary.test_macro_f1 ?? null,
+        table: (summary.params_table ?? 0) > 0,
+        valid_accuracy: summary.valid_accuracy ?? null,
+        test_accuracy: model?.accuracy ?? null,
+        test_ci95: model?.ci95 ?? null,
+        test_accuracy_unseen: model?.accuracy_unseen ?? null,
+        test_macro_f1: model?.macro_f1 ?? null,
         steps: summary.steps ?? null,
         seconds: manifests[s].seconds,
+        final_loss_terms: finalLossTerms(stageDir(root, pipeline.name, s)),
       };
     });
 }
@@ -113,16 +143,6 @@ export function buildReport(root: string, pipeline: Pipeline): Report {
   const dataSummary = (dataStage ? manifests[dataStage].summary : {}) as { rows?: Record<string, number>; num_labels?: number };
   const bench = serveStage ? readJson<{ models: ModelResult[]; http?: HttpPoint[] }>(path.join(stageDir(root, pipeline.name, serveStage), 'benchmark.json')) : { models: [], http: [] };
   const models = bench.models;
-  // baselines trained beside the teacher (naive Bayes): teacher stages on the same data train the same one, listed
-  // once; a different one under the same name gets its stage's name appended
-  for (const s of pipeline.order.filter((x) => pipeline.stages[x].uses === 'teacher')) {
-    const file = path.join(stageDir(root, pipeline.name, s), 'baseline.json');
-    if (!fs.existsSync(file)) continue;
-    const { metrics: _detail, ...baseline } = readJson<ModelResult & { metrics?: unknown }>(file);
-    const sameName = models.filter((m) => m.name === baseline.name);
-    if (sameName.some((m) => m.accuracy === baseline.accuracy && m.macro_f1 === baseline.macro_f1 && m.params === baseline.params)) continue;
-    models.push({ ...baseline, name: sameName.length ? `${baseline.name}-${s}` : baseline.name, file: path.relative(root, file) });
-  }
   const backends = pipeline.order.map((s) => manifests[s].backend).filter((b): b is string => !!b);
   return {
     pipeline: pipeline.name,
@@ -133,7 +153,7 @@ export function buildReport(root: string, pipeline: Pipeline): Report {
     dataset: { rows: dataSummary.rows ?? {}, num_labels: dataSummary.num_labels ?? 0 },
     models,
     http: bench.http ?? [],
-    distillation: distillationRows(pipeline, manifests),
+    distillation: distillationRows(root, pipeline, manifests, models),
     versions: manifests[pipeline.order[0]].versions,
     reproduce: reproduction(root, pipeline),
   };

@@ -1,11 +1,11 @@
 /**
- * The serve stage (benchmark). Reads: the quantize stage's model directories (input `models`) and the test set (input
- * `data`). Writes: `benchmark.json` with one entry per model variant.
+ * The serve stage: the final evaluation. Reads: the quantize stages' model directories, the teacher stages' baselines
+ * and the test set (input `data`). Writes: `benchmark.json` with one entry per model variant and baseline.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readDataset, readJson, writeJsonAtomic, type StageContext, type StageDefinition } from '@distill/core';
-import { benchmarkModel, type ModelResult } from './benchmark';
+import { argmaxRows, classificationMetrics, meanStd, NaiveBayes, percentile, readJson, writeJsonAtomic, type Example, type StageContext, type StageDefinition } from '@distill/core';
+import { benchmarkModel, scoreLogits, type ModelResult } from './benchmark';
 import { paramsSchema, type ServeParams } from './config';
 import { loadTest, serverArgs, startServerProcess, type HttpPoint, type ServerSettings } from './http-bench';
 
@@ -19,24 +19,73 @@ function serverSettings(h: NonNullable<ServeParams['http']>): ServerSettings {
   return { workers: h.workers, threads: h.threads, spinning: h.spinning, max_batch_size: h.max_batch_size, max_queue_delay_ms: h.max_queue_delay_ms };
 }
 
+/** The naive Bayes baseline a teacher stage describes (its `baseline.json`), fitted on train and scored on test. */
+function naiveBayesResult(file: string, train: readonly Example[], test: readonly Example[], labels: readonly string[], inTrain: readonly boolean[]): ModelResult {
+  const spec = readJson<{ name: string; description?: string; ngram_max: number; alpha: number }>(file);
+  if (!Number.isInteger(spec.ngram_max) || !(spec.alpha > 0)) throw new Error(`${file}: a naive Bayes baseline needs ngram_max and alpha`);
+  const nb = NaiveBayes.train(train, labels.length, spec.ngram_max, spec.alpha);
+  const scores = new Float32Array(test.length * labels.length);
+  const times: number[] = [];
+  test.forEach((r, i) => {
+    const t0 = process.hrtime.bigint();
+    scores.set(nb.scores(r.text), i * labels.length);
+    if (i < 200) times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  });
+  const gold = test.map((r) => r.label);
+  const m = classificationMetrics(gold, argmaxRows(scores, labels.length), labels);
+  const score = scoreLogits(scores, gold, labels.length, inTrain);
+  const { mean, std } = meanStd(times);
+  return {
+    name: spec.name,
+    role: 'baseline',
+    format: 'naive-bayes',
+    file,
+    accuracy: m.accuracy,
+    macro_f1: m.macro_f1,
+    ci95: score.ci95,
+    ...(score.accuracy_unseen !== undefined ? { accuracy_unseen: score.accuracy_unseen } : {}),
+    params: nb.numParams,
+    size_bytes: nb.numParams * 4,
+    latency_ms: { p50: percentile(times, 50), p99: percentile(times, 99), mean, std },
+  };
+}
+
+/**
+ * The final evaluation, and the only stage that reads the test split. Every input other than `data` is a quantize
+ * stage (its `quantize-report.json`: each model is scored and timed) or a teacher stage (its `baseline.json`: the
+ * naive Bayes baseline is fitted on train and scored).
+ */
 export async function runServe(ctx: StageContext<ServeParams>) {
   const p = ctx.params;
-  const test = readDataset(path.join(ctx.input('data'), 'test.arrow'));
+  const test = ctx.dataset('data', 'test.arrow');
+  const train = ctx.dataset('data', 'train.arrow');
   // test sentences that also occur in the training data (with remove_test_overlap: unlabeled or false)
-  const trainTexts = new Set(readDataset(path.join(ctx.input('data'), 'train.arrow')).rows.map((r) => r.text));
+  const trainTexts = new Set(train.rows.map((r) => r.text));
   const inTrain = test.rows.map((r) => trainTexts.has(r.text));
   const testRowsInTrain = inTrain.filter(Boolean).length;
-  const modelsDir = ctx.input('models');
-  const qreport = readJson<Record<string, { params: number }>>(path.join(modelsDir, 'quantize-report.json'));
   const models: ModelResult[] = [];
-  for (const role of Object.keys(qreport)) {
-    for (const v of VARIANTS) {
-      const file = path.join(modelsDir, role, v.file);
-      if (!fs.existsSync(file)) continue;
-      const r = await benchmarkModel(file, test.rows, { latencySamples: p.latency_samples, warmup: p.warmup, threads: p.threads, inTrain });
-      const name = `${role}-${v.format.replace('onnx-', '')}`;
-      ctx.log.info(`${name}: accuracy ${(100 * r.accuracy).toFixed(2)} (${(100 * r.accuracy_unseen!).toFixed(2)} on the ${test.rows.length - testRowsInTrain} test rows not in train), p50 ${r.latency_ms.p50.toFixed(2)} ms, p99 ${r.latency_ms.p99.toFixed(2)} ms, ${r.size_bytes} bytes`);
-      models.push({ ...r, file: path.relative(ctx.root, file), name, role: role === 'teacher' ? 'teacher' : 'student', format: v.format, params: qreport[role].params });
+  for (const [inputRole, modelsDir] of Object.entries(ctx.inputs)) {
+    if (inputRole === 'data') continue;
+    const baselineFile = path.join(modelsDir, 'baseline.json');
+    if (fs.existsSync(baselineFile)) {
+      const r = naiveBayesResult(baselineFile, train.rows, test.rows, test.labels, inTrain);
+      if (!models.some((m) => m.name === r.name && m.accuracy === r.accuracy)) models.push({ ...r, file: path.relative(ctx.root, baselineFile), name: models.some((m) => m.name === r.name) ? `${r.name}-${inputRole}` : r.name });
+      continue;
+    }
+    const reportFile = path.join(modelsDir, 'quantize-report.json');
+    if (!fs.existsSync(reportFile)) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.inputs.${inputRole}: ${modelsDir} has neither quantize-report.json (a quantize stage) nor baseline.json (a teacher stage)`);
+    const qreport = readJson<Record<string, { params: number; stage?: string; params_by_part?: Record<string, number> }>>(reportFile);
+    for (const role of Object.keys(qreport)) {
+      for (const v of VARIANTS) {
+        const file = path.join(modelsDir, role, v.file);
+        if (!fs.existsSync(file)) continue;
+        const r = await benchmarkModel(file, test.rows, { latencySamples: p.latency_samples, warmup: p.warmup, threads: p.threads, inTrain });
+        const name = `${role}-${v.format.replace('onnx-', '')}`;
+        const parts = r.components?.table ? `; table alone ${(100 * r.components.table.accuracy).toFixed(2)}, encoder alone ${(100 * r.components.encoder!.accuracy).toFixed(2)}` : '';
+        ctx.log.info(`${name}: accuracy ${(100 * r.accuracy).toFixed(2)} [${r.ci95!.map((x) => (100 * x).toFixed(2)).join(', ')}] (${(100 * r.accuracy_unseen!).toFixed(2)} on the ${test.rows.length - testRowsInTrain} test rows not in train)${parts}, p50 ${r.latency_ms.p50.toFixed(2)} ms, p99 ${r.latency_ms.p99.toFixed(2)} ms, ${r.size_bytes} bytes`);
+        const q = qreport[role];
+        models.push({ ...r, file: path.relative(ctx.root, file), name, role: role === 'teacher' ? 'teacher' : 'student', format: v.format, params: q.params, ...(q.params_by_part ? { params_by_part: q.params_by_part } : {}), ...(q.stage ? { stage: q.stage } : {}) });
+      }
     }
   }
   const http: HttpPoint[] = [];
@@ -59,4 +108,4 @@ export async function runServe(ctx: StageContext<ServeParams>) {
   return { summary: { models: models.map((m) => ({ name: m.name, accuracy: m.accuracy, p50_ms: m.latency_ms.p50 })), http } };
 }
 
-export const serveStage: StageDefinition<typeof paramsSchema> = { kind: 'serve', schema: paramsSchema, run: runServe };
+export const serveStage: StageDefinition<typeof paramsSchema> = { kind: 'serve', schema: paramsSchema, run: runServe, final: true };

@@ -31,14 +31,14 @@ function integers(option: string, s: string, min: number): number[] {
 
 const program = new Command()
   .name('bench:wide')
-  .requiredOption('--data <dir>', 'a data stage output (vocab.txt, train/valid/test.arrow), e.g. artifacts/tnews/data')
+  .requiredOption('--data <dir>', 'a data stage output (vocab.txt, train/valid.arrow), e.g. artifacts/tnews/data; the test split is never read')
   .option('--buckets <list>', 'comma-separated bucket counts (at most 1048576)', '131072,262144')
   .option('--pooling <list>', 'comma-separated poolings: mean, sqrt', 'mean')
   .option('--max-n <n>', 'longest n-gram', '3')
   .option('--max-length <n>', 'tokens per text, [CLS] and [SEP] included (default: the data stage\'s max_length)')
   .option('--method <name>', 'adam (trained) or naive_bayes (counted)', 'adam')
   .option('--alpha <list>', 'naive Bayes: comma-separated smoothings, the best on valid kept', '0.1,0.2,0.3,0.5,1')
-  .option('--include-valid', 'naive Bayes: count the valid rows too once the smoothing is chosen')
+  .option('--cross-fit <k>', 'naive Bayes: K-fold cross-fitting; prints the out-of-fold training accuracy', '0')
   .option('--logistic-c <x>', 'naive Bayes: add a TF-IDF logistic-regression table with this C (inverse L2 strength)')
   .option('--logistic-iterations <n>', 'naive Bayes: L-BFGS iterations of that regression', '200')
   .option('--epochs <n>', 'fit epochs (tnews.yaml teacher)', '4')
@@ -58,7 +58,8 @@ async function main() {
   const log = createLogger('bench:wide');
   if (!o.json) console.log(`backend: ${describeBackend()}`);
   const tokenizer = WordPieceTokenizer.fromFile(path.join(o.data, 'vocab.txt'));
-  const [train, valid, test] = ['train', 'valid', 'test'].map((s) => readDataset(path.join(o.data, `${s}.arrow`)));
+  // valid scores only: choices are made on them, and the test split is the pipeline's final evaluation's alone
+  const [train, valid] = ['train', 'valid'].map((s) => readDataset(path.join(o.data, `${s}.arrow`)));
   const labels = train.labels;
   // texts are cut to the model's length, as in the teacher stage (whose model.max_length is the data's in tnews.yaml)
   const maxPositions = Number(o.maxLength ?? readJson<{ max_length: number }>(path.join(o.data, 'tokenizer.json')).max_length);
@@ -75,7 +76,6 @@ async function main() {
   for (const pooling of list(o.pooling) as WidePooling[]) {
     for (const buckets of integers('--buckets', o.buckets, 1)) {
       const valids: number[] = [];
-      const tests: number[] = [];
       for (const seed of seeds) {
         // the smallest encoder that carries a classifier: only the table is trained and scored
         const base = Encoder.create({ ...DEFAULT_ENCODER, vocabSize: tokenizer.vocab.length, numLabels: labels.length, hiddenSize: 8, numLayers: 1, numHeads: 1, intermediateSize: 8, maxPositions }, seed);
@@ -83,29 +83,28 @@ async function main() {
         const data = { tokenizer, train: train.rows, valid: valid.rows, labels };
         if (o.method === 'naive_bayes') {
           const logistic = o.logisticC === undefined ? undefined : { c: Number(o.logisticC), iterations: Number(o.logisticIterations) };
-          const nb = fitWideNaiveBayes(encoder, data, { alphas, includeValid: !!o.includeValid, logistic }, log);
-          const testAccuracy = evaluateClassifier(wideHead(encoder), tokenizer, test.rows, labels).metrics.accuracy;
-          const row = { buckets, pooling, method: 'naive_bayes', max_n: Number(o.maxN), tried: nb.tried, logistic: nb.logistic, alpha: nb.alpha, scale: nb.scale, valid_accuracy: nb.valid_accuracy, include_valid: nb.include_valid, test_accuracy: testAccuracy, seconds: nb.seconds };
+          const folds = integers('--cross-fit', o.crossFit, 0)[0];
+          const nb = fitWideNaiveBayes(encoder, data, { alphas, logistic, ...(folds >= 2 ? { crossFit: { folds, seed: 1 } } : {}) }, log);
+          const validAccuracy = evaluateClassifier(wideHead(encoder), tokenizer, valid.rows, labels).metrics.accuracy;
+          const row = { buckets, pooling, method: 'naive_bayes', max_n: Number(o.maxN), tried: nb.tried, logistic: nb.logistic, alpha: nb.alpha, scale: nb.scale, valid_accuracy: validAccuracy, out_of_fold_accuracy: nb.out_of_fold_accuracy ?? null, seconds: nb.seconds };
           if (o.json) console.log(JSON.stringify(row));
-          else console.log(`buckets ${buckets}, ${pooling} pooling, naive Bayes: alpha ${nb.alpha} (valid ${pct(nb.valid_accuracy)}), scale ${nb.scale.toFixed(3)}${nb.logistic ? `, + logistic regression at naive Bayes weight ${nb.logistic.naive_bayes_weight} (valid ${pct(nb.logistic.valid_accuracy)})` : ''}${nb.include_valid ? ', valid rows counted' : ''}, test ${pct(testAccuracy)}, ${nb.seconds.toFixed(0)} s`);
+          else console.log(`buckets ${buckets}, ${pooling} pooling, naive Bayes: alpha ${nb.alpha} (valid ${pct(nb.valid_accuracy)}), scale ${nb.scale.toFixed(3)}${nb.logistic ? `, + logistic regression at naive Bayes weight ${nb.logistic.naive_bayes_weight}` : ''}: valid ${pct(validAccuracy)}${nb.out_of_fold_accuracy !== undefined ? `, out-of-fold train ${pct(nb.out_of_fold_accuracy)}` : ''}, ${nb.seconds.toFixed(0)} s`);
           encoder.dispose();
           continue;
         }
         const cfg = wideFitConfig(training, wideFit, seed);
         const fit = await fitWide(encoder, data, cfg, log, `wide-${buckets}-${pooling}-seed${seed}`);
-        const testAccuracy = evaluateClassifier(wideHead(encoder), tokenizer, test.rows, labels).metrics.accuracy;
         const bestValid = fit.best?.score ?? 0;
         valids.push(bestValid);
-        tests.push(testAccuracy);
-        const row = { buckets, pooling, seed, max_n: Number(o.maxN), epochs: cfg.epochs, lr: cfg.wideLr, best_valid_accuracy: bestValid, best_step: fit.best?.step ?? null, test_accuracy: testAccuracy, seconds: fit.seconds };
+        const row = { buckets, pooling, seed, max_n: Number(o.maxN), epochs: cfg.epochs, lr: cfg.wideLr, best_valid_accuracy: bestValid, best_step: fit.best?.step ?? null, seconds: fit.seconds };
         if (o.json) console.log(JSON.stringify(row));
-        else console.log(`buckets ${buckets}, ${pooling} pooling, seed ${seed}: best valid ${pct(bestValid)} (step ${row.best_step}), test ${pct(testAccuracy)}, ${fit.seconds.toFixed(0)} s`);
+        else console.log(`buckets ${buckets}, ${pooling} pooling, seed ${seed}: best valid ${pct(bestValid)} (step ${row.best_step}), ${fit.seconds.toFixed(0)} s`);
         encoder.dispose();
       }
       if (o.method === 'naive_bayes') continue;
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-      if (o.json) console.log(JSON.stringify({ buckets, pooling, seeds, mean_best_valid_accuracy: mean(valids), mean_test_accuracy: mean(tests) }));
-      else console.log(`buckets ${buckets}, ${pooling} pooling, mean of ${seeds.length} seed(s): best valid ${pct(mean(valids))}, test ${pct(mean(tests))}`);
+      if (o.json) console.log(JSON.stringify({ buckets, pooling, seeds, mean_best_valid_accuracy: mean(valids) }));
+      else console.log(`buckets ${buckets}, ${pooling} pooling, mean of ${seeds.length} seed(s): best valid ${pct(mean(valids))}`);
     }
   }
 }

@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed, f32, Rng, meanStd, percentile, readDataset, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, writeSafetensors, type Example, type StageContext, type TrainingParams, type WideParams } from '@distill/core';
+import { deriveSeed, f32, NaiveBayes, Rng, meanStd, percentile, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, writeSafetensors, type Example, type StageContext, type TrainingParams, type WideParams } from '@distill/core';
 import {
   batchLabels,
   buildVerbalizer,
@@ -36,6 +36,7 @@ import {
   wideShape,
   withWide,
   wideHead,
+  encoderOnlyHead,
   fitWide,
   fitWideNaiveBayes,
   type FitWideData,
@@ -48,7 +49,7 @@ import {
 } from '@distill/model';
 import type { ClassifyParams } from './config';
 import { startingEncoder } from './init';
-import { NaiveBayes } from './naive-bayes';
+
 
 type WideFitParams = NonNullable<WideParams['fit']>;
 type AdamWideFit = Extract<WideFitParams, { method: 'adam' }>;
@@ -67,6 +68,8 @@ function naiveBayesBaseline(p: ClassifyParams['naive_bayes'], train: readonly Ex
     role: 'baseline' as const,
     format: 'naive-bayes',
     description: `multinomial naive Bayes, character 1-${p.ngram_max}-grams, alpha ${p.alpha}`,
+    ngram_max: p.ngram_max,
+    alpha: p.alpha,
     accuracy: metrics.accuracy,
     macro_f1: metrics.macro_f1,
     params: nb.numParams,
@@ -103,18 +106,21 @@ export function wideFitConfig(training: TrainingParams, fit: Pick<AdamWideFit, '
 /** What the wide table's fit alone reports: metrics.json's summary keys, and curves.json's `wide_fit` (Adam only). */
 interface WideFitReport {
   summary: Record<string, number | string | boolean>;
+  /** cross-fitting: per training row, the table's logits from a table fitted without that row's fold */
+  outOfFold?: Float32Array;
   curves?: Pick<TrainResult, 'curve' | 'evals' | 'best'>;
 }
 
 /** Fits the wide table alone before the encoder trains beside it (params.wide.fit). */
 async function fitWideTable(ctx: StageContext<ClassifyParams>, encoder: Encoder, fit: WideFitParams, data: FitWideData): Promise<WideFitReport> {
   if (fit.method === 'naive_bayes') {
-    const r = fitWideNaiveBayes(encoder, data, { alphas: fit.alpha, includeValid: fit.include_valid, logistic: fit.logistic }, ctx.log);
-    const counted = r.include_valid ? 'train + valid rows counted' : 'train rows counted';
+    const crossFit = fit.cross_fit >= 2 ? { folds: fit.cross_fit, seed: deriveSeed(ctx.seed, `${ctx.stage}-cross-fit`) } : undefined;
+    const r = fitWideNaiveBayes(encoder, data, { alphas: fit.alpha, logistic: fit.logistic, crossFit }, ctx.log);
     const lr = r.logistic ? `, + logistic regression at naive Bayes weight ${r.logistic.naive_bayes_weight} (valid accuracy ${(100 * r.logistic.valid_accuracy).toFixed(2)})` : '';
-    ctx.log.info(`wide table fit alone (naive Bayes): alpha ${r.alpha}, valid accuracy ${(100 * r.valid_accuracy).toFixed(2)}${lr}, scale ${r.scale.toFixed(3)}, ${counted}, ${r.used_buckets} buckets used, ${r.seconds.toFixed(0)} s`);
+    ctx.log.info(`wide table fit alone (naive Bayes): alpha ${r.alpha}, valid accuracy ${(100 * r.valid_accuracy).toFixed(2)}${lr}, scale ${r.scale.toFixed(3)}, train rows counted, ${r.used_buckets} buckets used, ${r.seconds.toFixed(0)} s`);
     const logistic: Record<string, number> = r.logistic ? { wide_fit_logistic_weight: r.logistic.naive_bayes_weight, wide_fit_logistic_valid_accuracy: r.logistic.valid_accuracy } : {};
-    return { summary: { wide_fit_method: 'naive_bayes', wide_fit_valid_accuracy: r.valid_accuracy, wide_fit_alpha: r.alpha, ...logistic, wide_fit_scale: r.scale, wide_fit_include_valid: r.include_valid } };
+    const oof: Record<string, number> = r.out_of_fold_accuracy !== undefined ? { wide_fit_cross_fit: fit.cross_fit, wide_fit_out_of_fold_accuracy: r.out_of_fold_accuracy } : {};
+    return { summary: { wide_fit_method: 'naive_bayes', wide_fit_valid_accuracy: r.valid_accuracy, wide_fit_alpha: r.alpha, ...logistic, wide_fit_scale: r.scale, ...oof }, outOfFold: r.out_of_fold };
   }
   const cfg = wideFitConfig(ctx.params.training, fit, deriveSeed(ctx.seed, `${ctx.stage}-wide-fit`));
   const result = await fitWide(encoder, data, cfg, ctx.log, `${ctx.stage}-wide`);
@@ -155,16 +161,16 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   ctx.log.info(`tfjs backend: ${backend}`);
   const dataDir = ctx.input('data');
   const tokenizer = WordPieceTokenizer.fromFile(path.join(dataDir, 'vocab.txt'));
-  const trainSet = readDataset(path.join(dataDir, 'train.arrow'));
-  const valid = readDataset(path.join(dataDir, 'valid.arrow'));
-  const test = readDataset(path.join(dataDir, 'test.arrow'));
+  const trainSet = ctx.dataset('data', 'train.arrow');
+  const valid = ctx.dataset('data', 'valid.arrow');
   const labels = trainSet.labels;
 
+  // the baseline's test score is the final evaluation's (serve); here it is scored on valid
   let baseline = null;
   if (p.naive_bayes.enabled) {
-    baseline = naiveBayesBaseline(p.naive_bayes, trainSet.rows, test.rows, labels);
-    writeJsonAtomic(path.join(ctx.outDir, 'baseline.json'), baseline);
-    ctx.log.info(`naive Bayes baseline: test accuracy ${(100 * baseline.accuracy).toFixed(2)}, macro-F1 ${(100 * baseline.macro_f1).toFixed(2)}`);
+    baseline = naiveBayesBaseline(p.naive_bayes, trainSet.rows, valid.rows, labels);
+    writeJsonAtomic(path.join(ctx.outDir, 'baseline.json'), { ...baseline, split: 'valid' });
+    ctx.log.info(`naive Bayes baseline: valid accuracy ${(100 * baseline.accuracy).toFixed(2)}, macro-F1 ${(100 * baseline.macro_f1).toFixed(2)}`);
   }
 
   const auxMlm = p.mode === 'finetune' ? p.aux_mlm : undefined;
@@ -184,8 +190,16 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   const trainableCount = trainedParams(trainable, p.training.wide_lr).reduce((a, n) => a + trainParams.get(n)!.size, 0);
   const params = countParams(encoder.params);
   ctx.log.info(`${p.mode}: ${total} parameters, ${trainableCount} trainable (${((100 * trainableCount) / total).toFixed(2)}%), ${trainSet.rows.length} training rows`);
+  // stacking: with out-of-fold table logits, the encoder trains beside what the table gives on text it has not seen
+  // (the served table, fitted on every training row, gives near-perfect logits on them and would leave nothing to learn)
+  const outOfFold = wideFit?.outOfFold;
+  const trainHead: ClassificationHead = outOfFold
+    ? { ...head, logits: (b, o) => { const k = labels.length; const oof = tf.tensor2d(Float32Array.from(b.indices.flatMap((i) => Array.from(outOfFold.subarray(i * k, (i + 1) * k)))), [b.batch, k]); return encoderOnlyHead(encoder).logits(b, o).add(oof) as tf.Tensor2D; } }
+    : head;
+  if (outOfFold) ctx.log.info(`the encoder trains beside out-of-fold table logits; valid is scored with the full table`);
   const classification = classifierTask({
-    head,
+    head: trainHead,
+    evalHead: head,
     tokenizer,
     train: trainSet.rows,
     valid: valid.rows,
@@ -193,24 +207,24 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
     batchSize: p.training.batch_size,
     loss: (logits, batch) => crossEntropy(logits, batchLabels(trainSet.rows, batch)),
   });
-  const task = auxMlm ? withAuxMlm(classification, encoder, tokenizer, readDataset(path.join(dataDir, 'unlabeled.arrow')).rows.map((r) => r.text), auxMlm, p.training.batch_size) : classification;
+  const task = auxMlm ? withAuxMlm(classification, encoder, tokenizer, ctx.dataset('data', 'unlabeled.arrow').rows.map((r) => r.text), auxMlm, p.training.batch_size) : classification;
   const result = await train(trainParams, trainable, task, trainingConfigFrom(p.training, deriveSeed(ctx.seed, `${ctx.stage}-train`)), ctx.log, ctx.stage, ctx.resume('train', p.training.checkpoint_every));
 
   saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), encoder, p.mode === 'prompt' ? [] : labels, tokenizer.vocab);
   if (p.mode === 'prefix') savePrefix(path.join(ctx.outDir, 'checkpoint', 'prefix.safetensors'), trainParams);
   const logitsDir = path.join(ctx.outDir, 'logits');
   const metrics: Record<string, unknown> = {};
-  for (const [name, ds] of Object.entries({ train: trainSet, valid, test })) {
+  for (const [name, ds] of Object.entries({ train: trainSet, valid })) {
     const { metrics: m, logits } = evaluateClassifier(head, tokenizer, ds.rows, labels);
     writeLogits(path.join(logitsDir, `${name}.arrow`), ds.rows.map((r) => r.id), logits, labels.length);
     metrics[name] = m;
   }
   // soft labels for data distillation: augmented rows, and unlabeled text when asked
   const extra: [string, string][] = [];
-  if (ctx.inputs.augment) extra.push(['augmented', path.join(ctx.input('augment'), 'augmented.arrow')]);
-  if (p.label_unlabeled) extra.push(['unlabeled', path.join(dataDir, 'unlabeled.arrow')]);
-  for (const [name, file] of extra) {
-    const ds = readDataset(file);
+  if (ctx.inputs.augment) extra.push(['augmented', 'augment']);
+  if (p.label_unlabeled) extra.push(['unlabeled', 'data']);
+  for (const [name, role] of extra) {
+    const ds = ctx.dataset(role, `${name}.arrow`);
     // augmented.arrow keeps each original row beside its variants; those already have logits in train.arrow
     const strategy = name === 'augmented' ? ds.arrow.strings('strategy') : null;
     const rows = strategy ? ds.rows.filter((_, i) => strategy[i] !== 'original') : ds.rows;
@@ -219,11 +233,13 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   }
   writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), metrics);
   writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best, ...(wideFit?.curves ? { wide_fit: wideFit.curves } : {}) });
-  const testM = metrics.test as { accuracy: number; macro_f1: number };
-  // what the wide table alone scores: how much of the model's accuracy is the linear n-gram part
-  const wideOnly = p.mode === 'finetune' && hasWide(encoder.config) ? evaluateClassifier(wideHead(encoder), tokenizer, test.rows, labels).metrics : null;
-  if (wideOnly) ctx.log.info(`wide table alone: test accuracy ${(100 * wideOnly.accuracy).toFixed(2)}`);
-  ctx.log.info(`${p.mode} teacher test accuracy ${(100 * testM.accuracy).toFixed(2)}, macro-F1 ${(100 * testM.macro_f1).toFixed(2)}; ${result.samplesPerSecond.toFixed(1)} samples/s`);
+  const validM = metrics.valid as { accuracy: number; macro_f1: number };
+  // which part earns the accuracy, on valid: the wide table alone, the encoder's own classifier alone, both
+  const components = p.mode === 'finetune' && hasWide(encoder.config)
+    ? { table: evaluateClassifier(wideHead(encoder), tokenizer, valid.rows, labels).metrics.accuracy, encoder: evaluateClassifier(encoderOnlyHead(encoder), tokenizer, valid.rows, labels).metrics.accuracy, both: validM.accuracy }
+    : null;
+  if (components) ctx.log.info(`valid accuracy: table alone ${(100 * components.table).toFixed(2)}, encoder alone ${(100 * components.encoder).toFixed(2)}, both ${(100 * components.both).toFixed(2)}`);
+  ctx.log.info(`${p.mode} teacher valid accuracy ${(100 * validM.accuracy).toFixed(2)}, macro-F1 ${(100 * validM.macro_f1).toFixed(2)}; ${result.samplesPerSecond.toFixed(1)} samples/s`);
   encoder.dispose();
   return {
     backend,
@@ -234,10 +250,10 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
       trainable_share: trainableCount / total,
       steps: result.steps,
       samples_per_s: result.samplesPerSecond,
-      test_accuracy: testM.accuracy,
-      test_macro_f1: testM.macro_f1,
-      ...(baseline ? { naive_bayes_test_accuracy: baseline.accuracy } : {}),
-      ...(wideOnly ? { wide_only_test_accuracy: wideOnly.accuracy } : {}),
+      valid_accuracy: validM.accuracy,
+      valid_macro_f1: validM.macro_f1,
+      ...(baseline ? { naive_bayes_valid_accuracy: baseline.accuracy } : {}),
+      ...(components ? { valid_components: components } : {}),
       ...(wideFit?.summary ?? {}),
     },
   };

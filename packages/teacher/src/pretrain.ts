@@ -1,6 +1,6 @@
 /** `mode: pretrain`: masked-LM pretraining on the data stage's unlabeled (and training) text. */
 import * as path from 'node:path';
-import { WordPieceTokenizer, deriveSeed, readDataset, segment, writeJsonAtomic, type StageContext } from '@distill/core';
+import { WordPieceTokenizer, deriveSeed, segment, writeJsonAtomic, type StageContext } from '@distill/core';
 import { countParams, describeBackend, groupTokens, mlmTask, saveCheckpoint, selectBackend, train, trainingConfigFrom } from '@distill/model';
 import type { PretrainParams } from './config';
 import { startingEncoder } from './init';
@@ -11,8 +11,8 @@ export async function runPretrain(ctx: StageContext<PretrainParams>) {
   const backend = describeBackend();
   const dataDir = ctx.input('data');
   const tokenizer = WordPieceTokenizer.fromFile(path.join(dataDir, 'vocab.txt'));
-  const texts = p.corpus.flatMap((split) => readDataset(path.join(dataDir, `${split}.arrow`)).rows.map((r) => r.text));
-  const validTexts = readDataset(path.join(dataDir, 'valid.arrow')).rows.slice(0, p.valid_rows).map((r) => r.text);
+  const texts = p.corpus.flatMap((split) => ctx.dataset('data', `${split}.arrow`).rows.map((r) => r.text));
+  const validTexts = ctx.dataset('data', 'valid.arrow').rows.slice(0, p.valid_rows).map((r) => r.text);
   const words = (t: string) => (p.mlm.whole_word ? segment(t).map((w) => w.w) : [t]);
   const groups = texts.map((t) => groupTokens(tokenizer, words(t), p.mlm.whole_word));
   const valid = validTexts.map((t) => groupTokens(tokenizer, words(t), p.mlm.whole_word));

@@ -39,7 +39,7 @@ function workspace(finetuneEpochs = 2): string {
   widenb:
     uses: teacher
     inputs: { data: data }
-    params: { mode: finetune, model: ${model}, wide: { buckets: 256, max_n: 2, fit: { method: naive_bayes, alpha: [0.5, 1], logistic: { c: 10, iterations: 30 }, include_valid: true } }, training: { epochs: 1, batch_size: 16, wide_lr: 0 } }
+    params: { mode: finetune, model: ${model}, wide: { buckets: 256, max_n: 2, fit: { method: naive_bayes, alpha: [0.5, 1], logistic: { c: 10, iterations: 30 }, cross_fit: 3 } }, training: { epochs: 1, batch_size: 16, wide_lr: 0 } }
   widezero:
     uses: teacher
     inputs: { data: data }
@@ -71,9 +71,13 @@ describe('teacher stage', () => {
     const ft = readSafetensors(out(root, 'teacher', 'checkpoint/model.safetensors')).tensors;
     expect(ft.get('classifier.weight')!.shape).toEqual([5, 16]);
     expect(ft.get('bert.embeddings.word_embeddings.weight')!.shape).toEqual(pre.get('bert.embeddings.word_embeddings.weight')!.shape);
-    for (const split of ['train', 'valid', 'test']) expect(readLogits(out(root, 'teacher', `logits/${split}.arrow`)).numLabels).toBe(5);
+    for (const split of ['train', 'valid']) expect(readLogits(out(root, 'teacher', `logits/${split}.arrow`)).numLabels).toBe(5);
+    // the test split is sealed: the teacher neither scores it nor lists it among what it read
+    expect(fs.existsSync(out(root, 'teacher', 'logits/test.arrow'))).toBe(false);
+    expect(manifest.reads).toEqual(expect.arrayContaining([expect.stringMatching(/data\/train\.arrow$/)]));
+    expect(manifest.reads!.some((f) => /test\.arrow$/.test(f))).toBe(false);
     const baseline = JSON.parse(fs.readFileSync(out(root, 'teacher', 'baseline.json'), 'utf8'));
-    expect(baseline).toMatchObject({ role: 'baseline', format: 'naive-bayes' });
+    expect(baseline).toMatchObject({ role: 'baseline', format: 'naive-bayes', split: 'valid', ngram_max: 2, alpha: 0.1 });
     expect(baseline.accuracy).toBeGreaterThan(0.8); // the fixture's classes have disjoint vocabularies
   });
 
@@ -83,7 +87,7 @@ describe('teacher stage', () => {
     await runStage(teacherStage, 'p.yaml', 'pre', root);
     const prompt = await runStage(teacherStage, 'p.yaml', 'prompt', root);
     expect(prompt.summary).toMatchObject({ mode: 'prompt' });
-    expect(readLogits(out(root, 'prompt', 'logits/test.arrow')).numLabels).toBe(5);
+    expect(readLogits(out(root, 'prompt', 'logits/valid.arrow')).numLabels).toBe(5);
     const prefix = await runStage(teacherStage, 'p.yaml', 'prefix', root);
     const share = prefix.summary.trainable_share as number;
     expect(share).toBeGreaterThan(0);
@@ -110,7 +114,7 @@ describe('teacher stage', () => {
     const manifest = await runStage(teacherStage, 'p.yaml', 'wide', root);
     const summary = manifest.summary as Record<string, number>;
     expect(summary.wide_fit_steps).toBeGreaterThan(0);
-    expect(summary.wide_only_test_accuracy).toBeGreaterThan(0.8); // the fixture's classes have disjoint vocabularies
+    expect((summary.valid_components as unknown as { table: number }).table).toBeGreaterThan(0.8); // the fixture's classes have disjoint vocabularies
     expect(summary.trainable_params).toBe(summary.params - 256 * 5); // the fixed table does not count
     expect(JSON.parse(fs.readFileSync(out(root, 'wide', 'curves.json'), 'utf8')).wide_fit.evals.length).toBeGreaterThan(0);
     await expect(runStage(teacherStage, 'p.yaml', 'widezero', root)).rejects.toThrow(/stages\.widezero.*wide_lr 0 and no wide\.fit/);
@@ -121,11 +125,14 @@ describe('teacher stage', () => {
     await runStage(dataStage, 'p.yaml', 'data', root);
     const manifest = await runStage(teacherStage, 'p.yaml', 'widenb', root);
     const summary = manifest.summary as Record<string, number | string | boolean>;
-    expect(summary).toMatchObject({ wide_fit_method: 'naive_bayes', wide_fit_include_valid: true });
+    expect(summary).toMatchObject({ wide_fit_method: 'naive_bayes', wide_fit_cross_fit: 3 });
+    // the out-of-fold accuracy is each training row scored by a table that never counted it
+    expect(summary.wide_fit_out_of_fold_accuracy).toBeGreaterThan(0.5);
+    expect(summary.wide_fit_out_of_fold_accuracy).toBeLessThanOrEqual(1);
     expect([0.5, 1]).toContain(summary.wide_fit_alpha);
     expect(summary.wide_fit_logistic_weight).toBeGreaterThan(0);
     expect(summary.wide_fit_scale).toBeGreaterThan(0);
-    expect(summary.wide_only_test_accuracy).toBeGreaterThan(0.8); // the fixture's classes have disjoint vocabularies
+    expect((summary.valid_components as unknown as { table: number }).table).toBeGreaterThan(0.8); // the fixture's classes have disjoint vocabularies
     expect(JSON.parse(fs.readFileSync(out(root, 'widenb', 'curves.json'), 'utf8')).wide_fit).toBeUndefined(); // no training curve
   });
 

@@ -1,5 +1,6 @@
 /** A multinomial naive Bayes classifier on character n-grams (1..n), with additive (Laplace/Lidstone) smoothing. */
-import { argmaxRows, classificationMetrics, type ClassificationMetrics, type Example } from '@distill/core';
+import type { Example } from './arrow';
+import { argmaxRows, classificationMetrics, type ClassificationMetrics } from './metrics';
 
 export function charNgrams(text: string, maxN: number): string[] {
   const chars = Array.from(text);
