@@ -62,7 +62,14 @@ describe('distill stage', () => {
     expect([0.3, 0.7]).toContain(search.best.alpha);
     const metrics = JSON.parse(fs.readFileSync(out(root, 'tsd', 'metrics.json'), 'utf8'));
     expect(metrics.rows).toEqual({ train: readDataset(out(root, 'data', 'train.arrow')).rows.length, unlabeled: readDataset(out(root, 'data', 'unlabeled.arrow')).rows.length });
-    expect(readLogits(out(root, 'tsd', 'logits/test.arrow')).numLabels).toBe(5);
+    expect(readLogits(out(root, 'tsd', 'logits/valid.arrow')).numLabels).toBe(5);
+    expect(fs.existsSync(out(root, 'tsd', 'logits/test.arrow'))).toBe(false);
+    // each loss term of the run, per step
+    const curve = JSON.parse(fs.readFileSync(out(root, 'tsd', 'curves.json'), 'utf8')).curve as { loss: number; terms: Record<string, number> }[];
+    expect(Object.keys(curve[0].terms).sort()).toEqual(['hard', 'latent', 'soft']); // latent weight 0.5, 0 < α < 1
+    for (const term of ['hard', 'latent', 'soft']) expect(curve[0].terms[term]).toBeGreaterThan(0);
+    const sum = Object.values(curve[0].terms).reduce((a, b) => a + b, 0);
+    expect(sum).toBeCloseTo(curve[0].loss, 4);
   });
 });
 
@@ -74,7 +81,8 @@ describe('the student-alone baseline', () => {
     expect(alone.summary).toMatchObject({ objective: 'task', alpha: 0 });
     const metrics = JSON.parse(fs.readFileSync(out(root, 'alone', 'metrics.json'), 'utf8'));
     expect(metrics.rows).toEqual({ train: readDataset(out(root, 'data', 'train.arrow')).rows.length });
-    expect(metrics.test.accuracy).toBeGreaterThan(0);
+    expect(metrics.valid.accuracy).toBeGreaterThan(0);
+    expect(metrics.test).toBeUndefined();
     await expect(runStage(distillStage, 'p.yaml', 'alone-soft', root)).rejects.toThrow(/stages\.alone-soft: without input teacher .*alpha: 0/);
     expect(fs.existsSync(out(root, 'alone-soft', 'checkpoint'))).toBe(false);
   });

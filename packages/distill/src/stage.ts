@@ -2,7 +2,7 @@
  * The distill stage: one step of ERNIE-Tiny's recipe (see config.ts).
  * Reads: the data stage (input `data`); the teacher stage (input `teacher`: its `checkpoint/` for the latent loss and
  * teacher-layer init, its `logits/*.arrow` for soft labels); optionally `augment` and the previous step (`init.input`).
- * Writes: `checkpoint/` (the student), `metrics.json`, `curves.json`; for `task` also `logits/test.arrow` and, with a
+ * Writes: `checkpoint/` (the student), `metrics.json`, `curves.json`; for `task` also `logits/valid.arrow` and, with a
  * search, `search.json`.
  */
 import * as fs from 'node:fs';

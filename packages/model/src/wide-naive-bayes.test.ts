@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createLogger, WordPieceTokenizer, type Example } from '@distill/core';
 import { Encoder, WIDE_TABLE, type EncoderConfig } from './encoder';
 import { withWide } from './wide';
-import { NAIVE_BAYES_WEIGHTS, concatRows, fitWideNaiveBayes, naiveBayesTable, wideRows, wideTableAccuracy } from './wide-naive-bayes';
+import { NAIVE_BAYES_WEIGHTS, concatRows, fitWideNaiveBayes, foldOf, naiveBayesTable, wideRows, wideTableAccuracy } from './wide-naive-bayes';
 
 const log = createLogger('test');
 
@@ -51,7 +51,7 @@ describe('fitWideNaiveBayes', () => {
   it('scores valid with each smoothing, keeps the best, calibrates the scale, and leaves the other parameters alone', () => {
     const enc = withWide(Encoder.create(config, 1), { buckets: 64, maxN: 2, pooling: 'mean' });
     const before = enc.params.get('classifier.weight')!.arraySync();
-    const r = fitWideNaiveBayes(enc, { tokenizer, train, valid, labels: ['a', 'b'] }, { alphas: [0.1, 1], includeValid: false }, log);
+    const r = fitWideNaiveBayes(enc, { tokenizer, train, valid, labels: ['a', 'b'] }, { alphas: [0.1, 1] }, log);
     expect(r.tried.map((t) => t.alpha)).toEqual([0.1, 1]);
     expect(r.valid_accuracy).toBe(Math.max(...r.tried.map((t) => t.valid_accuracy)));
     expect(r.scale).toBeGreaterThan(0);
@@ -63,32 +63,54 @@ describe('fitWideNaiveBayes', () => {
     enc.dispose();
   });
 
-  it('with includeValid, counts the valid rows after choosing the smoothing: their n-grams then vote', () => {
-    const fit = (includeValid: boolean) => {
-      const enc = withWide(Encoder.create(config, 1), { buckets: 64, maxN: 2, pooling: 'mean' });
-      const r = fitWideNaiveBayes(enc, { tokenizer, train, valid, labels: ['a', 'b'] }, { alphas: [0.5], includeValid }, log);
-      const table = Float32Array.from(enc.params.get(WIDE_TABLE)!.dataSync());
-      const rows = wideRows(enc, { tokenizer }, ['庚辛']);
-      enc.dispose();
-      return { r, table, rows };
-    };
-    const without = fit(false);
-    const withValid = fit(true);
-    expect(withValid.r.include_valid).toBe(true);
-    expect(withValid.r.used_buckets).toBeGreaterThan(without.r.used_buckets);
-    // valid row 8 (庚辛, label 1) is now known to the table
-    expect(wideTableAccuracy(withValid.rows, Int32Array.of(1), withValid.table, 2)).toBe(1);
+  it('never counts a valid row: n-grams only valid has stay out of the table', () => {
+    const enc = withWide(Encoder.create(config, 1), { buckets: 64, maxN: 2, pooling: 'mean' });
+    fitWideNaiveBayes(enc, { tokenizer, train, valid, labels: ['a', 'b'] }, { alphas: [0.5] }, log);
+    const table = enc.params.get(WIDE_TABLE)!.dataSync() as Float32Array;
+    const onlyValid = wideRows(enc, { tokenizer }, ['庚辛']);
+    const trainIds = new Set(wideRows(enc, { tokenizer }, train.map((x) => x.text)).ids);
+    const unseen = Array.from(onlyValid.ids).filter((b) => !trainIds.has(b));
+    expect(unseen.length).toBeGreaterThan(0);
+    for (const b of unseen) expect(Array.from(table.subarray(b * 2, b * 2 + 2))).toEqual([0, 0]);
+    enc.dispose();
+  });
+
+  it('cross-fits: each training row gets logits from a table fitted without its fold', () => {
+    // row 10 (庚庚) is the only one with 庚: a table that counted it votes for its label; one fitted without it cannot
+    const rows = [...train, row(9, '甲丙丙', 0), row(10, '庚庚', 1), row(11, '丁丁戊', 1)];
+    const enc = withWide(Encoder.create(config, 1), { buckets: 64, maxN: 2, pooling: 'mean' });
+    const r = fitWideNaiveBayes(enc, { tokenizer, train: rows, valid, labels: ['a', 'b'] }, { alphas: [0.5], crossFit: { folds: 3, seed: 7 } }, log);
+    expect(r.out_of_fold!.length).toBe(rows.length * 2);
+    expect(r.out_of_fold_accuracy).toBeGreaterThanOrEqual(0);
+    const full = new Float64Array(2);
+    const table = Float32Array.from(enc.params.get(WIDE_TABLE)!.dataSync());
+    const only = wideRows(enc, { tokenizer }, ['庚庚']);
+    for (let k = only.offsets[0]; k < only.offsets[1]; k++) for (let c = 0; c < 2; c++) full[c] += table[only.ids[k] * 2 + c] / (only.offsets[1] - only.offsets[0]);
+    const fullMargin = full[1] - full[0];
+    const at = rows.findIndex((x) => x.id === '10');
+    const oofMargin = r.out_of_fold![at * 2 + 1] - r.out_of_fold![at * 2];
+    expect(fullMargin).toBeGreaterThan(0);
+    expect(oofMargin).toBeLessThan(fullMargin / 2);
+    enc.dispose();
+  });
+
+  it('deals rows into folds of equal size (±1), the same for the same seed', () => {
+    const a = foldOf(10, 3, 5);
+    expect(Array.from(foldOf(10, 3, 5))).toEqual(Array.from(a));
+    const sizes = [0, 1, 2].map((k) => a.filter((f) => f === k).length);
+    expect(sizes.sort()).toEqual([3, 3, 4]);
+    expect(Array.from(foldOf(10, 3, 6))).not.toEqual(Array.from(a));
   });
 
   it('with logistic, adds a logistic-regression table at a naive Bayes weight chosen on valid', () => {
     const enc = withWide(Encoder.create(config, 1), { buckets: 64, maxN: 2, pooling: 'mean' });
-    const r = fitWideNaiveBayes(enc, { tokenizer, train, valid, labels: ['a', 'b'] }, { alphas: [0.5], includeValid: true, logistic: { c: 10, iterations: 50 } }, log);
+    const r = fitWideNaiveBayes(enc, { tokenizer, train, valid, labels: ['a', 'b'] }, { alphas: [0.5], logistic: { c: 10, iterations: 50 } }, log);
     expect(NAIVE_BAYES_WEIGHTS).toContain(r.logistic!.naive_bayes_weight);
     expect(r.logistic!.iterations).toBeGreaterThan(0);
     const table = enc.params.get(WIDE_TABLE)!.dataSync() as Float32Array;
     // not the naive Bayes table alone: refit it without the regression and compare
     const nbOnly = withWide(Encoder.create(config, 1), { buckets: 64, maxN: 2, pooling: 'mean' });
-    fitWideNaiveBayes(nbOnly, { tokenizer, train, valid, labels: ['a', 'b'] }, { alphas: [0.5], includeValid: true }, log);
+    fitWideNaiveBayes(nbOnly, { tokenizer, train, valid, labels: ['a', 'b'] }, { alphas: [0.5] }, log);
     const other = nbOnly.params.get(WIDE_TABLE)!.dataSync() as Float32Array;
     expect(table.some((x, i) => Math.abs(x - other[i]) > 1e-4)).toBe(true);
     const rows = wideRows(enc, { tokenizer }, train.map((x) => x.text));
@@ -99,8 +121,8 @@ describe('fitWideNaiveBayes', () => {
   it('needs single-label rows and valid rows to choose on', () => {
     const enc = withWide(Encoder.create(config, 1), { buckets: 64, maxN: 2, pooling: 'mean' });
     const data = { tokenizer, train: [...train, row(9, '甲', -1)], valid, labels: ['a', 'b'] };
-    expect(() => fitWideNaiveBayes(enc, data, { alphas: [0.5], includeValid: false }, log)).toThrow(/train row 6 \(id 9\) has no single label/);
-    expect(() => fitWideNaiveBayes(enc, { ...data, train, valid: [] }, { alphas: [0.5], includeValid: false }, log)).toThrow(/no valid rows|there are none/);
+    expect(() => fitWideNaiveBayes(enc, data, { alphas: [0.5] }, log)).toThrow(/train row 6 \(id 9\) has no single label/);
+    expect(() => fitWideNaiveBayes(enc, { ...data, train, valid: [] }, { alphas: [0.5] }, log)).toThrow(/no valid rows|there are none/);
     enc.dispose();
   });
 });

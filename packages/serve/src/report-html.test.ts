@@ -8,9 +8,14 @@ const REPORT: Report = {
   seed: 13,
   stages: { data: { uses: 'data', seconds: 1.5, backend: null } },
   dataset: { rows: { train: 10 }, num_labels: 2 },
-  models: [{ name: 'student-int8', role: 'student', format: 'onnx-int8', file: 'x', accuracy: 0.5625, macro_f1: 0.5, params: 1234567, size_bytes: 2_500_000, latency_ms: { p50: 1.234, p99: 2.5, mean: 1.3, std: 0.2 } }],
+  models: [
+    {
+      name: 'student-int8', role: 'student', format: 'onnx-int8', file: 'x', accuracy: 0.5625, ci95: [0.55, 0.575], macro_f1: 0.5, params: 1234567, params_by_part: { table: 1000000, encoder: 234567 }, size_bytes: 2_500_000, latency_ms: { p50: 1.234, p99: 2.5, mean: 1.3, std: 0.2 },
+      components: { table: { accuracy: 0.51, ci95: [0.5, 0.52] }, encoder: { accuracy: 0.3, ci95: [0.29, 0.31] }, both: { accuracy: 0.5625, ci95: [0.55, 0.575] } },
+    },
+  ],
   http: [{ model: 'student-int8', concurrency: 32, requests: 2000, qps: 1234.4, p50_ms: 20, p99_ms: 60, errors: 0 }],
-  distillation: [{ stage: 'tsd', objective: 'task', from: 'tad', test_accuracy: 0.55, test_macro_f1: 0.5, steps: 100, seconds: 60 }],
+  distillation: [{ stage: 'tsd', objective: 'task', from: 'tad', table: false, valid_accuracy: 0.54, test_accuracy: 0.55, test_ci95: [0.54, 0.56], test_accuracy_unseen: 0.53, test_macro_f1: 0.5, steps: 100, seconds: 60, final_loss_terms: { soft: 0.25, hard: 0.5 } }],
   versions: { node: 'v20' },
 };
 
@@ -26,6 +31,11 @@ describe('report.html', () => {
     expect(html).toContain('<td>1,234,567</td>');
     expect(html).toContain('<td>1234</td>'); // req/s
     expect(html).toContain('<td>tad</td>');
+    expect(html).toContain('<td>[55.00, 57.50]</td>'); // the served model's interval
+    expect(html).toContain('<td>51.00 [50.00, 52.00]</td>'); // the table alone
+    expect(html).toContain('<td>30.00 [29.00, 31.00]</td>'); // the encoder alone
+    expect(html).toContain('<td>1,000,000</td>'); // table parameters
+    expect(html).toContain('<td>soft 0.2500, hard 0.5000</td>');
     expect(html).toContain('<svg id="chart"></svg>');
     expect(html).toContain('duplicates removed');
     expect(html).toContain('no curves');

@@ -8,6 +8,7 @@ import type { Report } from './report';
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : (100 * x).toFixed(2));
 const num = (x: number, d = 2) => x.toFixed(d);
+const interval = (ci: [number, number] | null | undefined) => (ci ? `[${pct(ci[0])}, ${pct(ci[1])}]` : '–');
 
 function table(headers: string[], rows: (string | number)[][]): string {
   if (!rows.length) return '<p class="none">none</p>';
@@ -21,11 +22,27 @@ export interface DataCardSummary {
 
 export function renderReportHtml(report: Report, charts: Record<string, string>, dataCard: DataCardSummary | null): string {
   const models = table(
-    ['model', 'role', 'format', 'accuracy %', 'on test rows not in train %', 'macro-F1 %', 'params', 'size MB', 'p50 ms', 'p99 ms', 'mean ± std ms', 'texts/s at batch 32'],
-    report.models.map((m) => [m.name, m.role, m.format, pct(m.accuracy), m.accuracy_unseen !== undefined ? pct(m.accuracy_unseen) : '–', pct(m.macro_f1), m.params.toLocaleString('en'), num(m.size_bytes / 1e6), num(m.latency_ms.p50, 3), num(m.latency_ms.p99, 3), `${num(m.latency_ms.mean, 3)} ± ${num(m.latency_ms.std, 3)}`, m.throughput ? num(m.throughput.texts_per_s, 0) : '–']),
+    ['model', 'role', 'format', 'accuracy %', '95% interval', 'on test rows not in train %', 'macro-F1 %', 'params', 'size MB', 'p50 ms', 'p99 ms', 'mean ± std ms', 'texts/s at batch 32'],
+    report.models.map((m) => [m.name, m.role, m.format, pct(m.accuracy), interval(m.ci95), m.accuracy_unseen !== undefined ? pct(m.accuracy_unseen) : '–', pct(m.macro_f1), m.params.toLocaleString('en'), num(m.size_bytes / 1e6), num(m.latency_ms.p50, 3), num(m.latency_ms.p99, 3), `${num(m.latency_ms.mean, 3)} ± ${num(m.latency_ms.std, 3)}`, m.throughput ? num(m.throughput.texts_per_s, 0) : '–']),
   );
+  // which part of each model earns its accuracy: the n-gram table alone, the encoder alone, both
+  const parted = report.models.filter((m) => m.components?.table);
+  const components = parted.length
+    ? table(
+        ['model', 'table alone %', 'encoder alone %', 'both %', 'table params', 'encoder params'],
+        parted.map((m) => {
+          const c = m.components!;
+          const cell = (x: { accuracy: number; ci95: [number, number] } | undefined) => (x ? `${pct(x.accuracy)} ${interval(x.ci95)}` : '–');
+          return [m.name, cell(c.table), cell(c.encoder), cell(c.both), m.params_by_part?.table?.toLocaleString('en') ?? '–', m.params_by_part?.encoder?.toLocaleString('en') ?? '–'];
+        }),
+      )
+    : '<p class="none">no model has an n-gram table</p>';
   const http = table(['model', 'concurrency', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'errors'], report.http.map((h) => [h.model, h.concurrency, h.requests, num(h.qps, 0), h.p50_ms, h.p99_ms, h.errors]));
-  const distill = table(['stage', 'objective', 'from', 'test accuracy %', 'macro-F1 %', 'steps', 'seconds'], report.distillation.map((d) => [d.stage, d.objective, d.from ?? '–', pct(d.test_accuracy), pct(d.test_macro_f1), d.steps ?? '–', num(d.seconds, 1)]));
+  const terms = (t: Record<string, number> | null) => (t ? Object.entries(t).map(([k, v]) => `${k} ${num(v, 4)}`).join(', ') : '–');
+  const distill = table(
+    ['stage', 'objective', 'from', 'table', 'valid accuracy %', 'test accuracy %', '95% interval', 'on test rows not in train %', 'steps', 'loss terms at the end', 'seconds'],
+    report.distillation.map((d) => [d.stage, d.objective, d.from ?? '–', d.table ? 'yes' : 'no', pct(d.valid_accuracy), pct(d.test_accuracy), interval(d.test_ci95), pct(d.test_accuracy_unseen), d.steps ?? '–', terms(d.final_loss_terms), num(d.seconds, 1)]),
+  );
   const stages = table(['stage', 'uses', 'seconds', 'backend'], Object.entries(report.stages).map(([s, v]) => [s, v.uses, num(v.seconds, 1), v.backend ?? '–']));
   const data = dataCard
     ? table(['split', 'rows', 'tokens mean / p95', 'UNK rate %'], Object.entries(dataCard.splits).map(([s, c]) => [s, c.rows, `${num(c.tokens.mean, 1)} / ${num(c.tokens.p95, 0)}`, num(100 * c.unk_rate, 2)])) +
@@ -42,7 +59,11 @@ th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.meta{color:
 </style></head><body>
 <h1>${esc(report.pipeline)}</h1>
 <p class="meta">${esc(report.description ?? '')}<br>tfjs backend: ${esc(report.backend ?? '–')} · seed ${report.seed} · ${Object.entries(report.versions).map(([k, v]) => `${esc(k)} ${esc(v)}`).join(' · ')}${report.reproduce ? `<br>git ${esc(report.reproduce.git_commit ?? 'unknown')}${report.reproduce.git_dirty ? ' (uncommitted changes)' : ''} · rerun: <code>${esc(report.reproduce.command)}</code>` : ''}</p>
+<p>Protocol: every choice (steps, smoothing, mixes, calibration, the INT8 guard) was made on the valid split; the test
+split was read once, by the final evaluation. Intervals are 95% bootstrap intervals over the test rows: two accuracies
+whose intervals overlap are not shown to differ.</p>
 <h2>Models</h2>${models}${chart('tradeoff')}
+<h2>What each part earns</h2>${components}
 <h2>HTTP load test</h2>${http}
 <h2>Distillation</h2>${distill}
 <h2>Training curves</h2>${chart('curves') || '<p class="none">no curves</p>'}

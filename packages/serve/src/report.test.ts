@@ -54,21 +54,23 @@ describe('buildReport', () => {
     expect(reproduction(root, pipeline).git_dirty).toBe(true);
   });
 
-  it('lists a baseline that several teacher stages trained on the same data once, a different one by stage', () => {
+  it("takes every test score from the final evaluation: a teacher's valid-scored baseline.json is not listed, the serve stage's models are, and each distillation row gets its model's test score", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'report-nb-'));
-    fs.writeFileSync(path.join(root, 'p.yaml'), 'stages:\n  data: { uses: data }\n  t1: { uses: teacher, inputs: { data: data } }\n  t2: { uses: teacher, inputs: { data: data } }\n  t3: { uses: teacher, inputs: { data: data } }\n');
-    const nb = { name: 'naive-bayes', role: 'baseline', format: 'naive-bayes', accuracy: 0.25, macro_f1: 0.2, params: 30, size_bytes: 120 };
-    for (const [stage, accuracy] of [['data', 0], ['t1', 0.25], ['t2', 0.25], ['t3', 0.3]] as const) {
+    fs.writeFileSync(path.join(root, 'p.yaml'), 'stages:\n  data: { uses: data }\n  t1: { uses: teacher, inputs: { data: data } }\n  d1: { uses: distill, inputs: { data: data } }\n  s: { uses: serve, inputs: { data: data, baselines: t1 } }\n');
+    const nb = { name: 'naive-bayes', role: 'baseline', format: 'naive-bayes', accuracy: 0.25, macro_f1: 0.2, params: 30, size_bytes: 120, split: 'valid' };
+    const served = { name: 'student-fp32', role: 'student', format: 'onnx-fp32', stage: 'd1', accuracy: 0.4, ci95: [0.35, 0.45], accuracy_unseen: 0.38, macro_f1: 0.3, params: 10, size_bytes: 40 };
+    for (const stage of ['data', 't1', 'd1', 's']) {
       const dir = path.join(root, 'artifacts', 'p', stage);
       fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ stage, uses: stage === 'data' ? 'data' : 'teacher', seconds: 1, backend: null, summary: {}, versions: {} }));
-      if (stage !== 'data') fs.writeFileSync(path.join(dir, 'baseline.json'), JSON.stringify({ ...nb, accuracy, metrics: {} }));
+      const uses = { data: 'data', t1: 'teacher', d1: 'distill', s: 'serve' }[stage];
+      const summary = stage === 'd1' ? { objective: 'task', valid_accuracy: 0.41, steps: 5, params_table: 0 } : {};
+      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ stage, uses, seconds: 1, backend: null, summary, versions: {} }));
     }
-    const models = buildReport(root, loadPipeline(path.join(root, 'p.yaml'))).models;
-    expect(models.map((m) => [m.name, m.accuracy, m.file])).toEqual([
-      ['naive-bayes', 0.25, path.join('artifacts', 'p', 't1', 'baseline.json')],
-      ['naive-bayes-t3', 0.3, path.join('artifacts', 'p', 't3', 'baseline.json')],
-    ]);
+    fs.writeFileSync(path.join(root, 'artifacts', 'p', 't1', 'baseline.json'), JSON.stringify(nb));
+    fs.writeFileSync(path.join(root, 'artifacts', 'p', 's', 'benchmark.json'), JSON.stringify({ models: [served], http: [] }));
+    const report = buildReport(root, loadPipeline(path.join(root, 'p.yaml')));
+    expect(report.models.map((m) => [m.name, m.accuracy])).toEqual([['student-fp32', 0.4]]);
+    expect(report.distillation).toEqual([expect.objectContaining({ stage: 'd1', table: false, valid_accuracy: 0.41, test_accuracy: 0.4, test_ci95: [0.35, 0.45], test_accuracy_unseen: 0.38 })]);
   });
 
   it('names the stage that has not run', () => {
