@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { linkStage } from './link-stage';
 import { stageInputs } from './stage-inputs';
-import { pipelineTargets } from './targets';
+import { invalidPipelineTargets, pipelineTargets } from './targets';
 
 
 const root = path.resolve(__dirname, '..', '..');
@@ -121,5 +122,24 @@ describe('pipeline targets', () => {
       expect(fs.readFileSync(path.join(base, 'manifest.json'), 'utf8')).toBe('{"stage":"data"}');
       expect(() => linkStage(dir, 'base', 'alpha', 'teacher')).toThrow(/inherited from base, but .* has no output: run nx run pipelines:base.teacher/);
     });
+  });
+});
+
+describe('a pipeline file that does not load', () => {
+  it('gets a project whose only target prints every problem and fails, so the other pipelines still run', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'invalid-'));
+    const file = path.join(dir, 'broken.yaml');
+    fs.writeFileSync(file, 'stages:\n  data:\n    uses: data\n    params: { bogus: 1 }\n');
+    expect(() => pipelineTargets(file)).toThrow(/broken\.yaml:4: stages\.data\.params\.bogus: unknown key 'bogus'/);
+    const { name, targets, aliases } = invalidPipelineTargets(file);
+    expect(name).toBe('broken');
+    expect(Object.keys(targets)).toEqual(['report']);
+    expect(targets.report.options.command).toBe('node pipelines/check-pipeline.js pipelines/broken.yaml');
+    expect(aliases.broken.dependsOn).toEqual([{ projects: ['broken'], target: 'report' }]);
+    const run = spawnSync('node', ['pipelines/check-pipeline.js', file], { cwd: root, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/2 problems in .*broken\.yaml[\s\S]*:4: stages\.data\.params\.source[\s\S]*:4: stages\.data\.params\.bogus: unknown key 'bogus'/);
+    const ok = spawnSync('node', ['pipelines/check-pipeline.js', 'pipelines/smoke.yaml'], { cwd: root, encoding: 'utf8' });
+    expect(ok.status).toBe(0);
   });
 });

@@ -63,6 +63,25 @@ function alias(project: string, target: string, description: string): TargetConf
   return { executor: 'nx:noop', cache: false, dependsOn: [{ projects: [project], target }], metadata: { description } };
 }
 
+/**
+ * The project of a pipeline file that does not load: its report target (and alias) only prints every problem of the
+ * file and fails, so one broken file leaves every other pipeline runnable.
+ */
+export function invalidPipelineTargets(file: string): { name: string; targets: Record<string, TargetConfiguration>; aliases: Record<string, TargetConfiguration> } {
+  const name = path.basename(file).replace(/\.ya?ml$/, '');
+  const rel = `pipelines/${path.basename(file)}`;
+  const targets: Record<string, TargetConfiguration> = {
+    report: {
+      executor: 'nx:run-commands',
+      options: { command: `node pipelines/check-pipeline.js ${rel}`, cwd: '{workspaceRoot}' },
+      cache: false,
+      inputs: [`{workspaceRoot}/${rel}`], // not the default {projectRoot}/**: the root is no folder
+      metadata: { description: `${rel} does not load: this target prints why` },
+    },
+  };
+  return { name, targets, aliases: { [name]: alias(name, 'report', `${rel} does not load: prints why`) } };
+}
+
 export function pipelineTargets(file: string): PipelineTargets {
   const pipeline = loadPipeline(file, PARAMS_SCHEMAS);
   if (pipeline.name === 'pipelines') throw new Error(`${file}: a pipeline cannot be named 'pipelines' (the Nx project of the aliases); rename the file`);

@@ -116,3 +116,27 @@ describe('loadPipeline', () => {
     expect(stageSlice(p, 'distill')).not.toEqual(stageSlice(q, 'distill'));
   });
 });
+
+describe('pipeline errors, all at once', () => {
+  const nested = { distill: z.object({ alpha: z.number(), training: z.object({ epochs: z.number().default(1) }).strict().prefault({}) }).strict() };
+  it('lists every problem of a file with its line, and suggests the key or stage name meant', () => {
+    const file = write('many.yaml', 'seed: 7\nstages:\n  data: { uses: data }\n  teacher:\n    uses: teacher\n    inputs: { data: dta }\n  distill:\n    uses: distill\n    inputs: { data: data }\n    params: { alpah: 0.5, training: { epohcs: 2 } }\n');
+    let err: Error & { problems?: { line?: number; message: string }[] } = new Error('none');
+    try {
+      loadPipeline(file, nested);
+    } catch (e) {
+      err = e as typeof err;
+    }
+    expect(err.message).toMatch(/^4 problems in .*many\.yaml:/);
+    expect(err.message).toContain(`${file}:10: stages.distill.params.alpah: unknown key 'alpah' (did you mean 'alpha'?)`);
+    expect(err.message).toContain(`${file}:10: stages.distill.params.training.epohcs: unknown key 'epohcs' (did you mean 'epochs'?)`);
+    expect(err.message).toMatch(/many\.yaml:10: stages\.distill\.params\.alpha: .*number/); // required and missing
+    expect(err.message).toContain(`${file}:6: stages.teacher.inputs.data: no stage named 'dta' (did you mean 'data'?)`);
+    expect(err.problems).toHaveLength(4);
+  });
+
+  it('lists the keys when none is close, and checks params even when the file-level keys are wrong', () => {
+    const file = write('top.yaml', 'sede: 7\nstages:\n  distill:\n    uses: distill\n    params: { alpha: 0.5, zzz: 1 }\n');
+    expect(() => loadPipeline(file, nested)).toThrow(/2 problems[\s\S]*top\.yaml:1: sede: unknown key 'sede' \(did you mean 'seed'\?\)[\s\S]*top\.yaml:5: stages\.distill\.params\.zzz: unknown key 'zzz' \(keys: alpha, training\)/);
+  });
+});

@@ -60,11 +60,109 @@ export interface Pipeline {
   base?: string;
 }
 
+/** One thing wrong in a pipeline file: where (key path, line) and what. */
+export interface PipelineProblem {
+  keyPath: (string | number)[];
+  message: string;
+  line?: number;
+}
+
+function problemText(file: string, p: PipelineProblem): string {
+  return `${file}${p.line ? `:${p.line}` : ''}: ${p.keyPath.length ? p.keyPath.join('.') + ': ' : ''}${p.message}`;
+}
+
+/** Everything wrong in one pipeline file, one `file:line: key.path: message` line each. */
 export class PipelineError extends Error {
-  constructor(readonly file: string, readonly keyPath: (string | number)[], message: string, readonly line?: number) {
-    super(`${file}${line ? `:${line}` : ''}: ${keyPath.length ? keyPath.join('.') + ': ' : ''}${message}`);
+  readonly problems: PipelineProblem[];
+  constructor(readonly file: string, keyPath: (string | number)[], message: string, line?: number, more: PipelineProblem[] = []) {
+    const problems = [{ keyPath, message, line }, ...more];
+    super(problems.length === 1 ? problemText(file, problems[0]) : `${problems.length} problems in ${file}:\n${problems.map((p) => `  ${problemText(file, p)}`).join('\n')}`);
     this.name = 'PipelineError';
+    this.problems = problems;
   }
+
+  get keyPath(): (string | number)[] {
+    return this.problems[0].keyPath;
+  }
+
+  get line(): number | undefined {
+    return this.problems[0].line;
+  }
+
+  static of(file: string, problems: PipelineProblem[]): PipelineError {
+    const [first, ...more] = problems;
+    return new PipelineError(file, first.keyPath, first.message, first.line, more);
+  }
+}
+
+/** Edit distance, for "did you mean" suggestions. */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  }
+  return d[a.length][b.length];
+}
+
+/** ` (did you mean 'x'?)` when one of `known` is close to `word`, else ''. */
+export function didYouMean(word: string, known: readonly string[]): string {
+  let best: { name: string; d: number } | null = null;
+  for (const name of known) {
+    const d = distance(word, name);
+    if (!best || d < best.d) best = { name, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean '${best.name}'?)` : '';
+}
+
+/** One line per top-level parameter of a stage's params schema: name, type and default (for a CLI's --help). */
+export function describeParams(schema: z.ZodType): string[] {
+  type Def = { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; defaultValue?: unknown; entries?: Record<string, string>; options?: z.ZodType[]; values?: unknown[] };
+  const def = (t: z.ZodType) => (t as unknown as { _zod: { def: Def } })._zod.def;
+  const describe = (t: z.ZodType): { type: string; dflt?: unknown; optional: boolean } => {
+    const d = def(t);
+    if (d.type === 'default' || d.type === 'prefault') {
+      const inner = describe(d.innerType!);
+      const value = typeof d.defaultValue === 'function' ? (d.defaultValue as () => unknown)() : d.defaultValue;
+      return { ...inner, dflt: value, optional: true };
+    }
+    if (d.type === 'optional' || d.type === 'nullable') return { ...describe(d.innerType!), optional: true };
+    if (d.type === 'enum') return { type: Object.values(d.entries ?? {}).join(' | '), optional: false };
+    if (d.type === 'literal') return { type: (d.values ?? []).map(String).join(' | '), optional: false };
+    if (d.type === 'union') return { type: (d.options ?? []).map((o) => describe(o).type).join(' | '), optional: false };
+    return { type: d.type, optional: false };
+  };
+  const top = def(schema);
+  const shape = top.type === 'object' ? top.shape ?? {} : {};
+  return Object.entries(shape).map(([key, t]) => {
+    const x = describe(t);
+    const dflt = x.dflt !== undefined && typeof x.dflt !== 'object' ? ` (default ${JSON.stringify(x.dflt)})` : x.optional ? ' (optional)' : ' (required)';
+    return `${key}: ${x.type}${dflt}`;
+  });
+}
+
+/** The keys an object schema at `keyPath` inside `schema` accepts (zod 4 definitions), when it can be found. */
+function schemaKeysAt(schema: z.ZodType, keyPath: readonly (string | number)[]): string[] {
+  type Def = { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; valueType?: z.ZodType; element?: z.ZodType; options?: z.ZodType[]; in?: z.ZodType };
+  const def = (t: z.ZodType) => (t as unknown as { _zod: { def: Def } })._zod.def;
+  const unwrap = (t: z.ZodType): z.ZodType[] => {
+    const d = def(t);
+    if (d.innerType) return unwrap(d.innerType);
+    if (d.type === 'pipe' && d.in) return unwrap(d.in);
+    if (d.type === 'union' && d.options) return d.options.flatMap(unwrap);
+    return [t];
+  };
+  let nodes = unwrap(schema);
+  for (const key of keyPath) {
+    nodes = nodes.flatMap((t) => {
+      const d = def(t);
+      if (d.type === 'object' && d.shape && typeof key === 'string' && key in d.shape) return unwrap(d.shape[key]);
+      if (d.type === 'record' && d.valueType) return unwrap(d.valueType);
+      if (d.type === 'array' && d.element) return unwrap(d.element);
+      return [];
+    });
+  }
+  return [...new Set(nodes.flatMap((t) => (def(t).type === 'object' ? Object.keys(def(t).shape ?? {}) : [])))];
 }
 
 type LineOf = (keyPath: (string | number)[]) => number | undefined;
@@ -91,15 +189,30 @@ function parseYaml(file: string, text: string): { value: unknown; lineOf: LineOf
   return { value: doc.toJS(), lineOf };
 }
 
-function zodToError(file: string, err: z.ZodError, lineOf: LineOf, prefix: (string | number)[] = []): PipelineError {
-  const issue = err.issues[0];
-  let keyPath = [...prefix, ...(issue.path as (string | number)[])];
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') {
-    keyPath = [...keyPath, issue.keys[0]];
-    message = `unknown key '${issue.keys[0]}'`;
+/** Every issue of a failed validation as a problem with its key path, line and, for unknown keys, a suggestion. */
+function zodProblems(err: z.ZodError, lineOf: LineOf, schema: z.ZodType, prefix: (string | number)[] = []): PipelineProblem[] {
+  const out: PipelineProblem[] = [];
+  for (const issue of err.issues) {
+    const at = issue.path as (string | number)[];
+    if (issue.code === 'unrecognized_keys') {
+      const known = schemaKeysAt(schema, at);
+      for (const key of issue.keys) {
+        const keyPath = [...prefix, ...at, key];
+        const hint = didYouMean(key, known) || (known.length ? ` (keys: ${known.join(', ')})` : '');
+        out.push({ keyPath, message: `unknown key '${key}'${hint}`, line: lineOf(keyPath) });
+      }
+      continue;
+    }
+    const keyPath = [...prefix, ...at];
+    const inner = (issue as { issues?: { message: string }[] }).issues;
+    const message = issue.code === 'invalid_key' && inner?.length ? `invalid name: ${inner[0].message}` : issue.message;
+    out.push({ keyPath, message, line: lineOf(keyPath) });
   }
-  return new PipelineError(file, keyPath, message, lineOf(keyPath));
+  return out;
+}
+
+function zodToError(file: string, err: z.ZodError, lineOf: LineOf, schema: z.ZodType, prefix: (string | number)[] = []): PipelineError {
+  return PipelineError.of(file, zodProblems(err, lineOf, schema, prefix));
 }
 
 function deepMerge(base: unknown, over: unknown): unknown {
@@ -136,21 +249,20 @@ export function runsAfter(def: StageDef): string[] {
 }
 
 /** Topological order of the stages; throws on a reference to a missing stage or a cycle. */
-function orderStages(file: string, stages: Record<string, StageDef>, lineOf: LineOf): string[] {
+function orderStages(file: string, stages: Record<string, StageDef>, lineOf: LineOf, problems: PipelineProblem[]): string[] {
+  const names = Object.keys(stages);
+  const missing = (up: string) => `no stage named '${up}'${didYouMean(up, names)} (stages: ${names.join(', ')})`;
   for (const [name, def] of Object.entries(stages)) {
     for (const [role, up] of Object.entries(def.inputs)) {
-      if (!(up in stages)) {
-        const keyPath = ['stages', name, 'inputs', role];
-        throw new PipelineError(file, keyPath, `no stage named '${up}' (stages: ${Object.keys(stages).join(', ')})`, lineOf(keyPath));
-      }
+      const keyPath = ['stages', name, 'inputs', role];
+      if (!(up in stages)) problems.push({ keyPath, message: missing(up), line: lineOf(keyPath) });
     }
     def.after.forEach((up, i) => {
-      if (!(up in stages)) {
-        const keyPath = ['stages', name, 'after', i];
-        throw new PipelineError(file, keyPath, `no stage named '${up}' (stages: ${Object.keys(stages).join(', ')})`, lineOf(keyPath));
-      }
+      const keyPath = ['stages', name, 'after', i];
+      if (!(up in stages)) problems.push({ keyPath, message: missing(up), line: lineOf(keyPath) });
     });
   }
+  if (problems.length) throw PipelineError.of(file, problems);
   const order: string[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (name: string, trail: string[]) => {
@@ -179,16 +291,30 @@ export type ParamsSchemas = Partial<Record<StageKind, z.ZodType>>;
 export function loadPipeline(file: string, paramsSchemas: ParamsSchemas = {}): Pipeline {
   const { value, lineOf, base } = readRaw(file);
   const parsed = pipelineSchema.safeParse(value);
-  if (!parsed.success) throw zodToError(file, parsed.error, lineOf);
+  if (!parsed.success) {
+    // the file's own keys are wrong; the params of the stages that did parse are checked too, so one run shows all
+    const problems = zodProblems(parsed.error, lineOf, pipelineSchema);
+    const stages = (value as { stages?: unknown }).stages;
+    if (stages && typeof stages === 'object') {
+      for (const [name, def] of Object.entries(stages as Record<string, unknown>)) {
+        const one = stageSchema.safeParse(def);
+        const schema = one.success ? paramsSchemas[one.data.uses] : undefined;
+        const res = schema?.safeParse(one.data!.params);
+        if (res && !res.success) problems.push(...zodProblems(res.error, lineOf, schema!, ['stages', name, 'params']));
+      }
+    }
+    throw PipelineError.of(file, problems);
+  }
   const cfg = parsed.data;
   if (!Object.keys(cfg.stages).length) throw new PipelineError(file, ['stages'], 'a pipeline needs at least one stage', lineOf(['stages']));
+  const problems: PipelineProblem[] = [];
   for (const [name, def] of Object.entries(cfg.stages)) {
     const schema = paramsSchemas[def.uses];
     if (!schema) continue;
     const res = schema.safeParse(def.params);
-    if (!res.success) throw zodToError(file, res.error, lineOf, ['stages', name, 'params']);
+    if (!res.success) problems.push(...zodProblems(res.error, lineOf, schema, ['stages', name, 'params']));
   }
-  const order = orderStages(file, cfg.stages, lineOf);
+  const order = orderStages(file, cfg.stages, lineOf, problems);
   return {
     name: path.basename(file).replace(/\.ya?ml$/, ''),
     file,
@@ -205,10 +331,19 @@ export function loadPipeline(file: string, paramsSchemas: ParamsSchemas = {}): P
 /** Validates one stage's params with its package's schema; the error names the file and key path. */
 export function stageParams<S extends z.ZodType>(pipeline: Pipeline, stage: string, schema: S): z.infer<S> {
   const def = pipeline.stages[stage];
-  if (!def) throw new PipelineError(pipeline.file, ['stages', stage], `no such stage (stages: ${pipeline.order.join(', ')})`);
+  if (!def) throw new PipelineError(pipeline.file, ['stages', stage], `no such stage${didYouMean(stage, pipeline.order)} (stages: ${pipeline.order.join(', ')})`);
   const res = schema.safeParse(def.params);
-  if (!res.success) throw zodToError(pipeline.file, res.error, () => undefined, ['stages', stage, 'params']);
+  if (!res.success) throw zodToError(pipeline.file, res.error, lineOfStage(pipeline.file), schema, ['stages', stage, 'params']);
   return res.data;
+}
+
+/** Line numbers of a pipeline file's keys (re-read: a loaded Pipeline keeps only values). */
+function lineOfStage(file: string): LineOf {
+  try {
+    return parseYaml(file, fs.readFileSync(file, 'utf8')).lineOf;
+  } catch {
+    return () => undefined;
+  }
 }
 
 /** Every stage upstream of `stage` (transitively), in pipeline order. */

@@ -13,7 +13,7 @@ import { buildDirAtomic } from './fsutil';
 import { createLogger, type Logger } from './log';
 import { packageVersions, writeManifest, type StageManifest } from './manifest';
 import { findWorkspaceRoot, resolveConfigPath, resolveDataDir } from './paths';
-import { loadPipeline, stageDir, stageParams, stageSlice, type BackendName, type Pipeline, type StageKind } from './pipeline';
+import { describeParams, didYouMean, loadPipeline, stageDir, stageParams, stageSlice, type BackendName, type Pipeline, type StageKind } from './pipeline';
 
 export interface StageContext<P> {
   root: string;
@@ -64,7 +64,7 @@ export interface StageDefinition<S extends z.ZodType> {
 export async function runStage<S extends z.ZodType>(def: StageDefinition<S>, pipelineFile: string, stage: string, root = findWorkspaceRoot()): Promise<StageManifest> {
   const pipeline = loadPipeline(path.resolve(root, pipelineFile));
   const stageDef = pipeline.stages[stage];
-  if (!stageDef) throw new Error(`${pipelineFile}: no stage '${stage}' (stages: ${pipeline.order.join(', ')})`);
+  if (!stageDef) throw new Error(`${pipelineFile}: no stage '${stage}'${didYouMean(stage, pipeline.order)} (stages: ${pipeline.order.join(', ')})`);
   if (stageDef.uses !== def.kind) throw new Error(`${pipelineFile}: stage '${stage}' uses '${stageDef.uses}', not '${def.kind}'`);
   const params = stageParams(pipeline, stage, def.schema);
   const dataDir = resolveDataDir(root, pipeline.dataDir);
@@ -156,6 +156,7 @@ export function stageMain<S extends z.ZodType>(def: StageDefinition<S>, argv = p
     .description(`Run a '${def.kind}' stage of a pipeline`)
     .requiredOption('-p, --pipeline <file>', 'pipeline YAML file')
     .requiredOption('-s, --stage <name>', 'stage name in that file')
+    .addHelpText('after', `\nParameters of a '${def.kind}' stage (its params: in the pipeline file; packages/${def.kind}/src/config.ts says what each means):\n${describeParams(def.schema).map((l) => `  ${l}`).join('\n')}\n`)
     .action(async (opts: { pipeline: string; stage: string }) => {
       try {
         await runStage(def, opts.pipeline, opts.stage);
