@@ -25,7 +25,11 @@ async function tryBackend(name: Exclude<BackendChoice, 'auto'>): Promise<boolean
       if (ok) patchWasmKernels();
       return ok;
     }
-    return await tf.setBackend('cpu');
+    const ok = await tf.setBackend('cpu');
+    // the cpu backend prints advice to install tfjs-node on its first use; the faster backends were tried first, and
+    // every stage's manifest and log say which backend ran
+    if (ok) (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+    return ok;
   } catch {
     return false;
   }
