@@ -168,6 +168,11 @@ export class OnnxClassifier {
     return outs.length === 3 ? { both: outs[0], encoder: outs[1], table: outs[2] } : { both: outs[0] };
   }
 
+  /** The longest input in tokens ([CLS] and [SEP] included); longer texts are cut. */
+  get maxLength(): number {
+    return this.serving.max_length;
+  }
+
   /** Logits for many texts, `batchSize` at a time, in input order. */
   async logitsAll(texts: readonly string[], batchSize = 64): Promise<Float32Array> {
     const k = this.labels.length;

@@ -11,7 +11,7 @@ const port = parentPort!;
 
 OnnxClassifier.load(modelFile, options).then(
   (clf) => {
-    port.postMessage({ kind: 'ready', labels: clf.labels } satisfies WorkerReply);
+    port.postMessage({ kind: 'ready', labels: clf.labels, maxLength: clf.serving.max_length } satisfies WorkerReply);
     port.on('message', async (m: WorkerRequest) => {
       if (m.kind === 'dispose') {
         await clf.dispose();

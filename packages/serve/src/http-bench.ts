@@ -53,7 +53,7 @@ export function startServerProcess(modelFile: string, extraArgs: string[] = []):
     }, 60_000);
     child.stderr!.on('data', (d) => {
       stderr += d;
-      const m = /on (http:\/\/127\.0\.0\.1:\d+) \(ready\)/.exec(stderr);
+      const m = /on (http:\/\/127\.0\.0\.1:\d+) \(ready/.exec(stderr);
       if (m) {
         clearTimeout(timer);
         const stop = () =>

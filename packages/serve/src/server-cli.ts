@@ -3,6 +3,7 @@
  * Serve a model directory over HTTP:
  *   npx tsx packages/serve/src/server-cli.ts --model artifacts/tnews/quantize/student/model.int8.onnx [--port 8080]
  */
+import * as fs from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { OnnxClassifier } from '@distill/runtime';
 import { ClassificationServer, DEFAULT_SERVER } from './server';
@@ -13,6 +14,42 @@ const int = (name: string) => (v: string) => {
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
   return n;
 };
+
+/**
+ * The processes that launched this one (npx, npm exec, sh -c, the tsx wrapper): walking up from the parent while the
+ * process is such a launcher. Linux only (/proc); elsewhere none.
+ */
+function launchers(): number[] {
+  const out: number[] = [];
+  let pid = process.ppid;
+  for (let depth = 0; depth < 6 && pid > 1; depth++) {
+    let comm: string;
+    let stat: string;
+    try {
+      comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      break;
+    }
+    if (!/^(node|npm|npx|sh|tsx)\b|^npm exec/.test(comm)) break;
+    out.push(pid);
+    pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]); // field 4: the parent's pid
+  }
+  return out;
+}
+
+/** Calls `stop` once any of `pids` has exited: the server stops with whatever started it (e.g. npx getting SIGTERM). */
+function watchLaunchers(pids: number[], stop: (why: string) => void): void {
+  if (!pids.length) return;
+  const timer = setInterval(() => {
+    const gone = pids.find((pid) => !fs.existsSync(`/proc/${pid}`));
+    if (gone !== undefined) {
+      clearInterval(timer);
+      stop(`the process that started the server (pid ${gone}) has exited`);
+    }
+  }, 500);
+  timer.unref();
+}
 
 const program = new Command()
   .name('serve')
@@ -43,17 +80,20 @@ const program = new Command()
       threshold: o.threshold,
       fallbackLabel: o.fallbackLabel,
     });
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(signal, async () => {
-        console.error(`${signal}: finishing requests in flight`);
-        await server.close();
-        process.exit(0);
-      });
-    }
+    let stopping = false;
+    const stop = async (why: string) => {
+      if (stopping) return;
+      stopping = true;
+      console.error(`${why}: finishing requests in flight`);
+      await server.close();
+      process.exit(0);
+    };
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(signal));
+    watchLaunchers(launchers(), (why) => void stop(why));
     try {
       const options = { threads: o.threads, spinning: o.spinning };
       const address = await server.start(() => (o.workers > 0 ? WorkerClassifier.load(o.model, options) : OnnxClassifier.load(o.model, options)));
-      console.error(`serving ${o.model} on ${address} (ready)`);
+      console.error(`serving ${o.model} on ${address} (ready, pid ${process.pid})`);
     } catch (err) {
       console.error(`error: ${(err as Error).message}`);
       await server.close();

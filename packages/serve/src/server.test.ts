@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { OnnxClassifier } from '@distill/runtime';
 import { ClassificationServer, DEFAULT_SERVER, type TextClassifier } from './server';
 import { TEST_LABELS, writeTestModel } from './test-model';
@@ -49,6 +50,34 @@ describe('classification server', () => {
       expect({ body, status: res.status }).toEqual({ body, status });
       expect(((await res.json()) as { error: string }).error).toMatch(message);
     }
+    await server.close();
+  });
+
+  it('answers every 4xx, 404 included, as {"error": …}', async () => {
+    const { server, url } = await started();
+    for (const [method, route] of [['GET', '/nope'], ['POST', '/v1/models'], ['GET', '/v1/classify']]) {
+      const res = await fetch(`${url}${route}`, { method });
+      expect({ route, status: res.status }).toEqual({ route, status: 404 });
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(Object.keys(body)).toEqual(['error']);
+      expect(body.error).toMatch(new RegExp(`no route ${method} ${route.replace('/', '\\/')}`));
+    }
+    await server.close();
+  });
+
+  it('names the model and its version, never a server path; lists it with its labels and maximum length; describes itself in OpenAPI', async () => {
+    const { server, url, post } = await started();
+    const name = `${path.basename(path.dirname(modelFile))}-fp32`;
+    const answer = (await (await post({ text: '体育' })).json()) as { model: string; model_version: string };
+    expect(answer.model).toBe(name);
+    expect(answer.model_version).toMatch(/^[0-9a-f]{12}$/);
+    expect(JSON.stringify(answer)).not.toContain(modelFile);
+    const models = (await (await fetch(`${url}/v1/models`)).json()) as { models: { name: string; version: string; labels: string[]; max_length: number }[] };
+    expect(models.models).toEqual([{ name, version: answer.model_version, labels: TEST_LABELS, max_length: 16 }]);
+    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/v1/classify', '/v1/models']);
+    expect(doc.paths['/v1/classify'].post).toBeDefined();
     await server.close();
   });
 

@@ -1,12 +1,19 @@
 /**
  * The classification service (fastify):
- *   POST /v1/classify  {"text": "…"} or {"texts": ["…", …]}, optional "top_k" → {"results": [{label, score, top}], "model"}
+ *   POST /v1/classify  {"text": "…"} or {"texts": ["…", …]}, optional "top_k" → {"results": [{label, score, top}], "model", "model_version"}
+ *   GET  /v1/models    the served model: name, version (content hash), labels, maximum length in tokens
+ *   GET  /openapi.json the OpenAPI 3 description of these routes
  *   GET  /healthz      the process is up
  *   GET  /readyz       200 once the model is loaded and warmed up, 503 before and while shutting down
  *   GET  /metrics      Prometheus metrics (requests, errors, latency, batch sizes, queue depth)
  * Requests share the model through dynamic batching. Limits (body size, texts per request, characters per text)
- * give 413/400 answers that say what is wrong. `close()` stops taking requests and answers those in flight.
+ * give 413/400 answers that say what is wrong; every error, 404 included, is {"error": "…"}. `close()` stops taking
+ * requests and answers those in flight.
  */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { DynamicBatcher } from './batcher';
 import { createMetrics, type ServiceMetrics } from './metrics';
@@ -15,6 +22,8 @@ import { createMetrics, type ServiceMetrics } from './metrics';
 export interface TextClassifier {
   labels: string[];
   modelFile: string;
+  /** the longest input in tokens (longer texts are cut), when known */
+  maxLength?: number;
   classify(texts: readonly string[], topK?: number): Promise<{ label: string; score: number; top: { label: string; score: number }[] }[]>;
   dispose(): Promise<void>;
 }
@@ -44,6 +53,40 @@ interface ClassifyBody {
   top_k?: number;
 }
 
+/** What clients are told about the served model: a name and a content version, never a server path. */
+export interface ModelInfo {
+  name: string;
+  version: string;
+  labels: string[];
+  max_length: number | null;
+}
+
+/**
+ * The model's public name, `<model directory>-<precision>` as in the benchmark (student-int8, teacher-fp32), and its
+ * version, the first 12 hex digits of the model file's SHA-256.
+ */
+export function modelInfo(model: TextClassifier): ModelInfo {
+  const file = path.basename(model.modelFile);
+  const precision = file === 'model.onnx' ? 'fp32' : file === 'model.int8.onnx' ? 'int8' : file.replace(/\.onnx$/, '');
+  const version = fs.existsSync(model.modelFile) ? crypto.createHash('sha256').update(fs.readFileSync(model.modelFile)).digest('hex').slice(0, 12) : 'unknown';
+  return { name: `${path.basename(path.dirname(path.resolve(model.modelFile)))}-${precision}`, version, labels: model.labels, max_length: model.maxLength ?? null };
+}
+
+const errorSchema = { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] } as const;
+const scored = { type: 'object', properties: { label: { type: 'string' }, score: { type: 'number' } } } as const;
+const classifyResponse = {
+  type: 'object',
+  properties: {
+    results: { type: 'array', items: { type: 'object', properties: { label: { type: 'string' }, score: { type: 'number' }, top: { type: 'array', items: scored }, fallback: { type: 'boolean' } } } },
+    model: { type: 'string' },
+    model_version: { type: 'string' },
+  },
+} as const;
+const modelsResponse = {
+  type: 'object',
+  properties: { models: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' }, labels: { type: 'array', items: { type: 'string' } }, max_length: { type: ['integer', 'null'] } } } } },
+} as const;
+
 const bodySchema = {
   type: 'object',
   additionalProperties: false,
@@ -58,6 +101,7 @@ export class ClassificationServer {
   readonly app: FastifyInstance;
   readonly metrics: ServiceMetrics = createMetrics();
   private model: TextClassifier | null = null;
+  private info: ModelInfo | null = null;
   private models: TextClassifier[] = [];
   private batcher: DynamicBatcher<string, { label: string; score: number; top: { label: string; score: number }[] }> | null = null;
   private ready = false;
@@ -73,7 +117,9 @@ export class ClassificationServer {
       // reject wrong types and unknown keys instead of coercing or dropping them
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     });
-    this.routes();
+    // the OpenAPI document is built from the routes' schemas: swagger is registered first, the routes after it loads
+    this.app.register(swagger, { openapi: { info: { title: 'distill-pipeline classification service', version: '1' } } });
+    this.app.after(() => this.routes());
   }
 
   private routes(): void {
@@ -89,10 +135,13 @@ export class ClassificationServer {
       const message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `request body is larger than ${options.bodyLimitBytes} bytes` : err.message;
       reply.status(status).send({ error: message });
     });
-    app.get('/healthz', async () => ({ status: 'ok' }));
-    app.get('/readyz', async (_req, reply) => (this.ready && !this.closing ? { status: 'ready', model: this.model?.modelFile } : reply.status(503).send({ status: this.closing ? 'shutting down' : 'loading' })));
-    app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
-    app.post<{ Body: ClassifyBody }>('/v1/classify', { schema: { body: bodySchema } }, async (req, reply) => {
+    app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]} (routes: POST /v1/classify, GET /v1/models, /openapi.json, /healthz, /readyz, /metrics)` }));
+    app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+    app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => (this.ready && !this.closing ? { status: 'ready', model: this.info?.name } : reply.status(503).send({ status: this.closing ? 'shutting down' : 'loading' })));
+    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    app.get('/v1/models', { schema: { description: 'the served model', response: { 200: modelsResponse, 503: errorSchema } } }, async (_req, reply) => (this.info ? { models: [this.info] } : reply.status(503).send({ error: 'model not loaded yet' })));
+    app.post<{ Body: ClassifyBody }>('/v1/classify', { schema: { description: 'classify one text or many', body: bodySchema, response: { 200: classifyResponse, '4xx': errorSchema, 503: errorSchema } } }, async (req, reply) => {
       if (!this.ready || this.closing || !this.batcher || !this.model) return reply.status(503).send({ error: this.closing ? 'shutting down' : 'model not loaded yet' });
       const { text, texts, top_k: topK = 1 } = req.body;
       if ((text === undefined) === (texts === undefined)) return reply.status(400).send({ error: 'give exactly one of "text" (a string) or "texts" (an array of strings)' });
@@ -112,7 +161,7 @@ export class ClassificationServer {
         const fallback = options.threshold !== undefined && p.score < options.threshold;
         return { label: fallback ? (options.fallbackLabel ?? 'unknown') : p.label, score: p.score, top: p.top.slice(0, topK), ...(fallback ? { fallback: true } : {}) };
       });
-      return { results, model: this.model.modelFile };
+      return { results, model: this.info!.name, model_version: this.info!.version };
     });
   }
 
@@ -124,6 +173,7 @@ export class ClassificationServer {
     for (const m of this.models) await m.classify(['预热'], 1); // warm-up: the first run allocates and optimises
     const model = this.models[0];
     this.model = model;
+    this.info = modelInfo(model);
     const maxTopK = model.labels.length;
     const { maxBatchSize, maxQueueDelayMs } = this.options;
     this.batcher = new DynamicBatcher((items, instance) => this.models[instance].classify(items, maxTopK), { maxBatchSize, maxQueueDelayMs, instances }, {

@@ -10,7 +10,7 @@ import type { TextClassifier } from './server';
 
 export type WorkerRequest = { kind: 'classify'; id: number; texts: readonly string[]; topK: number } | { kind: 'dispose' };
 export type WorkerReply =
-  | { kind: 'ready'; labels: string[] }
+  | { kind: 'ready'; labels: string[]; maxLength: number }
   | { kind: 'result'; id: number; predictions: Prediction[] }
   | { kind: 'error'; id: number; message: string };
 
@@ -21,7 +21,7 @@ export class WorkerClassifier implements TextClassifier {
   private exited = false;
   private readonly pending = new Map<number, { resolve(p: Prediction[]): void; reject(e: Error): void }>();
 
-  private constructor(private readonly worker: Worker, readonly modelFile: string, readonly labels: string[]) {
+  private constructor(private readonly worker: Worker, readonly modelFile: string, readonly labels: string[], readonly maxLength: number) {
     worker.on('message', (m: WorkerReply) => {
       if (m.kind === 'ready') return;
       const p = this.pending.get(m.id);
@@ -45,7 +45,7 @@ export class WorkerClassifier implements TextClassifier {
       worker.once('error', onError);
       worker.once('message', (m: WorkerReply) => {
         worker.off('error', onError);
-        if (m.kind === 'ready') resolve(new WorkerClassifier(worker, modelFile, m.labels));
+        if (m.kind === 'ready') resolve(new WorkerClassifier(worker, modelFile, m.labels, m.maxLength));
         else {
           reject(new Error(m.kind === 'error' ? m.message : `unexpected first message from the classifier worker: ${m.kind}`));
           void worker.terminate();
