@@ -35,8 +35,9 @@ export const initSchema = z
 export const paramsSchema = z
   .object({
     objective: z.enum(['latent', 'task']).default('task'),
-    /** student shape for a fresh or teacher-layer init; ignored with init.input */
-    student: encoderParamsSchema.prefault({}),
+    /** student shape for a fresh or teacher-layer init (defaults: encoderParamsSchema's); with init.input the student
+     * is that stage's checkpoint, and giving a shape too is an error */
+    student: encoderParamsSchema.optional(),
     init: initSchema.optional(),
     training: trainingParamsSchema.prefault({}),
     /** latent: text to distil on (data splits; `augmented` needs input augment) */
@@ -66,7 +67,8 @@ export const paramsSchema = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .refine((p) => !(p.init?.input && p.student), { message: "the student is the checkpoint of init.input; remove student (its shape is that checkpoint's)", path: ['student'] });
 
 export type DistillParams = z.infer<typeof paramsSchema>;
 export type LatentParams = z.infer<typeof latentSchema>;

@@ -1,7 +1,7 @@
 /** The student's starting weights: fresh, copied from selected teacher layers, or a previous step's checkpoint. */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed, type StageContext } from '@distill/core';
+import { deriveSeed, encoderParamsSchema, type StageContext } from '@distill/core';
 import { Encoder, encoderConfigFrom, loadCheckpoint, wideShape, withWide } from '@distill/model';
 import type { DistillParams } from './config';
 
@@ -51,7 +51,7 @@ function studentWeights(ctx: StageContext<DistillParams>, vocabSize: number, num
     ctx.log.info(`student from ${path.relative(ctx.root, dir)}`);
     return encoder;
   }
-  const student = Encoder.create(encoderConfigFrom(p.student, vocabSize, numLabels), seed);
+  const student = Encoder.create(encoderConfigFrom(p.student ?? encoderParamsSchema.parse({}), vocabSize, numLabels), seed);
   if (p.init?.teacher_layers) {
     if (!teacher) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params.init.teacher_layers needs input teacher with a checkpoint`);
     copyTeacherLayers(student, teacher, p.init.teacher_layers);

@@ -56,6 +56,9 @@ describe('distill stage', () => {
     expect(readSafetensors(out(root, 'gd', 'checkpoint/model.safetensors')).tensors.has('classifier.weight')).toBe(false);
     const tsd = await runStage(distillStage, 'p.yaml', 'tsd', root);
     expect(tsd.summary).toMatchObject({ objective: 'task', trials: 2 });
+    // the manifest records the student that trained (gd's 1 × 16), and no default shape in its params
+    expect((tsd.params as { student?: unknown }).student).toBeUndefined();
+    expect(tsd.summary.model).toMatchObject({ hidden_size: 16, layers: 1, heads: 2, intermediate_size: 32, max_length: 24, labels: 5, wide_buckets: 0 });
     const search = JSON.parse(fs.readFileSync(out(root, 'tsd', 'search.json'), 'utf8'));
     expect(search.trials).toHaveLength(2);
     expect(search.trials.every((t: { valid_accuracy: number }) => t.valid_accuracy >= 0)).toBe(true);

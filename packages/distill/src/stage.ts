@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { deriveSeed, writeJsonAtomic, writeLogits, WordPieceTokenizer, type StageContext, type StageDefinition } from '@distill/core';
-import { classifierHead, countParams, describeBackend, evaluateClassifier, loadCheckpoint, saveCheckpoint, selectBackend, train, trainingConfigFrom, WIDE_TABLE, type Encoder } from '@distill/model';
+import { classifierHead, countParams, describeBackend, evaluateClassifier, loadCheckpoint, modelShape, saveCheckpoint, selectBackend, train, trainingConfigFrom, WIDE_TABLE, type Encoder } from '@distill/model';
 import { paramsSchema, type DistillParams } from './config';
 import { startingStudent } from './init';
 import { latentTask } from './latent';
@@ -39,8 +39,9 @@ async function runLatent(ctx: StageContext<DistillParams>, tokenizer: WordPieceT
   writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), { objective: 'latent', valid: result.best });
   writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best });
   const params = countParams(student.params);
+  const model = modelShape(student.config);
   student.dispose();
-  return { objective: 'latent', params, steps: result.steps, samples_per_s: result.samplesPerSecond, valid_latent_loss: result.best?.latent_loss ?? null };
+  return { objective: 'latent', model, params, steps: result.steps, samples_per_s: result.samplesPerSecond, valid_latent_loss: result.best?.latent_loss ?? null };
 }
 
 async function runTask(ctx: StageContext<DistillParams>, tokenizer: WordPieceTokenizer, teacher: Encoder | null) {
@@ -86,8 +87,9 @@ async function runTask(ctx: StageContext<DistillParams>, tokenizer: WordPieceTok
   ctx.log.info(`student valid accuracy ${(100 * metrics.accuracy).toFixed(2)}, macro-F1 ${(100 * metrics.macro_f1).toFixed(2)}`);
   const params = countParams(student.params);
   const wideParams = student.params.get(WIDE_TABLE)?.size ?? 0;
+  const model = modelShape(student.config);
   student.dispose();
-  return { objective: 'task', params, params_table: wideParams, params_encoder: params - wideParams, alpha, temperature, steps: result.steps, samples_per_s: result.samplesPerSecond, valid_accuracy: metrics.accuracy, valid_macro_f1: metrics.macro_f1, trials: trials.length };
+  return { objective: 'task', model, params, params_table: wideParams, params_encoder: params - wideParams, alpha, temperature, steps: result.steps, samples_per_s: result.samplesPerSecond, valid_accuracy: metrics.accuracy, valid_macro_f1: metrics.macro_f1, trials: trials.length };
 }
 
 export async function runDistill(ctx: StageContext<DistillParams>) {

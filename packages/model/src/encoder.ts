@@ -227,6 +227,12 @@ export function initParams(c: EncoderConfig, seed: number): Params {
   return params;
 }
 
+/** The shape of a model as it ran, for manifests and reports (a stage's params may name another one, e.g. a default
+ * student shape when the student comes from a checkpoint). */
+export function modelShape(c: EncoderConfig): { hidden_size: number; layers: number; heads: number; intermediate_size: number; max_length: number; vocab_size: number; labels: number; wide_buckets: number } {
+  return { hidden_size: c.hiddenSize, layers: c.numLayers, heads: c.numHeads, intermediate_size: c.intermediateSize, max_length: c.maxPositions, vocab_size: c.vocabSize, labels: c.numLabels, wide_buckets: hasWide(c) ? c.wideBuckets! : 0 };
+}
+
 export function countParams(params: Params): number {
   let n = 0;
   for (const v of params.values()) n += v.size;

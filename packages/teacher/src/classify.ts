@@ -37,6 +37,7 @@ import {
   withWide,
   wideHead,
   encoderOnlyHead,
+  modelShape,
   fitWide,
   fitWideNaiveBayes,
   type FitWideData,
@@ -234,6 +235,7 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), metrics);
   writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best, ...(wideFit?.curves ? { wide_fit: wideFit.curves } : {}) });
   const validM = metrics.valid as { accuracy: number; macro_f1: number };
+  const shape = modelShape(encoder.config);
   // which part earns the accuracy, on valid: the wide table alone, the encoder's own classifier alone, both
   const components = p.mode === 'finetune' && hasWide(encoder.config)
     ? { table: evaluateClassifier(wideHead(encoder), tokenizer, valid.rows, labels).metrics.accuracy, encoder: evaluateClassifier(encoderOnlyHead(encoder), tokenizer, valid.rows, labels).metrics.accuracy, both: validM.accuracy }
@@ -245,6 +247,7 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
     backend,
     summary: {
       mode: p.mode,
+      model: shape,
       params,
       trainable_params: trainableCount,
       trainable_share: trainableCount / total,

@@ -1,7 +1,7 @@
 /** `mode: pretrain`: masked-LM pretraining on the data stage's unlabeled (and training) text. */
 import * as path from 'node:path';
 import { WordPieceTokenizer, deriveSeed, segment, writeJsonAtomic, type StageContext } from '@distill/core';
-import { countParams, describeBackend, groupTokens, mlmTask, saveCheckpoint, selectBackend, train, trainingConfigFrom } from '@distill/model';
+import { countParams, modelShape, describeBackend, groupTokens, mlmTask, saveCheckpoint, selectBackend, train, trainingConfigFrom } from '@distill/model';
 import type { PretrainParams } from './config';
 import { startingEncoder } from './init';
 
@@ -19,6 +19,7 @@ export async function runPretrain(ctx: StageContext<PretrainParams>) {
 
   const encoder = startingEncoder(ctx, p.model, p.init, tokenizer.vocab, 0, true, p.embeddings);
   const params = countParams(encoder.params);
+  const model = modelShape(encoder.config);
   ctx.log.info(`pretraining: ${params} parameters, ${groups.length} texts, whole-word masking ${p.mlm.whole_word ? 'on' : 'off'}`);
   const mask = {
     probability: p.mlm.probability,
@@ -37,5 +38,5 @@ export async function runPretrain(ctx: StageContext<PretrainParams>) {
   writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best });
   writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), { valid: result.best });
   encoder.dispose();
-  return { backend, summary: { params, steps: result.steps, samples_per_s: result.samplesPerSecond, mlm_accuracy: result.best?.mlm_accuracy ?? null } };
+  return { backend, summary: { model, params, steps: result.steps, samples_per_s: result.samplesPerSecond, mlm_accuracy: result.best?.mlm_accuracy ?? null } };
 }
