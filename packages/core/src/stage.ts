@@ -10,7 +10,7 @@ import { Command } from 'commander';
 import type { z } from 'zod';
 import { readDataset, type Dataset } from './arrow';
 import { buildDirAtomic } from './fsutil';
-import { createLogger, type Logger } from './log';
+import { createLogger, formatDuration, type Logger } from './log';
 import { packageVersions, writeManifest, type StageManifest } from './manifest';
 import { findWorkspaceRoot, resolveConfigPath, resolveDataDir } from './paths';
 import { describeParams, didYouMean, loadPipeline, stageDir, stageParams, stageSlice, type BackendName, type Pipeline, type StageKind } from './pipeline';
@@ -113,7 +113,7 @@ export async function runStage<S extends z.ZodType>(def: StageDefinition<S>, pip
       },
       resume: (run, every) => ({ dir: path.join(root, 'artifacts', pipeline.name, '.resume', stage, run), every, fingerprint }),
     };
-    log.info(`start (${def.kind})`);
+    log.info(`start (${def.kind}): ${pipelineProgress(root, pipeline, stage)}`);
     const result = await def.run(ctx);
     const seconds = (Date.now() - started) / 1000;
     log.info(`done in ${seconds.toFixed(1)}s`);
@@ -131,6 +131,28 @@ export async function runStage<S extends z.ZodType>(def: StageDefinition<S>, pip
       summary: result.summary ?? {},
     });
   });
+}
+
+/**
+ * Where this stage stands in its pipeline: `stage 5/16, 4 others with output; last run this and the later stages took
+ * 41m, summed` (from the manifests on disk, which a previous run left; stages that run side by side overlap).
+ */
+export function pipelineProgress(root: string, pipeline: Pipeline, stage: string): string {
+  const index = pipeline.order.indexOf(stage);
+  let done = 0;
+  let remaining = 0;
+  let known = true;
+  for (const [i, s] of pipeline.order.entries()) {
+    const file = path.join(stageDir(root, pipeline.name, s), 'manifest.json');
+    const seconds = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { seconds?: number }).seconds : undefined;
+    if (s !== stage && seconds !== undefined) done++;
+    if (i >= index) {
+      if (seconds === undefined) known = false;
+      else remaining += seconds;
+    }
+  }
+  const eta = known ? `; last run this and the later stages took ${formatDuration(remaining)}, summed` : '';
+  return `stage ${index + 1}/${pipeline.order.length}, ${done} other${done === 1 ? '' : 's'} with output${eta}`;
 }
 
 /** The sealed test split's file names: `test.arrow` and the logits of a model on it. */
