@@ -68,7 +68,9 @@ function alias(project: string, target: string, description: string): TargetConf
  * file and fails, so one broken file leaves every other pipeline runnable.
  */
 export function invalidPipelineTargets(file: string): { name: string; targets: Record<string, TargetConfiguration>; aliases: Record<string, TargetConfiguration> } {
-  const name = path.basename(file).replace(/\.ya?ml$/, '');
+  const stem = path.basename(file).replace(/\.ya?ml$/, '');
+  // a file name that is itself the problem (`...yaml`) must not become a project root outside pipelines/
+  const name = /^[a-z][a-z0-9_-]*$/.test(stem) ? stem : `invalid-${stem.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
   const rel = `pipelines/${path.basename(file)}`;
   const targets: Record<string, TargetConfiguration> = {
     report: {

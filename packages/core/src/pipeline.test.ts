@@ -140,3 +140,14 @@ describe('pipeline errors, all at once', () => {
     expect(() => loadPipeline(file, nested)).toThrow(/2 problems[\s\S]*top\.yaml:1: sede: unknown key 'sede' \(did you mean 'seed'\?\)[\s\S]*top\.yaml:5: stages\.distill\.params\.zzz: unknown key 'zzz' \(keys: alpha, training\)/);
   });
 });
+
+describe('pipeline names', () => {
+  it("refuses a file name that could leave artifacts/ and a stage named 'report'", () => {
+    const dots = write('...yaml', GOOD);
+    expect(() => loadPipeline(dots, schemas)).toThrow(/the file name '\.\.' is no pipeline name/);
+    const upper = write('My.Pipeline.yaml', GOOD);
+    expect(() => loadPipeline(upper, schemas)).toThrow(/the file name 'My\.Pipeline' is no pipeline name/);
+    const report = write('rep.yaml', 'stages:\n  data: { uses: data }\n  report: { uses: serve, inputs: { data: data } }\n');
+    expect(() => loadPipeline(report, schemas)).toThrow(/rep\.yaml:3: stages\.report: 'report' is reserved/);
+  });
+});

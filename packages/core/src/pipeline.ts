@@ -308,6 +308,11 @@ export function loadPipeline(file: string, paramsSchemas: ParamsSchemas = {}): P
   const cfg = parsed.data;
   if (!Object.keys(cfg.stages).length) throw new PipelineError(file, ['stages'], 'a pipeline needs at least one stage', lineOf(['stages']));
   const problems: PipelineProblem[] = [];
+  // the name becomes artifacts/<name>/ and an Nx project: no dots or separators that could leave artifacts/
+  const name = path.basename(file).replace(/\.ya?ml$/, '');
+  if (!NAME.test(name)) problems.push({ keyPath: [], message: `the file name '${name}' is no pipeline name: lower-case letters, digits, - and _, starting with a letter` });
+  // `report` is the pipeline's own last target (report.json); a stage of that name would replace it
+  if ('report' in cfg.stages) problems.push({ keyPath: ['stages', 'report'], message: "'report' is reserved for the pipeline's report target; name the stage otherwise", line: lineOf(['stages', 'report']) });
   for (const [name, def] of Object.entries(cfg.stages)) {
     const schema = paramsSchemas[def.uses];
     if (!schema) continue;
@@ -316,7 +321,7 @@ export function loadPipeline(file: string, paramsSchemas: ParamsSchemas = {}): P
   }
   const order = orderStages(file, cfg.stages, lineOf, problems);
   return {
-    name: path.basename(file).replace(/\.ya?ml$/, ''),
+    name,
     file,
     description: cfg.description,
     seed: cfg.seed,
