@@ -37,6 +37,9 @@ export const trainingParamsSchema = z
   })
   .strict();
 
+/** How much a model with a wide table trusts its encoder's logits: chosen on valid, or fixed. */
+export const encoderWeightSchema = z.union([z.literal('valid'), z.number().min(0)]).default('valid');
+
 /** The wide n-gram part of a classifier (Wide & Deep): hashed token n-grams → label logits, added to the encoder's. */
 export const wideParamsSchema = z
   .object({
@@ -81,6 +84,9 @@ export const wideParamsSchema = z
           .strict(),
       ])
       .optional(),
+    /** the encoder's weight against the table after training (logits = table + w · encoder, folded into the
+     * classifier): `valid` chooses it on valid from a grid (0 keeps the table alone), a number fixes it (1: as trained) */
+    encoder_weight: encoderWeightSchema,
   })
   .strict();
 

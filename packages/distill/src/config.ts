@@ -7,7 +7,7 @@
  *   TSD (task-specific distillation):    objective task: latent + soft-label + hard-label loss on task data
  */
 import { z } from 'zod';
-import { encoderParamsSchema, trainingParamsSchema } from '@distill/core';
+import { encoderParamsSchema, encoderWeightSchema, trainingParamsSchema } from '@distill/core';
 
 export const latentSchema = z
   .object({
@@ -56,6 +56,8 @@ export const paramsSchema = z
     /** task: the student starts with a copy of the teacher's wide n-gram table (Wide & Deep; needs a teacher with one)
      * and trains it on at `training.wide_lr` (0: the table stays the teacher's) */
     wide_from_teacher: z.boolean().default(false),
+    /** with a wide table: the encoder's weight against it after training, chosen on valid (`valid`) or fixed */
+    encoder_weight: encoderWeightSchema,
     /** task: search alpha × temperature on the valid set first (a fixed number of trials), then train with the best */
     search: z
       .object({

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { deriveSeed, writeJsonAtomic, writeLogits, WordPieceTokenizer, type StageContext, type StageDefinition } from '@distill/core';
-import { classifierHead, countParams, describeBackend, evaluateClassifier, loadCheckpoint, modelShape, saveCheckpoint, selectBackend, train, trainingConfigFrom, WIDE_TABLE, type Encoder } from '@distill/model';
+import { classifierHead, countParams, describeBackend, evaluateClassifier, hasWide, loadCheckpoint, mixHeads, modelShape, saveCheckpoint, selectBackend, train, trainingConfigFrom, WIDE_TABLE, type Encoder } from '@distill/model';
 import { paramsSchema, type DistillParams } from './config';
 import { startingStudent } from './init';
 import { latentTask } from './latent';
@@ -78,6 +78,7 @@ async function runTask(ctx: StageContext<DistillParams>, tokenizer: WordPieceTok
 
   ctx.log.info(`task distillation: ${set.rows.length} rows (${Object.entries(set.parts).map(([k, v]) => `${k} ${v}`).join(', ')}), α=${alpha} T=${temperature}, latent weight ${teacher ? p.latent.weight : 0}`);
   const { student, result } = await trainOnce(alpha, temperature, p.training.epochs, ctx.stage, true);
+  const mix = hasWide(student.config) ? mixHeads(ctx.log, student, tokenizer, valid.rows, p.encoder_weight) : null;
   saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), student, labels, tokenizer.vocab);
   // valid logits: the quantize stage checks its FP32 export against them (the test split is the final evaluation's)
   const { metrics, logits } = evaluateClassifier(classifierHead(student), tokenizer, valid.rows, labels);
@@ -89,7 +90,7 @@ async function runTask(ctx: StageContext<DistillParams>, tokenizer: WordPieceTok
   const wideParams = student.params.get(WIDE_TABLE)?.size ?? 0;
   const model = modelShape(student.config);
   student.dispose();
-  return { objective: 'task', model, params, params_table: wideParams, params_encoder: params - wideParams, alpha, temperature, steps: result.steps, samples_per_s: result.samplesPerSecond, valid_accuracy: metrics.accuracy, valid_macro_f1: metrics.macro_f1, trials: trials.length };
+  return { objective: 'task', model, params, params_table: wideParams, params_encoder: params - wideParams, alpha, temperature, steps: result.steps, samples_per_s: result.samplesPerSecond, valid_accuracy: metrics.accuracy, valid_macro_f1: metrics.macro_f1, trials: trials.length, ...(mix ? { encoder_weight: mix.encoder_weight, encoder_weights_tried: mix.tried } : {}) };
 }
 
 export async function runDistill(ctx: StageContext<DistillParams>) {

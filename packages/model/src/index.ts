@@ -17,3 +17,4 @@ export * from './wide';
 export * from './wide-naive-bayes';
 export * from './wide-logistic';
 export * from './lbfgs';
+export * from './head-mix';

@@ -38,6 +38,7 @@ import {
   wideHead,
   encoderOnlyHead,
   modelShape,
+  mixHeads,
   fitWide,
   fitWideNaiveBayes,
   type FitWideData,
@@ -211,6 +212,12 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   const task = auxMlm ? withAuxMlm(classification, encoder, tokenizer, ctx.dataset('data', 'unlabeled.arrow').rows.map((r) => r.text), auxMlm, p.training.batch_size) : classification;
   const result = await train(trainParams, trainable, task, trainingConfigFrom(p.training, deriveSeed(ctx.seed, `${ctx.stage}-train`)), ctx.log, ctx.stage, ctx.resume('train', p.training.checkpoint_every));
 
+  // which part earns the accuracy, on valid: the wide table alone, the encoder's own classifier alone, both as trained
+  const components = p.mode === 'finetune' && hasWide(encoder.config)
+    ? { table: evaluateClassifier(wideHead(encoder), tokenizer, valid.rows, labels).metrics.accuracy, encoder: evaluateClassifier(encoderOnlyHead(encoder), tokenizer, valid.rows, labels).metrics.accuracy, both: evaluateClassifier(head, tokenizer, valid.rows, labels).metrics.accuracy }
+    : null;
+  if (components) ctx.log.info(`valid accuracy: table alone ${(100 * components.table).toFixed(2)}, encoder alone ${(100 * components.encoder).toFixed(2)}, both as trained ${(100 * components.both).toFixed(2)}`);
+  const mix = components && wide ? mixHeads(ctx.log, encoder, tokenizer, valid.rows, wide.encoder_weight) : null;
   saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), encoder, p.mode === 'prompt' ? [] : labels, tokenizer.vocab);
   if (p.mode === 'prefix') savePrefix(path.join(ctx.outDir, 'checkpoint', 'prefix.safetensors'), trainParams);
   const logitsDir = path.join(ctx.outDir, 'logits');
@@ -236,11 +243,6 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best, ...(wideFit?.curves ? { wide_fit: wideFit.curves } : {}) });
   const validM = metrics.valid as { accuracy: number; macro_f1: number };
   const shape = modelShape(encoder.config);
-  // which part earns the accuracy, on valid: the wide table alone, the encoder's own classifier alone, both
-  const components = p.mode === 'finetune' && hasWide(encoder.config)
-    ? { table: evaluateClassifier(wideHead(encoder), tokenizer, valid.rows, labels).metrics.accuracy, encoder: evaluateClassifier(encoderOnlyHead(encoder), tokenizer, valid.rows, labels).metrics.accuracy, both: validM.accuracy }
-    : null;
-  if (components) ctx.log.info(`valid accuracy: table alone ${(100 * components.table).toFixed(2)}, encoder alone ${(100 * components.encoder).toFixed(2)}, both ${(100 * components.both).toFixed(2)}`);
   ctx.log.info(`${p.mode} teacher valid accuracy ${(100 * validM.accuracy).toFixed(2)}, macro-F1 ${(100 * validM.macro_f1).toFixed(2)}; ${result.samplesPerSecond.toFixed(1)} samples/s`);
   encoder.dispose();
   return {
@@ -257,6 +259,7 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
       valid_macro_f1: validM.macro_f1,
       ...(baseline ? { naive_bayes_valid_accuracy: baseline.accuracy } : {}),
       ...(components ? { valid_components: components } : {}),
+      ...(mix ? { encoder_weight: mix.encoder_weight, encoder_weights_tried: mix.tried } : {}),
       ...(wideFit?.summary ?? {}),
     },
   };

@@ -126,6 +126,11 @@ describe('teacher stage', () => {
     const manifest = await runStage(teacherStage, 'p.yaml', 'widenb', root);
     const summary = manifest.summary as Record<string, number | string | boolean>;
     expect(summary).toMatchObject({ wide_fit_method: 'naive_bayes', wide_fit_cross_fit: 3 });
+    // the encoder's weight against the table, chosen on valid from the grid and folded into the classifier
+    expect([0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2]).toContain(summary.encoder_weight);
+    const tried = summary.encoder_weights_tried as unknown as { weight: number; valid_accuracy: number }[];
+    expect(tried).toHaveLength(8);
+    expect(tried.find((t) => t.weight === summary.encoder_weight)!.valid_accuracy).toBe(Math.max(...tried.map((t) => t.valid_accuracy)));
     // the out-of-fold accuracy is each training row scored by a table that never counted it
     expect(summary.wide_fit_out_of_fold_accuracy).toBeGreaterThan(0.5);
     expect(summary.wide_fit_out_of_fold_accuracy).toBeLessThanOrEqual(1);

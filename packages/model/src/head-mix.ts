@@ -1,0 +1,65 @@
+/**
+ * The two heads of a model with a wide n-gram table, mixed on valid: logits = table + w · encoder. The weight w is
+ * chosen on valid rows from a grid (0 keeps the table alone, 1 is the sum as trained) and folded into the encoder's
+ * classifier (its weight and bias times w), so the model, its checkpoint and its ONNX export stay the same graph.
+ * A stacked ensemble's usual last step: the encoder's logits are a second opinion whose trust is set on held-out data.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { argmaxRows, type Example, type Logger, type WordPieceTokenizer } from '@distill/core';
+import { hasWide, type Encoder } from './encoder';
+import { encoderOnlyHead, predictLogits } from './inference';
+import { wideHead } from './wide';
+
+export const ENCODER_WEIGHTS = [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2] as const;
+
+export interface HeadMix {
+  /** the weight chosen and folded into the classifier */
+  encoder_weight: number;
+  /** valid accuracy per weight tried */
+  tried: { weight: number; valid_accuracy: number }[];
+  /** valid accuracy of the table alone (weight 0) and of the sum as trained (weight 1) */
+  valid_table: number;
+  valid_as_trained: number;
+  valid_chosen: number;
+}
+
+/** Valid accuracy of table + w · encoder for each weight; the best is kept (the lowest weight among ties). */
+export function chooseEncoderWeight(table: Float32Array, deep: Float32Array, gold: readonly number[], numLabels: number, weights: readonly number[] = ENCODER_WEIGHTS): HeadMix {
+  const tried = weights.map((weight) => {
+    const mixed = table.map((t, i) => t + weight * deep[i]);
+    const predicted = argmaxRows(mixed, numLabels);
+    let right = 0;
+    gold.forEach((g, i) => (right += predicted[i] === g ? 1 : 0));
+    return { weight, valid_accuracy: gold.length ? right / gold.length : 0 };
+  });
+  const best = tried.reduce((a, b) => (b.valid_accuracy > a.valid_accuracy ? b : a));
+  const at = (w: number) => tried.find((t) => t.weight === w)?.valid_accuracy ?? NaN;
+  return { encoder_weight: best.weight, tried, valid_table: at(0), valid_as_trained: at(1), valid_chosen: best.valid_accuracy };
+}
+
+/** Chooses the encoder's weight on `valid` and folds it into the classifier. The model must have a wide part. */
+export function mixHeadsOnValid(encoder: Encoder, tokenizer: WordPieceTokenizer, valid: readonly Example[], weights: readonly number[] = ENCODER_WEIGHTS): HeadMix {
+  if (!hasWide(encoder.config)) throw new Error('mixHeadsOnValid: the model has no wide part');
+  if (!valid.length) throw new Error('mixHeadsOnValid: no valid rows to choose the weight on');
+  const texts = valid.map((r) => r.text);
+  const table = predictLogits(wideHead(encoder), tokenizer, texts);
+  const deep = predictLogits(encoderOnlyHead(encoder), tokenizer, texts);
+  const mix = chooseEncoderWeight(table, deep, valid.map((r) => r.label), encoder.config.numLabels, weights);
+  for (const name of ['classifier.weight', 'classifier.bias']) {
+    const v = encoder.params.get(name)!;
+    const scaled = tf.tidy(() => v.mul(mix.encoder_weight));
+    v.assign(scaled);
+    scaled.dispose();
+  }
+  return mix;
+}
+
+/**
+ * Sets the encoder's weight against the table (`encoder_weight` in a stage's params): chosen on valid (`'valid'`) or
+ * fixed; folded into the classifier, so the checkpoint, its logits and its export are the mixed model.
+ */
+export function mixHeads(log: Logger, encoder: Encoder, tokenizer: WordPieceTokenizer, valid: readonly Example[], weight: number | 'valid'): HeadMix {
+  const mix = mixHeadsOnValid(encoder, tokenizer, valid, weight === 'valid' ? ENCODER_WEIGHTS : [weight]);
+  log.info(`encoder weight against the table: ${mix.encoder_weight}${weight === 'valid' ? ` (valid accuracy by weight: ${mix.tried.map((t) => `${t.weight}: ${(100 * t.valid_accuracy).toFixed(2)}`).join(', ')})` : ' (fixed)'}`);
+  return mix;
+}
