@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed, f32, NaiveBayes, Rng, meanStd, percentile, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, writeSafetensors, type Example, type StageContext, type TrainingParams, type WideParams } from '@distill/core';
+import { argmaxRows, classificationMetrics, deriveSeed, f32, NaiveBayes, Rng, meanStd, percentile, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, writeSafetensors, type Example, type StageContext, type TrainingParams, type WideParams } from '@distill/core';
 import {
   batchLabels,
   buildVerbalizer,
@@ -131,6 +131,12 @@ async function fitWideTable(ctx: StageContext<ClassifyParams>, encoder: Encoder,
   return { summary, curves: { curve: result.curve, evals: result.evals, best: result.best } };
 }
 
+/** Training rows' logits as encoder (after mixing) + each row's out-of-fold table logits, with their metrics. */
+function honestTrainLogits(encoder: Encoder, tokenizer: WordPieceTokenizer, rows: readonly Example[], labels: readonly string[], outOfFold: Float32Array) {
+  const logits = predictLogits(encoderOnlyHead(encoder), tokenizer, rows.map((r) => r.text)).map((x, i) => x + outOfFold[i]);
+  return { logits, metrics: classificationMetrics(rows.map((r) => r.label), argmaxRows(logits, labels.length), labels) };
+}
+
 /**
  * Multi-task fine-tuning (PALM): every step adds weight × masked-LM loss on a batch of unlabeled text. The batch and
  * its masks are drawn from the step's seed, so a resumed run sees the same ones.
@@ -223,7 +229,9 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   const logitsDir = path.join(ctx.outDir, 'logits');
   const metrics: Record<string, unknown> = {};
   for (const [name, ds] of Object.entries({ train: trainSet, valid })) {
-    const { metrics: m, logits } = evaluateClassifier(head, tokenizer, ds.rows, labels);
+    // with cross-fitting, a training row's logits take the table's from the fold that did not count it: the teacher's
+    // honest prediction, which students learn from, rather than the full table's memory of the row's label
+    const { metrics: m, logits } = name === 'train' && outOfFold ? honestTrainLogits(encoder, tokenizer, ds.rows, labels, outOfFold) : evaluateClassifier(head, tokenizer, ds.rows, labels);
     writeLogits(path.join(logitsDir, `${name}.arrow`), ds.rows.map((r) => r.id), logits, labels.length);
     metrics[name] = m;
   }

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readLogits, readSafetensors, runStage, smokeWorkspace } from '@distill/core';
+import { readDataset, readLogits, readSafetensors, runStage, smokeWorkspace, WordPieceTokenizer } from '@distill/core';
+import { classifierHead, loadCheckpoint, predictLogits } from '@distill/model';
 import { dataStage } from '@distill/data';
 import { teacherStage } from './stage';
 
@@ -128,6 +129,18 @@ describe('teacher stage', () => {
     expect(summary).toMatchObject({ wide_fit_method: 'naive_bayes', wide_fit_cross_fit: 3 });
     // the encoder's weight against the table, chosen on valid from the grid and folded into the classifier
     expect([0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2]).toContain(summary.encoder_weight);
+    // training rows' logits use the out-of-fold table (the teacher's honest predictions); valid's are the model's own
+    const { encoder, vocab } = loadCheckpoint(out(root, 'widenb', 'checkpoint'));
+    const tokenizer = new WordPieceTokenizer(vocab);
+    const maxDiff = (split: string) => {
+      const rows = readDataset(out(root, 'data', `${split}.arrow`)).rows;
+      const written = readLogits(out(root, 'widenb', `logits/${split}.arrow`)).logits;
+      const model = predictLogits(classifierHead(encoder), tokenizer, rows.map((r) => r.text));
+      return Math.max(...Array.from(model, (x, i) => Math.abs(x - written[i])));
+    };
+    expect(maxDiff('valid')).toBeLessThan(1e-4);
+    expect(maxDiff('train')).toBeGreaterThan(1e-3);
+    encoder.dispose();
     const tried = summary.encoder_weights_tried as unknown as { weight: number; valid_accuracy: number }[];
     expect(tried).toHaveLength(8);
     expect(tried.find((t) => t.weight === summary.encoder_weight)!.valid_accuracy).toBe(Math.max(...tried.map((t) => t.valid_accuracy)));
