@@ -151,3 +151,12 @@ describe('pipeline names', () => {
     expect(() => loadPipeline(report, schemas)).toThrow(/rep\.yaml:3: stages\.report: 'report' is reserved/);
   });
 });
+
+describe('references a pipeline file makes', () => {
+  it('names the referring file and line for a missing extends target, and for a ${VAR} other than ${DATA_DIR}', () => {
+    const child = write('child.yaml', 'extends: nowhere.yaml\nstages:\n  data: { uses: data }\n');
+    expect(() => loadPipeline(child, schemas)).toThrow(/child\.yaml:1: extends: no pipeline file nowhere\.yaml to extend/);
+    const home = write('home.yaml', 'stages:\n  data:\n    uses: data\n    params: { file: "${HOME}/x.tsv", ok: "${DATA_DIR}/y.tsv" }\n');
+    expect(() => loadPipeline(home, schemas)).toThrow(/home\.yaml:4: stages\.data\.params\.file: '\$\{HOME\}': only \$\{DATA_DIR\} is substituted/);
+  });
+});

@@ -238,6 +238,7 @@ function readRaw(file: string, seen: string[] = []): { value: Record<string, unk
   if (typeof obj.extends !== 'string') throw new PipelineError(file, ['extends'], 'expected the path of another pipeline file', lineOf(['extends']));
   const baseFile = path.resolve(path.dirname(file), obj.extends);
   if (seen.includes(baseFile)) throw new PipelineError(file, ['extends'], `extends cycle: ${[...seen, baseFile].map((f) => path.basename(f)).join(' → ')}`, lineOf(['extends']));
+  if (!fs.existsSync(baseFile)) throw new PipelineError(file, ['extends'], `no pipeline file ${path.relative(path.dirname(file), baseFile) || baseFile} to extend (looked for ${baseFile})`, lineOf(['extends']));
   const baseValue = readRaw(baseFile, [...seen, path.resolve(file)]).value;
   const { extends: _ignored, ...rest } = obj;
   return { value: deepMerge(baseValue, rest) as Record<string, unknown>, lineOf, base: baseFile };
@@ -319,6 +320,17 @@ export function loadPipeline(file: string, paramsSchemas: ParamsSchemas = {}): P
     const res = schema.safeParse(def.params);
     if (!res.success) problems.push(...zodProblems(res.error, lineOf, schema, ['stages', name, 'params']));
   }
+  // ${…} in a value: only ${DATA_DIR} is substituted (paths.ts); anything else is a mistake to point at now
+  const variables = (value: unknown, keyPath: (string | number)[]): void => {
+    if (typeof value === 'string') {
+      for (const m of value.matchAll(/\$\{([^}]*)\}/g)) {
+        if (m[1] !== 'DATA_DIR') problems.push({ keyPath, message: `'\${${m[1]}}': only \${DATA_DIR} is substituted in pipeline files`, line: lineOf(keyPath) });
+      }
+    } else if (Array.isArray(value)) value.forEach((v, i) => variables(v, [...keyPath, i]));
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) variables(v, [...keyPath, k]);
+  };
+  for (const [name, def] of Object.entries(cfg.stages)) variables(def.params, ['stages', name, 'params']);
+  if (cfg.data_dir) variables(cfg.data_dir, ['data_dir']);
   const order = orderStages(file, cfg.stages, lineOf, problems);
   return {
     name,
