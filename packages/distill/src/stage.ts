@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { deriveSeed, writeJsonAtomic, writeLogits, WordPieceTokenizer, type StageContext, type StageDefinition } from '@distill/core';
-import { classifierHead, countParams, describeBackend, evaluateClassifier, hasWide, loadCheckpoint, mixHeads, modelShape, saveCheckpoint, selectBackend, train, trainingConfigFrom, WIDE_TABLE, type Encoder } from '@distill/model';
+import { classifierHead, countParams, describeBackend, evaluateClassifier, hasWide, loadCheckpoint, mixHeads, modelShape, saveCheckpoint, selectBackend, tableParams, train, trainingConfigFrom, type Encoder } from '@distill/model';
 import { paramsSchema, type DistillParams } from './config';
 import { startingStudent } from './init';
 import { latentTask } from './latent';
@@ -87,7 +87,7 @@ async function runTask(ctx: StageContext<DistillParams>, tokenizer: WordPieceTok
   writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best });
   ctx.log.info(`student valid accuracy ${(100 * metrics.accuracy).toFixed(2)}, macro-F1 ${(100 * metrics.macro_f1).toFixed(2)}`);
   const params = countParams(student.params);
-  const wideParams = student.params.get(WIDE_TABLE)?.size ?? 0;
+  const wideParams = tableParams(student);
   const model = modelShape(student.config);
   student.dispose();
   return { objective: 'task', model, params, params_table: wideParams, params_encoder: params - wideParams, alpha, temperature, steps: result.steps, samples_per_s: result.samplesPerSecond, valid_accuracy: metrics.accuracy, valid_macro_f1: metrics.macro_f1, trials: trials.length, ...(mix ? { encoder_weight: mix.encoder_weight, encoder_weights_tried: mix.tried } : {}) };

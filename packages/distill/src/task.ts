@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { argmaxRows, readLogits, type Dataset, type Example, type WordPieceTokenizer } from '@distill/core';
-import { batchLabels, batchTensors, bucketedBatches, classifierHead, encodeAll, evaluateClassifier, type Encoder, type TrainTask } from '@distill/model';
+import { batchLabels, batchTensors, bucketedBatches, classifierHead, encodeAll, evaluateClassifier, withTable, type Encoder, type TrainTask } from '@distill/model';
 import type { LatentParams } from './config';
 import { latentLossOf } from './latent';
 import { distillationLoss } from './losses';
@@ -107,7 +107,9 @@ export function taskDistillTask(o: TaskDistillOptions): TrainTask {
       const inputs = batchTensors(batch);
       const s = o.student.forward(inputs, { training: true, seed });
       const teacherLogits = tf.tensor2d(batch.indices.flatMap((i) => Array.from(o.set.teacherLogits.subarray(i * k, (i + 1) * k))), [batch.batch, k]);
-      let loss = distillationLoss(s.logits!, teacherLogits, batchLabels(o.set.rows, batch), o.alpha, o.temperature, terms);
+      // the student's classification: its encoder's logits, plus its wide table's when it carries one
+      const studentLogits = withTable(o.student, inputs, s.logits!);
+      let loss = distillationLoss(studentLogits, teacherLogits, batchLabels(o.set.rows, batch), o.alpha, o.temperature, terms);
       if (useLatent) {
         const latent = latentLossOf(o.teacher!, o.teacher!.forward(inputs), o.student, s, o.latent, inputs.attentionMask).mul(o.latent.weight) as tf.Scalar;
         terms?.('latent', latent);

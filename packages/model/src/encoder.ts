@@ -9,9 +9,10 @@
  *     h         = LayerNorm(h + GELU(h·Wi + bi)·Wo2 + bo2)
  *   pooled = tanh(h[CLS]·Wp + bp)
  *   heads: classification (pooled → logits), masked LM (tied to the word embeddings)
- *   optional wide part (Wide & Deep): logits += the sum of a [wideBuckets, labels] table's rows over the text's hashed
- *   token n-grams (orders 1..wideMaxN), divided by their count or its square root (`widePooling`) — a linear n-gram
- *   model beside the encoder (see `wideNgrams`)
+ *
+ * A model may also carry a wide n-gram table (Wide & Deep), a second classification head of its own (wide.ts,
+ * `tableLogits`): its parameters live in the same map (one checkpoint), and `classifierHead` (inference.ts) adds its
+ * logits to the encoder's. `forward` computes the encoder alone; `wideNgrams` here is the table's feature hash.
  *
  * `forward` returns everything distillation needs: hidden states of every layer, per-layer queries/keys/values
  * (split into heads), attention probabilities, pooled output and logits.
@@ -122,8 +123,6 @@ export interface ForwardOptions {
   seed?: number;
   /** prefix tuning (P-tuning v2): per layer, [prefixLength, hidden] keys and values every position also attends to */
   prefix?: Prefix;
-  /** the encoder's own classifier logits only, without the wide part's (a model with a wide part is two heads) */
-  encoderOnly?: boolean;
 }
 
 export interface Prefix {
@@ -164,7 +163,7 @@ export interface EncoderOutput {
   sequence: tf.Tensor3D;
   /** [batch, hidden] */
   pooled: tf.Tensor2D;
-  /** [batch, numLabels], when the model has a classifier */
+  /** [batch, numLabels], the encoder's own classifier (without a wide table's logits), when the model has one */
   logits?: tf.Tensor2D;
 }
 
@@ -371,19 +370,7 @@ export class Encoder {
     const cls = h.slice([0, 0, 0], [batch, 1, H]).reshape([batch, H]);
     out.pooled = tf.tanh(dense(cls, P, 'bert.pooler.dense')) as tf.Tensor2D;
     if (c.numLabels > 0) out.logits = dense(this.dropout(out.pooled, c.hiddenDropout, opts, site++), P, 'classifier') as tf.Tensor2D;
-    if (out.logits && hasWide(c) && !opts.encoderOnly) out.logits = out.logits.add(this.wideLogits(inputs)) as tf.Tensor2D;
     return out;
-  }
-
-  /** The wide part's logits: Σₖ weightₖ · table[idₖ] → [batch, labels]. */
-  wideLogits(inputs: ForwardInputs): tf.Tensor2D {
-    const c = this.config;
-    const wide = wideShape(c);
-    if (!wide) throw new Error('encoder: this model has no wide part');
-    const { ids, weights } = wideNgrams(inputs.inputIds, inputs.attentionMask, wide);
-    const [batch, k] = ids.shape;
-    const rows = tf.gather(get(this.params, WIDE_TABLE), ids.flatten()).reshape([batch, k, c.numLabels]);
-    return rows.mul(weights.expandDims(2)).sum(1) as tf.Tensor2D;
   }
 
   /** Masked-LM logits over the vocabulary at the given flat positions (row = batch·seq index): [positions, vocab]. */

@@ -11,11 +11,12 @@ describe('chooseEncoderWeight', () => {
   const deep = Float32Array.from([0, 0.5, 0, 3]);
   const gold = [0, 1];
 
-  it('keeps the weight with the best valid accuracy, the lowest among ties', () => {
+  it('keeps the weight with the best valid accuracy, among ties the one closest to 1', () => {
     const mix = chooseEncoderWeight(table, deep, gold, 2, [0, 0.5, 1, 4]);
     // 0: [0, 0] right/wrong → 0.5; 0.5: row 0 1 vs .25 → 0, row 1 1 vs 1.5 → 1: both right; 1: row 0 1 vs .5 right, row 1 right; 4: row 0 wrong
     expect(mix.tried.map((t) => t.valid_accuracy)).toEqual([0.5, 1, 1, 0.5]);
-    expect(mix.encoder_weight).toBe(0.5);
+    expect(mix.encoder_weight).toBe(1);
+    expect(chooseEncoderWeight(table, deep, gold, 2, [0, 0.5, 4]).encoder_weight).toBe(0.5);
     expect(mix.valid_table).toBe(0.5);
     expect(mix.valid_as_trained).toBe(1);
   });

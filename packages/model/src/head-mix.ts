@@ -23,7 +23,8 @@ export interface HeadMix {
   valid_chosen: number;
 }
 
-/** Valid accuracy of table + w · encoder for each weight; the best is kept (the lowest weight among ties). */
+/** Valid accuracy of table + w · encoder for each weight; the best is kept, among ties the one closest to 1 (the sum
+ * as trained: no change without evidence on valid). */
 export function chooseEncoderWeight(table: Float32Array, deep: Float32Array, gold: readonly number[], numLabels: number, weights: readonly number[] = ENCODER_WEIGHTS): HeadMix {
   const tried = weights.map((weight) => {
     const mixed = table.map((t, i) => t + weight * deep[i]);
@@ -32,7 +33,7 @@ export function chooseEncoderWeight(table: Float32Array, deep: Float32Array, gol
     gold.forEach((g, i) => (right += predicted[i] === g ? 1 : 0));
     return { weight, valid_accuracy: gold.length ? right / gold.length : 0 };
   });
-  const best = tried.reduce((a, b) => (b.valid_accuracy > a.valid_accuracy ? b : a));
+  const best = tried.reduce((a, b) => (b.valid_accuracy > a.valid_accuracy || (b.valid_accuracy === a.valid_accuracy && Math.abs(b.weight - 1) < Math.abs(a.weight - 1)) ? b : a));
   const at = (w: number) => tried.find((t) => t.weight === w)?.valid_accuracy ?? NaN;
   return { encoder_weight: best.weight, tried, valid_table: at(0), valid_as_trained: at(1), valid_chosen: best.valid_accuracy };
 }

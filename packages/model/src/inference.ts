@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WordPieceTokenizer } from '@distill/core';
 import { encodeAll, lengthSortedBatches, type Batch } from './batching';
-import type { Encoder, ForwardOptions, Prefix } from './encoder';
+import { hasWide, type Encoder, type ForwardInputs, type ForwardOptions, type Prefix } from './encoder';
+import { tableLogits } from './wide';
 
 export interface ClassificationHead {
   encoder: Encoder;
@@ -23,22 +24,28 @@ export function batchTensors(b: Batch): { inputIds: tf.Tensor2D; attentionMask: 
   };
 }
 
-/** The classifier on the pooled [CLS] output. */
+/** The model's classification: the encoder's classifier on the pooled [CLS] output, plus a wide table's logits when
+ * the model has one (two heads, combined here). */
 export function classifierHead(encoder: Encoder): ClassificationHead {
   if (encoder.config.numLabels <= 0) throw new Error('classifierHead: the encoder has no classifier (numLabels 0)');
-  return { encoder, numLabels: encoder.config.numLabels, prepare: (t) => t, logits: (b, o) => encoder.forward(batchTensors(b), o).logits! };
+  return { encoder, numLabels: encoder.config.numLabels, prepare: (t) => t, logits: (b, o) => withTable(encoder, batchTensors(b), encoder.forward(batchTensors(b), o).logits!) };
 }
 
-/** The encoder's own classifier alone, without a wide part's logits (the same as `classifierHead` without one). */
+/** The encoder's own classifier alone, without a wide table's logits (the same as `classifierHead` without one). */
 export function encoderOnlyHead(encoder: Encoder): ClassificationHead {
-  const base = classifierHead(encoder);
-  return { ...base, logits: (b, o) => encoder.forward(batchTensors(b), { ...o, encoderOnly: true }).logits! };
+  if (encoder.config.numLabels <= 0) throw new Error('encoderOnlyHead: the encoder has no classifier (numLabels 0)');
+  return { encoder, numLabels: encoder.config.numLabels, prepare: (t) => t, logits: (b, o) => encoder.forward(batchTensors(b), o).logits! };
 }
 
 /** The classifier under trainable per-layer prefixes (prefix tuning; the encoder itself stays frozen). */
 export function prefixHead(encoder: Encoder, prefix: Prefix): ClassificationHead {
   const base = classifierHead(encoder);
-  return { ...base, logits: (b, o) => encoder.forward(batchTensors(b), { ...o, prefix }).logits! };
+  return { ...base, logits: (b, o) => withTable(encoder, batchTensors(b), encoder.forward(batchTensors(b), { ...o, prefix }).logits!) };
+}
+
+/** The encoder's logits plus the wide table's, for a model with one. */
+export function withTable(encoder: Encoder, inputs: ForwardInputs, encoderLogits: tf.Tensor2D): tf.Tensor2D {
+  return hasWide(encoder.config) ? (encoderLogits.add(tableLogits(encoder, inputs)) as tf.Tensor2D) : encoderLogits;
 }
 
 /** Logits for every text, in input order: [texts × labels] row-major (computed in length-sorted batches). */

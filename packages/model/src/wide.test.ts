@@ -5,13 +5,13 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { valuesOn } from './backend-compare.testutil';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
-import { batchTensors } from './inference';
+import { batchTensors, withTable } from './inference';
 import { Encoder, WIDE_HASH_MULTIPLIERS, WIDE_MAX_BUCKETS, WIDE_ORDER_OFFSET, WIDE_TABLE, wideNgrams, wideShape, type EncoderConfig } from './encoder';
 import { createLogger, WordPieceTokenizer, type Example } from '@distill/core';
 import { evaluateClassifier } from './classifier-task';
 import { AdamW } from './optimizer';
 import { DEFAULT_TRAINING, train, trainedParams, type TrainTask } from './trainer';
-import { fitWide, wideHead, withWide } from './wide';
+import { fitWide, tableLogits, wideHead, withWide } from './wide';
 
 const CONFIG: EncoderConfig = {
   vocabSize: 20, hiddenSize: 8, numLayers: 1, numHeads: 2, intermediateSize: 12, maxPositions: 10,
@@ -85,11 +85,12 @@ describe('wide n-gram part', () => {
     const base = Encoder.create(CONFIG, 3);
     const before = tf.tidy(() => Array.from(base.forward(inputs()).logits!.dataSync()));
     const enc = withWide(base, { buckets: 64, maxN: 2, pooling: 'sqrt' });
-    const logits = () => tf.tidy(() => Array.from(enc.forward(inputs()).logits!.dataSync()));
+    const both = (e: Encoder) => withTable(e, inputs(), e.forward(inputs()).logits!);
+    const logits = () => tf.tidy(() => Array.from(both(enc).dataSync()));
     logits().forEach((v, i) => expect(v).toBeCloseTo(before[i], 6));
 
     const opt = new AdamW({ lr: 1e-6, weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-6, warmupSteps: 0, totalSteps: 10, maxGradNorm: 0, wideLr: 0.5 }, enc.params, [...enc.params.keys()]);
-    const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(tf.oneHot([0, 2], 3), enc.forward(inputs()).logits!) as tf.Scalar);
+    const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(tf.oneHot([0, 2], 3), both(enc)) as tf.Scalar);
     const byVariable = new Map([...enc.params].map(([name, v]) => [v.name, name]));
     opt.apply(new Map(Object.entries(grads).map(([k, g]) => [byVariable.get(k)!, g])));
     Object.values(grads).forEach((g) => g.dispose());
@@ -103,12 +104,12 @@ describe('wide n-gram part', () => {
     saveCheckpoint(dir, enc, ['x', 'y', 'z'], []);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ wide_buckets: 64, wide_max_n: 2, wide_pooling: 'sqrt' });
     const back = loadCheckpoint(dir).encoder;
-    const reloaded = tf.tidy(() => Array.from(back.forward(inputs()).logits!.dataSync()));
+    const reloaded = tf.tidy(() => Array.from(both(back).dataSync()));
     reloaded.forEach((v, i) => expect(v).toBeCloseTo(after[i], 6));
 
     // a student takes the table: same wide logits
     const student = withWide(Encoder.create({ ...CONFIG, hiddenSize: 4, numHeads: 1, intermediateSize: 6 }, 9), { buckets: 64, maxN: 2, pooling: 'sqrt' }, back);
-    const wideOf = (e: Encoder) => tf.tidy(() => Array.from(e.wideLogits(inputs()).dataSync()));
+    const wideOf = (e: Encoder) => tf.tidy(() => Array.from(tableLogits(e, inputs()).dataSync()));
     expect(wideOf(student)).toEqual(wideOf(back));
     expect(() => withWide(student, { buckets: 32, maxN: 2, pooling: 'sqrt' }, back)).toThrow(/source table is 64 buckets/);
     expect(() => withWide(student, { buckets: 64, maxN: 2, pooling: 'mean' }, back)).toThrow(/sqrt pooling/);
@@ -159,7 +160,7 @@ describe('fitting the wide table', () => {
       const enc = withWide(Encoder.create(config, 5), { buckets: 97, maxN: 2, pooling: 'sqrt' });
       const task: TrainTask = {
         epochBatches: () => [{ indices: [0], batch: 1, seq: 3, inputIds: Int32Array.of(2, 5, 3), attentionMask: Int32Array.of(1, 1, 1) }],
-        loss: (b) => tf.losses.softmaxCrossEntropy(tf.oneHot([1], 2), enc.forward(batchTensors(b)).logits!) as tf.Scalar,
+        loss: (b) => tf.losses.softmaxCrossEntropy(tf.oneHot([1], 2), withTable(enc, batchTensors(b), enc.forward(batchTensors(b)).logits!)) as tf.Scalar,
       };
       await train(enc.params, [...enc.params.keys()], task, { ...DEFAULT_TRAINING, epochs: 3, lr: 0.01, wideLr }, log);
       const moved = Math.max(...Array.from(enc.params.get(WIDE_TABLE)!.dataSync(), Math.abs));

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Example, Logger, WordPieceTokenizer } from '@distill/core';
 import { batchLabels, classifierTask } from './classifier-task';
-import { Encoder, WIDE_TABLE, hasWide, wideShape, type WideShape } from './encoder';
+import { Encoder, WIDE_TABLE, hasWide, wideNgrams, wideShape, type ForwardInputs, type WideShape } from './encoder';
 import { batchTensors, type ClassificationHead } from './inference';
 import { crossEntropy } from './losses';
 import { train, type TrainingConfig, type TrainResult } from './trainer';
@@ -32,10 +32,29 @@ export function withWide(encoder: Encoder, wide: WideShape, from?: Encoder): Enc
   return new Encoder(config, params);
 }
 
+/**
+ * The wide table's logits, a head of its own beside the encoder: Σₖ weightₖ · table[idₖ] over the text's hashed token
+ * n-grams (`wideNgrams`), the weights 1/count (`mean` pooling) or 1/√count (`sqrt`) → [batch, labels].
+ */
+export function tableLogits(encoder: Encoder, inputs: ForwardInputs): tf.Tensor2D {
+  const c = encoder.config;
+  const wide = wideShape(c);
+  if (!wide) throw new Error('wide: this model has no wide part');
+  const { ids, weights } = wideNgrams(inputs.inputIds, inputs.attentionMask, wide);
+  const [batch, k] = ids.shape;
+  const rows = tf.gather(encoder.params.get(WIDE_TABLE)!, ids.flatten()).reshape([batch, k, c.numLabels]);
+  return rows.mul(weights.expandDims(2)).sum(1) as tf.Tensor2D;
+}
+
+/** The table's parameter count (0 without one): the model's parameters per part are this and the rest. */
+export function tableParams(encoder: Encoder): number {
+  return encoder.params.get(WIDE_TABLE)?.size ?? 0;
+}
+
 /** The wide part's logits alone, as a classification head: to fit or score the table without the encoder. */
 export function wideHead(encoder: Encoder): ClassificationHead {
   if (!hasWide(encoder.config)) throw new Error('wide: this model has no wide part');
-  return { encoder, numLabels: encoder.config.numLabels, prepare: (t) => t, logits: (b) => encoder.wideLogits(batchTensors(b)) };
+  return { encoder, numLabels: encoder.config.numLabels, prepare: (t) => t, logits: (b) => tableLogits(encoder, batchTensors(b)) };
 }
 
 export interface FitWideData {

@@ -57,7 +57,7 @@ function values(encoder: Encoder, name: string): Float32Array {
 const MS = 'com.microsoft';
 
 /**
- * The wide part (encoder.ts `wideNgrams` and `Encoder.wideLogits`), the same integer hash in int64:
+ * The wide part (encoder.ts `wideNgrams` and wide.ts `tableLogits`), the same integer hash in int64:
  * Σₖ weightₖ · table[idₖ] over the hashed 1..maxN-grams of the ids inside the mask (weight 1/count or 1/√count).
  */
 function wideLogits(g: GraphBuilder, P: Precision, ids: string, mask: string, wide: WideShape, table: Float32Array, labels: number): string {

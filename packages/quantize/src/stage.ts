@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { WordPieceTokenizer, readJson, readLogits, writeFileAtomic, writeJsonAtomic, type StageContext, type StageDefinition } from '@distill/core';
-import { countParams, loadCheckpoint, selectBackend, WIDE_TABLE } from '@distill/model';
+import { countParams, loadCheckpoint, selectBackend, tableParams } from '@distill/model';
 import { paramsSchema, type QuantizeParams } from './config';
 import { onnxLogits, parity } from './evaluate';
 import { exportEncoder } from './export';
@@ -70,12 +70,12 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
       throw new Error(`${role}: FP32 ONNX logits differ from tfjs by ${par.max_abs_diff.toExponential(3)} > parity_tolerance ${p.parity_tolerance}`);
     }
     const params = countParams(encoder.params);
-    const tableParams = encoder.params.get(WIDE_TABLE)?.size ?? 0;
+    const table = tableParams(encoder);
     const entry: Record<string, unknown> = {
       stage: path.basename(dir),
       params,
       // the model's parts: the wide n-gram table (a head of its own) and the encoder with its classifier
-      params_by_part: tableParams ? { table: tableParams, encoder: params - tableParams } : { encoder: params },
+      params_by_part: table ? { table, encoder: params - table } : { encoder: params },
       flavour,
       fp32: { file: `${role}/model.onnx`, bytes: fs.statSync(fp32File).size, valid_accuracy: fp32.accuracy, valid_macro_f1: fp32.macro_f1, parity: par, ops: opHistogram(opTypes(fp32Bytes)), ort_optimized_ops: opHistogram(await optimizedOpTypes(fp32File)) },
     };
