@@ -51,7 +51,8 @@ async function runTask(ctx: StageContext<DistillParams>, tokenizer: WordPieceTok
   if (!ctx.inputs.teacher && (p.alpha > 0 || p.latent.weight > 0 || p.search || p.wide_from_teacher)) {
     throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}: without input teacher only the student-alone baseline runs: set alpha: 0 and latent: { weight: 0 } (and no search or wide_from_teacher), or add inputs.teacher`);
   }
-  const set = distillSet({ read: (role, file) => ctx.dataset(role, file), teacherDir: ctx.inputs.teacher, hasAugment: !!ctx.inputs.augment, useAugmented: p.use_augmented, useUnlabeled: p.use_unlabeled, recordRead: ctx.recordRead });
+  const set = distillSet({ read: (role, file) => ctx.dataset(role, file), teacherDir: ctx.inputs.teacher, hasAugment: !!ctx.inputs.augment, useAugmented: p.use_augmented, useUnlabeled: p.use_unlabeled, recordRead: ctx.recordRead, tableOutOfFold: p.wide_from_teacher });
+  if (set.tableOutOfFold) ctx.log.info(`the student's encoder trains beside the teacher's out-of-fold table logits on the ${set.parts.train} training rows`);
   const trainOnce = async (alpha: number, temperature: number, epochs: number, label: string, resume: boolean) => {
     const student = startingStudent(ctx, tokenizer.size, labels.length, teacher);
     const task = taskDistillTask({ student, teacher, tokenizer, set, valid: valid.rows, labels, batchSize: p.training.batch_size, alpha, temperature, latent: p.latent });

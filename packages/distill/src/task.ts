@@ -2,10 +2,11 @@
  * Task-specific distillation: the student learns from labeled task data (plus, for data distillation, augmented and
  * unlabeled rows with the teacher's logits) with α · soft-label loss + (1 − α) · hard-label loss + w · latent loss.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { argmaxRows, readLogits, type Dataset, type Example, type WordPieceTokenizer } from '@distill/core';
-import { batchLabels, batchTensors, bucketedBatches, classifierHead, encodeAll, evaluateClassifier, withTable, type Encoder, type TrainTask } from '@distill/model';
+import { batchLabels, batchTensors, bucketedBatches, classifierHead, encodeAll, evaluateClassifier, hasWide, tableLogits, type Encoder, type ForwardInputs, type TrainTask } from '@distill/model';
 import type { LatentParams } from './config';
 import { latentLossOf } from './latent';
 import { distillationLoss } from './losses';
@@ -16,6 +17,11 @@ export interface DistillSet {
   teacherLogits: Float32Array;
   numLabels: number;
   parts: Record<string, number>;
+  /**
+   * Stacking, for a student that carries the teacher's table: per row, the table's out-of-fold logits (the teacher's
+   * `logits/train-table-oof.arrow`) for the training rows, which the full table has memorized; NaN rows use the table.
+   */
+  tableOutOfFold?: Float32Array;
 }
 
 function aligned(rows: Example[], logitsFile: string): Float32Array {
@@ -37,6 +43,8 @@ export interface DistillSetOptions {
   recordRead?(file: string): void;
   /** the teacher stage's output (its logits); absent for the student-alone baseline (hard labels only) */
   teacherDir?: string;
+  /** the student carries the teacher's table: read the table's out-of-fold logits for the training rows, if written */
+  tableOutOfFold?: boolean;
   hasAugment: boolean;
   useAugmented: boolean;
   useUnlabeled: boolean;
@@ -77,7 +85,31 @@ export function distillSet(o: DistillSetOptions): DistillSet {
     teacherLogits.set(p.logits, offset);
     offset += p.logits.length;
   }
-  return { rows, teacherLogits, numLabels: k, parts: Object.fromEntries(parts.map((p) => [p.name, p.rows.length])) };
+  let tableOutOfFold: Float32Array | undefined;
+  const oofFile = path.join(o.teacherDir, 'logits', 'train-table-oof.arrow');
+  if (o.tableOutOfFold && fs.existsSync(oofFile)) {
+    o.recordRead?.(oofFile);
+    tableOutOfFold = new Float32Array(rows.length * k).fill(NaN);
+    tableOutOfFold.set(aligned(train.rows, oofFile), 0); // the training rows come first
+  }
+  return { rows, teacherLogits, numLabels: k, parts: Object.fromEntries(parts.map((p) => [p.name, p.rows.length])), ...(tableOutOfFold ? { tableOutOfFold } : {}) };
+}
+
+/**
+ * The student's logits for a batch: its encoder's, plus its table's when it carries one; with out-of-fold table logits,
+ * the rows that have them take those instead of the table's (the table has memorized them).
+ */
+export function studentBatchLogits(student: Encoder, inputs: ForwardInputs, encoderLogits: tf.Tensor2D, set: DistillSet, indices: readonly number[]): tf.Tensor2D {
+  if (!hasWide(student.config)) return encoderLogits;
+  const table = tableLogits(student, inputs);
+  const oof = set.tableOutOfFold;
+  if (!oof) return encoderLogits.add(table) as tf.Tensor2D;
+  const k = set.numLabels;
+  const has = indices.map((i) => (Number.isNaN(oof[i * k]) ? 0 : 1));
+  const values = Float32Array.from(indices.flatMap((i) => Array.from(oof.subarray(i * k, (i + 1) * k), (x) => (Number.isNaN(x) ? 0 : x))));
+  const mask = tf.tensor2d(has, [indices.length, 1]);
+  const mixed = table.mul(tf.scalar(1).sub(mask)).add(tf.tensor2d(values, [indices.length, k]).mul(mask));
+  return encoderLogits.add(mixed) as tf.Tensor2D;
 }
 
 export interface TaskDistillOptions {
@@ -108,7 +140,7 @@ export function taskDistillTask(o: TaskDistillOptions): TrainTask {
       const s = o.student.forward(inputs, { training: true, seed });
       const teacherLogits = tf.tensor2d(batch.indices.flatMap((i) => Array.from(o.set.teacherLogits.subarray(i * k, (i + 1) * k))), [batch.batch, k]);
       // the student's classification: its encoder's logits, plus its wide table's when it carries one
-      const studentLogits = withTable(o.student, inputs, s.logits!);
+      const studentLogits = studentBatchLogits(o.student, inputs, s.logits!, o.set, batch.indices);
       let loss = distillationLoss(studentLogits, teacherLogits, batchLabels(o.set.rows, batch), o.alpha, o.temperature, terms);
       if (useLatent) {
         const latent = latentLossOf(o.teacher!, o.teacher!.forward(inputs), o.student, s, o.latent, inputs.attentionMask).mul(o.latent.weight) as tf.Scalar;

@@ -235,6 +235,8 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
     writeLogits(path.join(logitsDir, `${name}.arrow`), ds.rows.map((r) => r.id), logits, labels.length);
     metrics[name] = m;
   }
+  // a student that takes this table trains its encoder beside the same out-of-fold table logits (stacking)
+  if (outOfFold) writeLogits(path.join(logitsDir, 'train-table-oof.arrow'), trainSet.rows.map((r) => r.id), outOfFold, labels.length);
   // soft labels for data distillation: augmented rows, and unlabeled text when asked
   const extra: [string, string][] = [];
   if (ctx.inputs.augment) extra.push(['augmented', 'augment']);

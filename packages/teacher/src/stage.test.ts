@@ -139,6 +139,7 @@ describe('teacher stage', () => {
       return Math.max(...Array.from(model, (x, i) => Math.abs(x - written[i])));
     };
     expect(maxDiff('valid')).toBeLessThan(1e-4);
+    expect(readLogits(out(root, 'widenb', 'logits/train-table-oof.arrow')).ids).toHaveLength(readDataset(out(root, 'data', 'train.arrow')).rows.length);
     expect(maxDiff('train')).toBeGreaterThan(1e-3);
     encoder.dispose();
     const tried = summary.encoder_weights_tried as unknown as { weight: number; valid_accuracy: number }[];
