@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { argmaxRows, readLogits, type Dataset, type Example, type WordPieceTokenizer } from '@distill/core';
-import { batchLabels, batchTensors, bucketedBatches, classifierHead, encodeAll, evaluateClassifier, hasWide, tableLogits, type Encoder, type ForwardInputs, type TrainTask } from '@distill/model';
+import { batchLabels, batchTensors, bucketedBatches, classifierHead, encodeAll, evaluateClassifier, gatherRows, hasWide, tableLogits, type Encoder, type ForwardInputs, type TrainTask } from '@distill/model';
 import type { LatentParams } from './config';
 import { latentLossOf } from './latent';
 import { distillationLoss } from './losses';
@@ -105,11 +105,11 @@ export function studentBatchLogits(student: Encoder, inputs: ForwardInputs, enco
   const oof = set.tableOutOfFold;
   if (!oof) return encoderLogits.add(table) as tf.Tensor2D;
   const k = set.numLabels;
-  const has = indices.map((i) => (Number.isNaN(oof[i * k]) ? 0 : 1));
-  const values = Float32Array.from(indices.flatMap((i) => Array.from(oof.subarray(i * k, (i + 1) * k), (x) => (Number.isNaN(x) ? 0 : x))));
-  const mask = tf.tensor2d(has, [indices.length, 1]);
-  const mixed = table.mul(tf.scalar(1).sub(mask)).add(tf.tensor2d(values, [indices.length, k]).mul(mask));
-  return encoderLogits.add(mixed) as tf.Tensor2D;
+  const has = indices.map((i) => !Number.isNaN(oof[i * k]));
+  const mask = tf.tensor2d(has.map(Number), [indices.length, 1]);
+  // rows without out-of-fold logits gather row 0 and are zeroed by the mask
+  const known = gatherRows(oof, indices.map((i, j) => (has[j] ? i : 0)), k).mul(mask);
+  return encoderLogits.add(table.mul(tf.scalar(1).sub(mask)).add(known)) as tf.Tensor2D;
 }
 
 export interface TaskDistillOptions {

@@ -46,6 +46,22 @@ export function tableLogits(encoder: Encoder, inputs: ForwardInputs): tf.Tensor2
   return rows.mul(weights.expandDims(2)).sum(1) as tf.Tensor2D;
 }
 
+/** Rows `indices` of a [rows × k] row-major array as a [indices.length, k] tensor (e.g. a batch's out-of-fold logits). */
+export function gatherRows(values: Float32Array, indices: readonly number[], k: number): tf.Tensor2D {
+  const out = new Float32Array(indices.length * k);
+  indices.forEach((r, i) => out.set(values.subarray(r * k, (r + 1) * k), i * k));
+  return tf.tensor2d(out, [indices.length, k]);
+}
+
+/**
+ * Stacking: the encoder's own classifier beside fixed per-row table logits (out-of-fold: each row's from a table fitted
+ * without it) instead of the table, which has memorized the training rows. Row i of a batch is source row indices[i].
+ */
+export function stackedHead(encoder: Encoder, outOfFold: Float32Array): ClassificationHead {
+  const k = encoder.config.numLabels;
+  return { encoder, numLabels: k, prepare: (t) => t, logits: (b, o) => encoder.forward(batchTensors(b), o).logits!.add(gatherRows(outOfFold, b.indices, k)) as tf.Tensor2D };
+}
+
 /** The table's parameter count (0 without one): the model's parameters per part are this and the rest. */
 export function tableParams(encoder: Encoder): number {
   return encoder.params.get(WIDE_TABLE)?.size ?? 0;

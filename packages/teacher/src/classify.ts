@@ -37,6 +37,7 @@ import {
   withWide,
   wideHead,
   encoderOnlyHead,
+  stackedHead,
   modelShape,
   mixHeads,
   fitWide,
@@ -51,7 +52,6 @@ import {
 } from '@distill/model';
 import type { ClassifyParams } from './config';
 import { startingEncoder } from './init';
-
 
 type WideFitParams = NonNullable<WideParams['fit']>;
 type AdamWideFit = Extract<WideFitParams, { method: 'adam' }>;
@@ -201,9 +201,7 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   // stacking: with out-of-fold table logits, the encoder trains beside what the table gives on text it has not seen
   // (the served table, fitted on every training row, gives near-perfect logits on them and would leave nothing to learn)
   const outOfFold = wideFit?.outOfFold;
-  const trainHead: ClassificationHead = outOfFold
-    ? { ...head, logits: (b, o) => { const k = labels.length; const oof = tf.tensor2d(Float32Array.from(b.indices.flatMap((i) => Array.from(outOfFold.subarray(i * k, (i + 1) * k)))), [b.batch, k]); return encoderOnlyHead(encoder).logits(b, o).add(oof) as tf.Tensor2D; } }
-    : head;
+  const trainHead: ClassificationHead = outOfFold ? stackedHead(encoder, outOfFold) : head;
   if (outOfFold) ctx.log.info(`the encoder trains beside out-of-fold table logits; valid is scored with the full table`);
   const classification = classifierTask({
     head: trainHead,
