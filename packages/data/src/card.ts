@@ -23,6 +23,10 @@ export interface DataCard {
   raw_rows: Record<string, number>;
   raw_per_label: Record<string, number>;
   skipped_rows: { file: string; line: number; reason: string }[];
+  /** texts cut to source.max_chars */
+  truncated_texts: number;
+  /** labels with fewer training rows than min_class_rows, and their counts */
+  small_classes: Record<string, number>;
   cleaning: { train: CleanReport; unlabeled: CleanReport | null };
   splits: Record<string, SplitCard>;
   vocab: { size: number; source: string };
@@ -104,7 +108,7 @@ export function cardMarkdown(card: DataCard): string {
     '',
     `Largest train/valid difference in a label's share: ${f(card.train_valid_max_gap_pp, 3)} percentage points.`,
     '',
-    `Skipped rows: ${card.skipped_rows.length}. Vocabulary: ${card.vocab.size} tokens (${card.vocab.source}).`,
+    `Skipped rows: ${card.skipped_rows.length}. Texts cut to max_chars: ${card.truncated_texts}. Classes under min_class_rows: ${Object.entries(card.small_classes).map(([l, n]) => `${l} (${n})`).join(", ") || "none"}. Vocabulary: ${card.vocab.size} tokens (${card.vocab.source}).`,
     '',
   ];
   return lines.join('\n');

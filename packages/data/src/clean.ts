@@ -13,9 +13,17 @@ export interface CleanReport {
   test_overlap_removed: number;
 }
 
-/** NFKC (full-width letters, digits and punctuation → half-width) and whitespace collapsed to single spaces. */
+/**
+ * NFKC (full-width letters, digits and punctuation → half-width), control and format characters removed (BEL, zero-width
+ * space, bidirectional overrides such as RLO: invisible, and they make equal-looking texts differ), whitespace
+ * collapsed to single spaces.
+ */
 export function normalizeText(text: string): string {
-  return text.normalize('NFKC').replace(/\s+/g, ' ').trim();
+  return text
+    .normalize('NFKC')
+    .replace(/[\p{Cc}\p{Cf}]/gu, (c) => (/\s/.test(c) ? ' ' : ''))
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 export function emptyReport(): CleanReport {

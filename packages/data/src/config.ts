@@ -15,8 +15,11 @@ export const sourceSchema = z
     label_separator: z.string().min(1).optional(),
     text_field: z.string().default('sentence'),
     label_field: z.string().default('label'),
-    /** rows that do not parse: `fail` (error naming file and line) or `skip` (counted in the data card) */
+    /** rows that do not parse or hold invalid text: `fail` (error naming file and line) or `skip` (counted in the data card) */
     on_error: z.enum(['fail', 'skip']).default('fail'),
+    /** texts longer than this many characters are cut (`truncate`), skipped and counted (`skip`) or an error (`fail`) */
+    max_chars: z.number().int().min(1).max(1_000_000).default(2000),
+    too_long: z.enum(['truncate', 'skip', 'fail']).default('truncate'),
   })
   .strict();
 
@@ -52,6 +55,8 @@ export const paramsSchema = z
     /** unlabeled text files (one text per line, or JSON lines with the text field) */
     unlabeled: z.array(z.string()).default([]),
     clean: cleanSchema.prefault({}),
+    /** a label with fewer training rows than this gets a warning and a data-card entry (`small_classes`) */
+    min_class_rows: z.number().int().min(1).default(5),
     /** share of the training data split off (stratified) as the validation set */
     valid_ratio: z.number().gt(0).lt(1).default(0.1),
     vocab: vocabSchema.prefault({}),

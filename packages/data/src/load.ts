@@ -25,6 +25,39 @@ export interface LabelSpec {
 export interface LoadResult<T> {
   rows: T[];
   skipped: { file: string; line: number; reason: string }[];
+  /** texts cut to max_chars */
+  truncated?: number;
+}
+
+/**
+ * What is wrong with a text as data, or null: a lone UTF-16 surrogate (from a JSON `\\ud800` escape) or U+FFFD, the
+ * replacement character a decoder puts where a file's bytes were not UTF-8. Either would otherwise become a training
+ * row that means something else.
+ */
+export function textProblem(text: string): string | null {
+  const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(text);
+  if (lone) return `invalid text: a lone UTF-16 surrogate (U+${lone[0].charCodeAt(0).toString(16).toUpperCase()}) at character ${lone.index}`;
+  const bad = text.indexOf('\uFFFD');
+  if (bad >= 0) return `invalid text: U+FFFD at character ${bad} (bytes that are not UTF-8 in the file)`;
+  return null;
+}
+
+/** How texts longer than `max_chars` are handled (source params). */
+export interface LengthPolicy {
+  max_chars: number;
+  too_long: 'truncate' | 'skip' | 'fail';
+}
+
+/** The text to keep under the length policy, or an error for `report` (skip or fail). Counts cuts in `truncated`. */
+function withinLength(text: string, policy: LengthPolicy | undefined, counter: { truncated: number }): { text: string } | { error: string } {
+  if (!policy) return { text };
+  const chars = Array.from(text);
+  if (chars.length <= policy.max_chars) return { text };
+  if (policy.too_long === 'truncate') {
+    counter.truncated += 1;
+    return { text: chars.slice(0, policy.max_chars).join('') };
+  }
+  return { error: `text of ${chars.length} characters, more than max_chars ${policy.max_chars} (too_long: ${policy.too_long})` };
 }
 
 class RowErrors {
@@ -58,6 +91,7 @@ export function loadLabels(file: string): LabelSpec[] {
       return;
     }
     const [name, word] = line.split('==');
+    if (!name.trim()) throw new Error(`${file}:${i + 1}: a label line needs a name before '==' (got '${line}')`);
     labels.push(word ? { name: name.trim(), verbalizer: word.trim() } : { name: name.trim() });
   });
   const names = labels.map((l) => l.name);
@@ -68,9 +102,11 @@ export function loadLabels(file: string): LabelSpec[] {
 }
 
 /** CLUE JSON lines: one object per line with the text and label fields (and optional `id`). */
-export function loadClue(file: string, src: Pick<SourceParams, 'text_field' | 'label_field' | 'on_error'>, labelled = true): LoadResult<RawRow> {
+export function loadClue(file: string, src: Pick<SourceParams, 'text_field' | 'label_field' | 'on_error'> & Partial<LengthPolicy>, labelled = true): LoadResult<RawRow> {
   const errors = new RowErrors(src.on_error);
   const rows: RawRow[] = [];
+  const policy = src.max_chars ? { max_chars: src.max_chars, too_long: src.too_long ?? 'truncate' } : undefined;
+  const counter = { truncated: 0 };
   readLines(file).forEach((line, i) => {
     if (!line.trim()) return;
     let obj: Record<string, unknown>;
@@ -79,8 +115,13 @@ export function loadClue(file: string, src: Pick<SourceParams, 'text_field' | 'l
     } catch (err) {
       return errors.report(file, i + 1, `invalid JSON: ${(err as Error).message}`);
     }
-    const text = obj[src.text_field];
-    if (typeof text !== 'string') return errors.report(file, i + 1, `missing text field '${src.text_field}'`);
+    const raw = obj[src.text_field];
+    if (typeof raw !== 'string') return errors.report(file, i + 1, `missing text field '${src.text_field}'`);
+    const problem = textProblem(raw);
+    if (problem) return errors.report(file, i + 1, problem);
+    const kept = withinLength(raw, policy, counter);
+    if ('error' in kept) return errors.report(file, i + 1, kept.error);
+    const text = kept.text;
     let label: string | null = null;
     if (labelled) {
       const l = obj[src.label_field];
@@ -89,22 +130,27 @@ export function loadClue(file: string, src: Pick<SourceParams, 'text_field' | 'l
     }
     rows.push({ id: obj.id !== undefined ? String(obj.id) : `${i + 1}`, text, label, line: i + 1 });
   });
-  return { rows, skipped: errors.skipped };
+  return { rows, skipped: errors.skipped, truncated: counter.truncated };
 }
 
 /** `text<TAB>label` lines. */
-export function loadTsv(file: string, onError: 'fail' | 'skip'): LoadResult<RawRow> {
+export function loadTsv(file: string, onError: 'fail' | 'skip', policy?: LengthPolicy): LoadResult<RawRow> {
   const errors = new RowErrors(onError);
   const rows: RawRow[] = [];
+  const counter = { truncated: 0 };
   readLines(file).forEach((line, i) => {
     if (!line.trim()) return;
     const tab = line.lastIndexOf('\t');
     if (tab < 0) return errors.report(file, i + 1, 'expected `text<TAB>label`');
     const label = line.slice(tab + 1).trim();
     if (!label) return errors.report(file, i + 1, 'empty label');
-    rows.push({ id: `${i + 1}`, text: line.slice(0, tab), label, line: i + 1 });
+    const problem = textProblem(line.slice(0, tab));
+    if (problem) return errors.report(file, i + 1, problem);
+    const kept = withinLength(line.slice(0, tab), policy, counter);
+    if ('error' in kept) return errors.report(file, i + 1, kept.error);
+    rows.push({ id: `${i + 1}`, text: kept.text, label, line: i + 1 });
   });
-  return { rows, skipped: errors.skipped };
+  return { rows, skipped: errors.skipped, truncated: counter.truncated };
 }
 
 /** Unlabeled text: one text per line, or JSON lines carrying `textField`. */

@@ -12,7 +12,7 @@ import { iterativeStratifiedSplit, kShotSlices, stratifiedSplit } from './split'
 
 function loadSplit(ctx: StageContext<DataParams>, file: string): LoadResult<RawRow> {
   const src = ctx.params.source;
-  return src.format === 'clue' ? loadClue(file, src) : loadTsv(file, src.on_error);
+  return src.format === 'clue' ? loadClue(file, src) : loadTsv(file, src.on_error, src);
 }
 
 function labelsFor(ctx: StageContext<DataParams>, rows: RawRow[]): LabelSpec[] {
@@ -20,6 +20,25 @@ function labelsFor(ctx: StageContext<DataParams>, rows: RawRow[]): LabelSpec[] {
   if (src.labels) return loadLabels(ctx.path(src.labels));
   if (src.format === 'tsv') throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params.source.labels: a tsv dataset needs a label file`);
   return [...new Set(rows.map((r) => r.label!))].sort().map((name) => ({ name }));
+}
+
+/**
+ * An empty split is an error that names it and says why, before Arrow would fail on it: the file had no rows, cleaning
+ * removed them all, or the validation share of a small training set came out empty.
+ */
+function checkSplits(ctx: StageContext<DataParams>, splits: Record<string, Example[]>, raw: { train: number; valid: number | null; test: number }): void {
+  const src = ctx.params.source;
+  for (const name of ['train', 'valid', 'test'] as const) {
+    if (splits[name].length) continue;
+    const file = name === 'valid' ? (src.valid ? ctx.path(src.valid) : null) : ctx.path(src[name]);
+    const why =
+      name === 'valid' && !src.valid
+        ? `valid_ratio ${ctx.params.valid_ratio} of the ${splits.train.length} cleaned training rows held none out; raise valid_ratio or give source.valid`
+        : raw[name] === 0
+          ? `${file} has no rows (empty, blank lines only, or every line skipped: see on_error)`
+          : `cleaning removed all ${raw[name]} rows of ${file} (see the clean params)`;
+    throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}: the ${name} split is empty: ${why}`);
+  }
 }
 
 function toExamples(rows: RawRow[], index: Map<string, number>, separator?: string): Example[] {
@@ -42,10 +61,14 @@ export async function runData(ctx: StageContext<DataParams>) {
   const train = checkLabels(trainRaw.rows, labels, trainFile, p.source.on_error, sep);
   const test = checkLabels(testRaw.rows, labels, testFile, p.source.on_error, sep);
   const skipped = [...trainRaw.skipped, ...testRaw.skipped, ...train.skipped, ...test.skipped];
+  let truncated = (trainRaw.truncated ?? 0) + (testRaw.truncated ?? 0);
 
   const validRaw = p.source.valid ? loadSplit(ctx, ctx.path(p.source.valid)) : null;
   const valid = validRaw ? checkLabels(validRaw.rows, labels, ctx.path(p.source.valid!), p.source.on_error, sep) : null;
-  if (validRaw && valid) skipped.push(...validRaw.skipped, ...valid.skipped);
+  if (validRaw && valid) {
+    skipped.push(...validRaw.skipped, ...valid.skipped);
+    truncated += validRaw.truncated ?? 0;
+  }
   const testRows = p.clean.normalize ? test.rows.map((r) => ({ ...r, text: normalizeText(r.text) })) : test.rows;
   const testTexts = new Set(testRows.map((r) => r.text));
   const trainReport = emptyReport();
@@ -69,6 +92,13 @@ export async function runData(ctx: StageContext<DataParams>) {
     valid: toExamples(validRows, index, sep),
     test: toExamples(testRows, index, sep),
   };
+  checkSplits(ctx, splits, { train: trainRaw.rows.length, valid: validRaw?.rows.length ?? null, test: testRaw.rows.length });
+  const perLabel = countLabels(splits.train, names);
+  if (!sep && Object.values(perLabel).filter((n) => n > 0).length < 2) {
+    throw new Error(`${trainFile}: the training data has ${Object.values(perLabel).filter((n) => n > 0).length} class after cleaning (${Object.entries(perLabel).filter(([, n]) => n > 0).map(([l]) => l).join(', ') || 'none'}); a classifier needs at least two`);
+  }
+  const smallClasses = Object.fromEntries(Object.entries(perLabel).filter(([, n]) => n < p.min_class_rows));
+  if (Object.keys(smallClasses).length) ctx.log.warn(`classes with fewer than min_class_rows ${p.min_class_rows} training rows: ${Object.entries(smallClasses).map(([l, n]) => `${l} ${n}`).join(', ')}`);
   for (const [k, idx] of kShotSlices(splits.train.map((r) => r.label), p.kshot, deriveSeed(ctx.seed, 'kshot'))) {
     splits[`train_k${k}`] = idx.map((i) => splits.train[i]);
   }
@@ -100,6 +130,8 @@ export async function runData(ctx: StageContext<DataParams>) {
     raw_rows: { train: trainRaw.rows.length, ...(validRaw ? { valid: validRaw.rows.length } : {}), test: testRaw.rows.length },
     raw_per_label: countLabels(toExamples(train.rows, index, sep), names),
     skipped_rows: skipped,
+    truncated_texts: truncated,
+    small_classes: smallClasses,
     cleaning: { train: trainReport, unlabeled: unlabeledReport },
     splits: Object.fromEntries(Object.entries(splits).map(([n, rows]) => [n, splitCard(rows, names, tokenizer, p.max_length)])),
     vocab: { size: vocab.length, source: p.vocab.file ?? 'built from train + unlabeled characters' },
