@@ -13,3 +13,4 @@ export * from './model-params';
 export * from './segment';
 export * from './testing';
 export * from './naive-bayes';
+export * from './text';

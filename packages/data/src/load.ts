@@ -2,7 +2,7 @@
  * Loaders for the supported formats. Every row that does not parse is reported with its file and line number
  * (or skipped and counted, with `on_error: skip`).
  */
-import { readLines } from '@distill/core';
+import { readLines, textProblem } from '@distill/core';
 import type { SourceParams } from './config';
 
 export interface RawRow {
@@ -27,19 +27,6 @@ export interface LoadResult<T> {
   skipped: { file: string; line: number; reason: string }[];
   /** texts cut to max_chars */
   truncated?: number;
-}
-
-/**
- * What is wrong with a text as data, or null: a lone UTF-16 surrogate (from a JSON `\\ud800` escape) or U+FFFD, the
- * replacement character a decoder puts where a file's bytes were not UTF-8. Either would otherwise become a training
- * row that means something else.
- */
-export function textProblem(text: string): string | null {
-  const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(text);
-  if (lone) return `invalid text: a lone UTF-16 surrogate (U+${lone[0].charCodeAt(0).toString(16).toUpperCase()}) at character ${lone.index}`;
-  const bad = text.indexOf('\uFFFD');
-  if (bad >= 0) return `invalid text: U+FFFD at character ${bad} (bytes that are not UTF-8 in the file)`;
-  return null;
 }
 
 /** How texts longer than `max_chars` are handled (source params). */

@@ -61,10 +61,13 @@ describe('malformed datasets', () => {
   });
 
   it('counts what on_error: skip and too_long: skip / truncate leave out or cut, in the data card', async () => {
-    const skip = workspace({ name: 'skip', train: [...goodTrain(), `${'长'.repeat(300)}\tsports`, 'no tab', '坏\ud800\tsports'].join('\n'), source: 'on_error: skip, max_chars: 100, too_long: skip' });
+    const skip = workspace({ name: 'skip', train: [...goodTrain(), `${'长'.repeat(300)}\tsports`, 'no tab'].join('\n'), source: 'on_error: skip, max_chars: 100, too_long: skip' });
     await run(skip);
     const reasons = card(skip).skipped_rows.map((r: { line: number; reason: string }) => `${r.line}: ${r.reason}`);
-    expect(reasons).toEqual([expect.stringMatching(/^61: text of 300 characters/), '62: expected `text<TAB>label`', expect.stringMatching(/^63: invalid text: (a lone UTF-16 surrogate|U\+FFFD)/)]);
+    expect(reasons).toEqual([expect.stringMatching(/^61: text of 300 characters/), '62: expected `text<TAB>label`']);
+    const json = workspace({ name: 'json skip', format: 'clue', train: clue([...goodTrain().map((l) => l.split('\t') as [string, string]), ['__SURROGATE__', 'sports']]), test: clue([['体育', 'sports']]), source: 'on_error: skip' });
+    await run(json);
+    expect(card(json).skipped_rows).toEqual([{ file: expect.stringMatching(/train\.json$/), line: 61, reason: expect.stringMatching(/lone UTF-16 surrogate \(U\+D800\)/) }]);
     const cut = workspace({ name: 'truncate', train: [...goodTrain(), `${'长'.repeat(300)}\tsports`].join('\n'), source: 'max_chars: 100' });
     await run(cut);
     expect(card(cut).truncated_texts).toBe(1);

@@ -65,6 +65,8 @@ const program = new Command()
   .option('--max-texts <n>', 'texts per request', int('max-texts'), DEFAULT_SERVER.maxTexts)
   .option('--max-chars <n>', 'characters per text', int('max-chars'), DEFAULT_SERVER.maxChars)
   .option('--body-limit <bytes>', 'request body size limit', int('body-limit'), DEFAULT_SERVER.bodyLimitBytes)
+  .option('--request-timeout-ms <ms>', 'a request must arrive whole within this (408 after)', int('request-timeout-ms'), DEFAULT_SERVER.requestTimeoutMs)
+  .option('--grace-ms <ms>', 'on SIGTERM, how long accepted requests get before every connection is cut', int('grace-ms'), DEFAULT_SERVER.graceMs)
   .option('--threshold <p>', 'answer the fallback label when the top score is below this', parseFloat)
   .option('--fallback-label <label>', 'label for low-confidence texts', 'unknown')
   .action(async (o) => {
@@ -77,6 +79,8 @@ const program = new Command()
       maxBatchSize: o.maxBatchSize,
       maxQueueDelayMs: o.maxQueueDelayMs,
       instances: Math.max(1, o.workers),
+      requestTimeoutMs: o.requestTimeoutMs,
+      graceMs: o.graceMs,
       threshold: o.threshold,
       fallbackLabel: o.fallbackLabel,
     });

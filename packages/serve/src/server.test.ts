@@ -141,3 +141,30 @@ describe('classification server', () => {
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
 });
+
+describe('classification server, hardened', () => {
+  it('answers bytes that are not UTF-8 and lone surrogates with a 400, not a guess', async () => {
+    const { server, url } = await started();
+    const raw = await fetch(`${url}/v1/classify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat([Buffer.from('{"text": "体'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]) });
+    expect(raw.status).toBe(400);
+    expect(((await raw.json()) as { error: string }).error).toMatch(/not valid UTF-8/);
+    const lone = await fetch(`${url}/v1/classify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text": "体\\ud800育"}' });
+    expect(lone.status).toBe(400);
+    expect(((await lone.json()) as { error: string }).error).toMatch(/text 0: invalid text: a lone UTF-16 surrogate \(U\+D800\)/);
+    await server.close();
+  });
+
+  it('closes within its grace period with a stalled client connected', async () => {
+    const { server } = await started({ graceMs: 300, requestTimeoutMs: 60_000 });
+    const net = await import('node:net');
+    const socket = net.connect(server.port, '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    // headers and one byte of a 100-byte body, then nothing
+    socket.write('POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = Date.now();
+    await server.close();
+    expect(Date.now() - t0).toBeLessThan(2000);
+    socket.destroy();
+  });
+});

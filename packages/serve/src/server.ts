@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { textProblem } from '@distill/core';
 import { DynamicBatcher } from './batcher';
 import { createMetrics, type ServiceMetrics } from './metrics';
 
@@ -40,12 +41,31 @@ export interface ServerOptions {
   maxQueueDelayMs: number;
   /** model instances (each loaded by the start() loader) that run batches side by side (default 1) */
   instances?: number;
+  /** a request's headers must arrive within this many ms, and the whole request within `requestTimeoutMs` (408 after);
+   * an idle keep-alive connection closes after `idleTimeoutMs` */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  /** on close(), how long requests already accepted get to finish before every connection is cut */
+  graceMs?: number;
   /** below this top score, answer `fallbackLabel` instead (out-of-scope detection) */
   threshold?: number;
   fallbackLabel?: string;
 }
 
-export const DEFAULT_SERVER: ServerOptions = { host: '127.0.0.1', port: 8080, bodyLimitBytes: 64 * 1024, maxTexts: 64, maxChars: 512, maxBatchSize: 32, maxQueueDelayMs: 2 };
+export const DEFAULT_SERVER: ServerOptions = {
+  host: '127.0.0.1',
+  port: 8080,
+  bodyLimitBytes: 64 * 1024,
+  maxTexts: 64,
+  maxChars: 512,
+  maxBatchSize: 32,
+  maxQueueDelayMs: 2,
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  idleTimeoutMs: 5_000,
+  graceMs: 10_000,
+};
 
 interface ClassifyBody {
   text?: string;
@@ -110,12 +130,33 @@ export class ClassificationServer {
   inFlight = 0;
 
   constructor(readonly options: ServerOptions) {
+    const t = { ...DEFAULT_SERVER, ...options };
     this.app = Fastify({
       bodyLimit: options.bodyLimitBytes,
       logger: false,
       forceCloseConnections: 'idle',
+      // a client that sends headers and one byte, or nothing, cannot hold a connection (or a shutdown) for long
+      requestTimeout: t.requestTimeoutMs,
+      keepAliveTimeout: t.idleTimeoutMs,
       // reject wrong types and unknown keys instead of coercing or dropping them
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    });
+    this.app.server.headersTimeout = t.headersTimeoutMs!;
+    // bodies are decoded strictly: bytes that are not UTF-8 are a 400, not texts full of U+FFFD
+    this.app.removeContentTypeParser('application/json');
+    this.app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(body as Buffer);
+      } catch {
+        done(Object.assign(new Error('the request body is not valid UTF-8'), { statusCode: 400 }), undefined);
+        return;
+      }
+      try {
+        done(null, JSON.parse(text));
+      } catch (err) {
+        done(Object.assign(new Error(`the request body is not valid JSON: ${(err as Error).message}`), { statusCode: 400 }), undefined);
+      }
     });
     // the OpenAPI document is built from the routes' schemas: swagger is registered first, the routes after it loads
     this.app.register(swagger, { openapi: { info: { title: 'distill-pipeline classification service', version: '1' } } });
@@ -135,6 +176,11 @@ export class ClassificationServer {
       const message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `request body is larger than ${options.bodyLimitBytes} bytes` : err.message;
       reply.status(status).send({ error: message });
     });
+    // while shutting down, every answer tells keep-alive clients to go
+    app.addHook('onSend', async (_req, reply, payload) => {
+      if (this.closing) reply.header('connection', 'close');
+      return payload;
+    });
     app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]} (routes: POST /v1/classify, GET /v1/models, /openapi.json, /healthz, /readyz, /metrics)` }));
     app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
     app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => (this.ready && !this.closing ? { status: 'ready', model: this.info?.name } : reply.status(503).send({ status: this.closing ? 'shutting down' : 'loading' })));
@@ -150,6 +196,8 @@ export class ClassificationServer {
       if (list.length > options.maxTexts) return reply.status(400).send({ error: `at most ${options.maxTexts} texts per request, got ${list.length}` });
       for (const [i, t] of list.entries()) {
         if (!t.trim()) return reply.status(400).send({ error: `text ${i} is empty` });
+        const problem = textProblem(t);
+        if (problem) return reply.status(400).send({ error: `text ${i}: ${problem}` });
         const chars = Array.from(t).length;
         if (chars > options.maxChars) return reply.status(400).send({ error: `text ${i} has ${chars} characters; at most ${options.maxChars}` });
       }
@@ -197,10 +245,15 @@ export class ClassificationServer {
     if (this.closing) return;
     this.closing = true;
     const closed = this.app.close();
-    // a connection whose last response went out after close() began stays open until its keep-alive times out
-    // (72 s): close such connections as soon as they are idle
+    // a connection whose last response went out after close() began stays open until its keep-alive times out: close
+    // such connections as soon as they are idle (responses sent meanwhile say `Connection: close`)
     const sweep = setInterval(() => this.app.server.closeIdleConnections(), 50);
-    await closed.finally(() => clearInterval(sweep));
+    // whatever clients do (a stalled upload, say), the server is gone after the grace period
+    const grace = setTimeout(() => this.app.server.closeAllConnections(), this.options.graceMs ?? DEFAULT_SERVER.graceMs);
+    await closed.finally(() => {
+      clearInterval(sweep);
+      clearTimeout(grace);
+    });
     await this.batcher?.drain();
     for (const m of this.models) await m.dispose();
   }
