@@ -3,10 +3,10 @@ import { z } from 'zod';
 
 export const encoderParamsSchema = z
   .object({
-    hidden_size: z.number().int().positive().default(312),
-    layers: z.number().int().positive().default(4),
-    heads: z.number().int().positive().default(12),
-    intermediate_size: z.number().int().positive().default(1200),
+    hidden_size: z.number().int().positive().max(8192).default(312),
+    layers: z.number().int().positive().max(96).default(4),
+    heads: z.number().int().positive().max(128).default(12),
+    intermediate_size: z.number().int().positive().max(65_536).default(1200),
     /** token length (with [CLS] and [SEP]); also the position-embedding size */
     max_length: z.number().int().min(8).max(512).default(64),
     dropout: z.number().min(0).max(0.9).default(0.1),
@@ -16,8 +16,9 @@ export const encoderParamsSchema = z
 
 export const trainingParamsSchema = z
   .object({
-    epochs: z.number().int().positive().default(1),
-    batch_size: z.number().int().positive().default(32),
+    // upper bounds catch values that would run for years (epochs: 1e12) before anything starts
+    epochs: z.number().int().positive().max(10_000).default(1),
+    batch_size: z.number().int().positive().max(65_536).default(32),
     lr: z.number().positive().default(1e-4),
     weight_decay: z.number().min(0).default(0.01),
     warmup_ratio: z.number().min(0).max(1).default(0.1),
@@ -25,13 +26,13 @@ export const trainingParamsSchema = z
     /** peak learning rate of the wide n-gram table, when the model has one (model `wide`); 0 = the table stays as it
      * is (fit beforehand with `wide.fit`, or taken from the teacher) */
     wide_lr: z.number().min(0).default(0.1),
-    grad_accum: z.number().int().positive().default(1),
+    grad_accum: z.number().int().positive().max(4096).default(1),
     /** evaluate on valid every N optimizer steps; 0 = every epoch */
     eval_every: z.number().int().min(0).default(0),
     /** early stopping after N evaluations without improvement; 0 = off */
     patience: z.number().int().min(0).default(0),
     /** stop after N optimizer steps; 0 = no limit */
-    max_steps: z.number().int().min(0).default(0),
+    max_steps: z.number().int().min(0).max(100_000_000).default(0),
     /** save resume state every N optimizer steps (artifacts/<pipeline>/.resume/<stage>); 0 = never */
     checkpoint_every: z.number().int().min(0).default(500),
   })

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { encoderParamsSchema, trainingParamsSchema } from './model-params';
 import { loadPipeline, stageSlice, upstreamOf } from './pipeline';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipeline-'));
@@ -158,5 +159,19 @@ describe('references a pipeline file makes', () => {
     expect(() => loadPipeline(child, schemas)).toThrow(/child\.yaml:1: extends: no pipeline file nowhere\.yaml to extend/);
     const home = write('home.yaml', 'stages:\n  data:\n    uses: data\n    params: { file: "${HOME}/x.tsv", ok: "${DATA_DIR}/y.tsv" }\n');
     expect(() => loadPipeline(home, schemas)).toThrow(/home\.yaml:4: stages\.data\.params\.file: '\$\{HOME\}': only \$\{DATA_DIR\} is substituted/);
+  });
+});
+
+describe('input roles and bounds', () => {
+  it("checks an input role against the upstream stage's kind (a quantize stage's student and teacher swapped)", () => {
+    const file = write('swapped.yaml', 'stages:\n  data: { uses: data }\n  t: { uses: teacher, inputs: { data: data } }\n  s: { uses: distill, inputs: { data: data, teacher: t }, params: { alpha: 0.5 } }\n  q:\n    uses: quantize\n    inputs: { data: data, teacher: s, student: t }\n');
+    expect(() => loadPipeline(file, schemas)).toThrow(/2 problems[\s\S]*swapped\.yaml:7: stages\.q\.inputs\.teacher: a quantize stage's 'teacher' input is a teacher stage; 's' is a distill stage[\s\S]*stages\.q\.inputs\.student: a quantize stage's 'student' input is a distill stage; 't' is a teacher stage/);
+  });
+
+  it('bounds sizes and step counts that would run for years', () => {
+    expect(trainingParamsSchema.safeParse({ epochs: 1e12 }).success).toBe(false);
+    expect(trainingParamsSchema.safeParse({ max_steps: 1e12 }).success).toBe(false);
+    expect(trainingParamsSchema.safeParse({ epochs: 3, max_steps: 1600 }).success).toBe(true);
+    expect(encoderParamsSchema.safeParse({ layers: 10_000 }).success).toBe(false);
   });
 });

@@ -249,6 +249,19 @@ export function runsAfter(def: StageDef): string[] {
   return [...new Set([...Object.values(def.inputs), ...def.after])];
 }
 
+/**
+ * The kind of stage an input role must name, per stage kind (roles not listed take any kind): a quantize stage's
+ * `student` is a distill stage and its `teacher` a teacher stage, so swapping them is an error, not an INT8 teacher
+ * served as the student.
+ */
+const ROLE_KINDS: Partial<Record<StageKind, Record<string, readonly StageKind[]>>> = {
+  augment: { data: ['data'], mlm: ['teacher'] },
+  teacher: { data: ['data'], augment: ['augment'], pretrained: ['teacher'] },
+  distill: { data: ['data'], teacher: ['teacher'], augment: ['augment'], student: ['distill'] },
+  quantize: { data: ['data'], teacher: ['teacher'], student: ['distill'] },
+  serve: { data: ['data'], models: ['quantize'], ablation: ['quantize'], baselines: ['teacher'] },
+};
+
 /** Topological order of the stages; throws on a reference to a missing stage or a cycle. */
 function orderStages(file: string, stages: Record<string, StageDef>, lineOf: LineOf, problems: PipelineProblem[]): string[] {
   const names = Object.keys(stages);
@@ -257,6 +270,10 @@ function orderStages(file: string, stages: Record<string, StageDef>, lineOf: Lin
     for (const [role, up] of Object.entries(def.inputs)) {
       const keyPath = ['stages', name, 'inputs', role];
       if (!(up in stages)) problems.push({ keyPath, message: missing(up), line: lineOf(keyPath) });
+      const kinds = ROLE_KINDS[def.uses]?.[role];
+      if (up in stages && kinds && !kinds.includes(stages[up].uses)) {
+        problems.push({ keyPath, message: `a ${def.uses} stage's '${role}' input is a ${kinds.join(' or ')} stage; '${up}' is a ${stages[up].uses} stage`, line: lineOf(keyPath) });
+      }
     }
     def.after.forEach((up, i) => {
       const keyPath = ['stages', name, 'after', i];
