@@ -15,11 +15,23 @@ function digest(p: string): string {
   return h.digest('hex');
 }
 
+/**
+ * Every string among the params that names an existing file is hashed, whatever its form (`zztrain.tsv` at the root
+ * too); a folder only when the value is plainly a path (a separator or ${DATA_DIR}), so a word such as a stage name
+ * that happens to match a folder does not hash it.
+ */
 function referencedFiles(value: unknown, resolve: (s: string) => string, out: Record<string, string>): void {
   if (typeof value === 'string') {
-    if (!/[/\\]/.test(value) && !value.includes('${DATA_DIR}')) return;
-    const full = resolve(value);
-    if (fs.existsSync(full)) out[value] = digest(full);
+    if (!value || value.includes('\n')) return;
+    let full: string;
+    try {
+      full = resolve(value);
+    } catch {
+      return; // not a path (e.g. a ${…} the pipeline check reports)
+    }
+    if (!fs.existsSync(full)) return;
+    const pathLike = /[/\\]/.test(value) || value.includes('${DATA_DIR}');
+    if (fs.statSync(full).isFile() || pathLike) out[value] = digest(full);
   } else if (Array.isArray(value)) value.forEach((v) => referencedFiles(v, resolve, out));
   else if (value && typeof value === 'object') Object.values(value).forEach((v) => referencedFiles(v, resolve, out));
 }

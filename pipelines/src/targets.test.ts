@@ -72,6 +72,13 @@ describe('pipeline targets', () => {
     const before = at(yaml, 'data');
     fs.appendFileSync(path.join(dir, 'fixtures', 'smoke', 'train.tsv'), '新增一行\tsports\n');
     expect(at(yaml, 'data')).not.toBe(before);
+    // also a file named without a folder (at the workspace root)
+    fs.copyFileSync(path.join(dir, 'fixtures', 'smoke', 'train.tsv'), path.join(dir, 'zztrain.tsv'));
+    const bare = yaml.replace('train: fixtures/smoke/train.tsv', 'train: zztrain.tsv');
+    expect(bare).not.toBe(yaml);
+    const bareBefore = at(bare, 'data');
+    fs.appendFileSync(path.join(dir, 'zztrain.tsv'), '又一行\tsports\n');
+    expect(at(bare, 'data')).not.toBe(bareBefore);
   });
 
   describe('a pipeline that extends another', () => {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildDirAtomic, readLines } from './fsutil';
+import { buildDirAtomic, readLines, removeStaleTemporaries } from './fsutil';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsutil-'));
 
@@ -26,5 +26,18 @@ describe('buildDirAtomic', () => {
     await expect(buildDirAtomic(target, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(fs.readFileSync(path.join(target, 'x'), 'utf8')).toBe('1');
     expect(fs.readdirSync(dir).filter((n) => n.startsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('removeStaleTemporaries', () => {
+  it("removes the temporary folders of a killed run, not those of a running process", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stale-'));
+    const target = path.join(dir, 'teacher');
+    const dead = 2 ** 22 + 12345; // above the default pid_max: no such process
+    fs.mkdirSync(path.join(dir, `.tmp-teacher-${dead}-1`));
+    fs.mkdirSync(path.join(dir, `.tmp-teacher-${process.ppid}-1`)); // the test runner's parent: running
+    fs.mkdirSync(path.join(dir, `.tmp-distill-${dead}-1`)); // another stage's: left to that stage
+    expect(removeStaleTemporaries(target)).toEqual([`.tmp-teacher-${dead}-1`]);
+    expect(fs.readdirSync(dir).sort()).toEqual([`.tmp-distill-${dead}-1`, `.tmp-teacher-${process.ppid}-1`]);
   });
 });

@@ -40,6 +40,7 @@ export function readJson<T = unknown>(file: string): T {
  */
 export async function buildDirAtomic<T>(target: string, build: (tmpDir: string) => Promise<T>): Promise<T> {
   fs.mkdirSync(path.dirname(target), { recursive: true });
+  removeStaleTemporaries(target);
   const tmp = tmpName(target);
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
@@ -54,6 +55,34 @@ export async function buildDirAtomic<T>(target: string, build: (tmpDir: string) 
     process.removeListener('exit', cleanup);
     cleanup();
   }
+}
+
+/** Whether a process with this pid is running (a signal 0 probe; EPERM means it runs as another user). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes `.tmp-<name>-<pid>-<n>` folders beside `target` that a killed run left (their process is gone); those of a
+ * process still running (the same stage in another terminal) are left alone.
+ */
+export function removeStaleTemporaries(target: string): string[] {
+  const dir = path.dirname(target);
+  const prefix = `.tmp-${path.basename(target)}-`;
+  const removed: string[] = [];
+  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 /** Total size in bytes of a file, or of every file below a directory. */
