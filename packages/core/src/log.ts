@@ -14,8 +14,8 @@ function stamp(): string {
 
 export function createLogger(scope: string) {
   return {
-    info: (...args: unknown[]) => process.stderr.write(`${stamp()} ${scope}: ${logLine(args)}\n`),
-    warn: (...args: unknown[]) => process.stderr.write(`${stamp()} ${scope}: warning: ${logLine(args)}\n`),
+    info: (...args: unknown[]): void => void process.stderr.write(`${stamp()} ${scope}: ${logLine(args)}\n`),
+    warn: (...args: unknown[]): void => void process.stderr.write(`${stamp()} ${scope}: warning: ${logLine(args)}\n`),
   };
 }
 export type Logger = ReturnType<typeof createLogger>;

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import type { z } from 'zod';
 import { readDataset, type Dataset } from './arrow';
-import { buildDirAtomic } from './fsutil';
+import { buildDirAtomic, listFiles } from './fsutil';
 import { createLogger, formatDuration, type Logger } from './log';
 import { packageVersions, writeManifest, type StageManifest } from './manifest';
 import { findWorkspaceRoot, resolveConfigPath, resolveDataDir } from './paths';
@@ -44,7 +44,7 @@ export interface StageContext<P> {
    * Where a training run of this stage keeps its resume state (outside the output, which only appears on success),
    * keyed to this stage's configuration and inputs: a rerun after a crash or Ctrl-C continues from the last save.
    */
-  resume(run: string, every: number): { dir: string; every: number; fingerprint: string };
+  resume(run: string, every: number): { dir: string; every: number; fingerprint: string; source: string };
 }
 
 export interface StageResult {
@@ -111,7 +111,7 @@ export async function runStage<S extends z.ZodType>(def: StageDefinition<S>, pip
         if (isSealedTest(path.basename(file)) && !def.final) throw new Error(sealedTestError(pipelineFile, stage, def.kind, file, root));
         reads.add(path.relative(root, path.resolve(root, file)));
       },
-      resume: (run, every) => ({ dir: path.join(root, 'artifacts', pipeline.name, '.resume', stage, run), every, fingerprint }),
+      resume: (run, every) => ({ dir: path.join(root, 'artifacts', pipeline.name, '.resume', stage, run), every, fingerprint, source: sourceDigest(root, def.kind) }),
     };
     log.info(`start (${def.kind}): ${pipelineProgress(root, pipeline, stage)}`);
     const result = await def.run(ctx);
@@ -155,6 +155,17 @@ export function pipelineProgress(root: string, pipeline: Pipeline, stage: string
   return `stage ${index + 1}/${pipeline.order.length}, ${done} other${done === 1 ? '' : 's'} with output${eta}`;
 }
 
+/** A digest of the code a stage runs (its package, core and model): resume state written by other code is refused. */
+function sourceDigest(root: string, kind: StageKind): string {
+  const h = crypto.createHash('sha256');
+  for (const pkg of [kind, 'core', 'model']) {
+    const dir = path.join(root, 'packages', pkg, 'src');
+    if (!fs.existsSync(dir)) continue;
+    for (const f of listFiles(dir).filter((x) => x.endsWith('.ts') && !x.endsWith('.test.ts'))) h.update(`${pkg}/${f}\0`).update(fs.readFileSync(path.join(dir, f)));
+  }
+  return h.digest('hex');
+}
+
 /** The sealed test split's file names: `test.arrow` and the logits of a model on it. */
 export function isSealedTest(file: string): boolean {
   return /^test(\.|$)/.test(path.basename(file));
@@ -164,13 +175,33 @@ function sealedTestError(pipelineFile: string, stage: string, kind: string, file
   return `${pipelineFile}: stages.${stage}: a '${kind}' stage may not read the sealed test split (${path.relative(root, path.resolve(root, file))}); every choice is made on valid, and only the final evaluation (serve) reads test`;
 }
 
+/**
+ * A stop asked for by Ctrl-C or SIGTERM, for loops that can save their place first (the training loop checks it after
+ * each step, saves resume state and throws `Interrupted`).
+ */
+export const interruption = { requested: false, signal: '', /** loops running that check `requested` */ active: 0 };
+
+export class Interrupted extends Error {
+  constructor(what: string) {
+    super(`interrupted by ${interruption.signal || 'a signal'}: ${what}`);
+    this.name = 'Interrupted';
+  }
+}
+
 /** Entry point of a stage package's CLI: `cli.ts --pipeline pipelines/x.yaml --stage name`. */
 export function stageMain<S extends z.ZodType>(def: StageDefinition<S>, argv = process.argv): void {
-  // Ctrl-C or a kill: exit through process.exit so the half-built output directory is removed ('exit' handlers run).
+  // Ctrl-C or a kill: a training loop gets to save its resume state at the end of its step (a second signal, or 30 s,
+  // does not wait); then exit through process.exit, so the half-built output directory is removed ('exit' handlers run).
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      fs.writeSync(2, `${def.kind}: interrupted by ${signal}; no output was written\n`); // synchronous: stderr may be a pipe
-      process.exit(130);
+    process.on(signal, () => {
+      const now = () => {
+        fs.writeSync(2, `${def.kind}: interrupted by ${signal}; no output was written\n`); // synchronous: stderr may be a pipe
+        process.exit(130);
+      };
+      if (interruption.requested || interruption.active === 0) now();
+      interruption.requested = true;
+      interruption.signal = signal;
+      setTimeout(now, 30_000).unref();
     });
   }
   const program = new Command()
@@ -182,7 +213,12 @@ export function stageMain<S extends z.ZodType>(def: StageDefinition<S>, argv = p
     .action(async (opts: { pipeline: string; stage: string }) => {
       try {
         await runStage(def, opts.pipeline, opts.stage);
+        if (interruption.requested) process.exit(130); // the signal came after the work: exit as interrupted all the same
       } catch (err) {
+        if (err instanceof Interrupted) {
+          fs.writeSync(2, `${def.kind}: ${err.message}; no output was written\n`);
+          process.exit(130);
+        }
         console.error(`error: ${(err as Error).message}`);
         if (process.env.DISTILL_DEBUG) console.error((err as Error).stack);
         process.exitCode = 1;

@@ -8,8 +8,10 @@ import * as path from 'node:path';
 import { f32, readJson, readSafetensors, writeJsonAtomic, writeSafetensors, type TensorMap } from '@distill/core';
 
 export interface TrainProgress {
-  /** identifies the run configuration; state from another configuration is ignored */
+  /** identifies the run configuration; state from another configuration is refused */
   fingerprint: string;
+  /** digest of the source code that trained it; state from other code is refused */
+  source?: string;
   step: number;
   epoch: number;
   /** index of the next batch in the epoch */
@@ -47,12 +49,22 @@ export function saveTrainState(dir: string, state: TrainState, shapes: Map<strin
   fs.renameSync(tmp, dir);
 }
 
-/** The saved state, or null when there is none or it belongs to another configuration. */
-export function loadTrainState(dir: string, fingerprint: string): TrainState | null {
+/**
+ * The saved state, or null when there is none or it belongs to another configuration or other source code (`refused`
+ * says which: a run then starts over rather than continuing another run's weights).
+ */
+export function loadTrainState(dir: string, fingerprint: string, source?: string, refused?: (why: string) => void): TrainState | null {
   const stateFile = path.join(dir, 'state.json');
   if (!fs.existsSync(stateFile)) return null;
   const progress = readJson<TrainProgress>(stateFile);
-  if (progress.fingerprint !== fingerprint) return null;
+  if (progress.fingerprint !== fingerprint) {
+    refused?.(`the resume state in ${dir} (step ${progress.step}) is from other settings or inputs; starting over`);
+    return null;
+  }
+  if (source !== undefined && progress.source !== source) {
+    refused?.(`the resume state in ${dir} (step ${progress.step}) was written by other source code; starting over`);
+    return null;
+  }
   const { tensors } = readSafetensors(path.join(dir, 'tensors.safetensors'));
   const pick = (prefix: string) =>
     new Map([...tensors].filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t.data as Float32Array]));

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { Rng, createLogger } from '@distill/core';
+import { Rng, createLogger, interruption } from '@distill/core';
 import { bucketedBatches, padBatch, type Encoded } from './batching';
 import { Encoder, type EncoderConfig } from './encoder';
 import { batchTensors } from './inference';
@@ -107,6 +107,48 @@ describe('train', () => {
     for (const k of keys) expect(Array.from(resumed.params.get(k)!.dataSync())).toEqual(Array.from(whole.params.get(k)!.dataSync()));
     expect(fs.existsSync(resume.dir)).toBe(false); // finished: the resume state is gone
     [whole, resumed].forEach((e) => e.dispose());
+  });
+
+  it('on Ctrl-C saves its place at the end of the step and stops; the next run continues from there', async () => {
+    const cfg = { ...DEFAULT_TRAINING, epochs: 3, batchSize: 16, lr: 3e-3 };
+    const keys = [...Encoder.create(CONFIG, 0).params.keys()];
+    const whole = Encoder.create(CONFIG, 5);
+    const reference = await train(whole.params, keys, task(whole), cfg, log);
+    const resume = { dir: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'interrupt-')), 'train'), every: 0, fingerprint: 'cfg-1', source: 'code-1' };
+    const first = Encoder.create(CONFIG, 5);
+    let calls = 0;
+    const ctrlC = () => {
+      if (++calls === 5) interruption.requested = true; // during step 5
+    };
+    try {
+      await expect(train(first.params, keys, task(first, ctrlC), cfg, log, 'train', resume)).rejects.toThrow(/interrupted by .*resume state saved at step 5/);
+    } finally {
+      interruption.requested = false;
+    }
+    expect(fs.existsSync(resume.dir)).toBe(true); // saved although `every` is 0
+    const again = Encoder.create(CONFIG, 99);
+    const result = await train(again.params, keys, task(again), cfg, log, 'train', resume);
+    expect(result.resumedFrom).toBe(5);
+    expect(result.curve.map((c) => c.loss)).toEqual(reference.curve.map((c) => c.loss));
+    [whole, first, again].forEach((e) => e.dispose());
+  });
+
+  it('refuses resume state written by other source code, and says so', async () => {
+    const cfg = { ...DEFAULT_TRAINING, epochs: 2, batchSize: 16, lr: 3e-3 };
+    const keys = [...Encoder.create(CONFIG, 0).params.keys()];
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'source-')), 'train');
+    const enc = Encoder.create(CONFIG, 5);
+    let calls = 0;
+    const crash = () => {
+      if (++calls === 4) throw new Error('crash');
+    };
+    await expect(train(enc.params, keys, task(enc, crash), cfg, log, 'train', { dir, every: 2, fingerprint: 'cfg', source: 'old-code' })).rejects.toThrow('crash');
+    const warnings: string[] = [];
+    const spy = { info: () => {}, warn: (...a: unknown[]) => void warnings.push(a.join(' ')) };
+    const result = await train(enc.params, keys, task(enc), cfg, spy, 'train', { dir, every: 2, fingerprint: 'cfg', source: 'new-code' });
+    expect(result.resumedFrom).toBe(0);
+    expect(warnings).toEqual([expect.stringMatching(/resume state in .* \(step 2\) was written by other source code; starting over/)]);
+    enc.dispose();
   });
 
   it('ignores resume state written for another configuration', async () => {

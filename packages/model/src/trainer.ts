@@ -4,12 +4,12 @@
  * stopping, and a progress line with loss, samples/s and ETA.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Progress, Rng, deriveSeed, type Logger } from '@distill/core';
+import { Interrupted, interruption, Progress, Rng, deriveSeed, type Logger } from '@distill/core';
 import type { Batch } from './batching';
 import { WIDE_TABLE, type Params } from './encoder';
 import * as fs from 'node:fs';
 import { AdamW, scheduledLr } from './optimizer';
-import { loadTrainState, saveTrainState } from './train-state';
+import { loadTrainState, saveTrainState, type TrainState } from './train-state';
 
 export interface TrainingConfig {
   epochs: number;
@@ -67,6 +67,8 @@ export interface ResumeOptions {
   dir: string;
   every: number;
   fingerprint: string;
+  /** digest of the code that trains: state written by other code is refused */
+  source?: string;
 }
 
 export interface TrainResult {
@@ -104,9 +106,18 @@ export function trainedParams(names: readonly string[], wideLr: number | undefin
 }
 
 export async function train(params: Params, trainableNames: readonly string[], task: TrainTask, cfg: TrainingConfig, log: Logger, label = 'train', resume?: ResumeOptions): Promise<TrainResult> {
+  const saved = resume ? loadTrainState(resume.dir, resume.fingerprint, resume.source, (why) => log.warn(why)) : null;
+  interruption.active += 1;
+  try {
+    return await trainLoop(params, trainableNames, task, cfg, log, label, resume, saved);
+  } finally {
+    interruption.active -= 1;
+  }
+}
+
+async function trainLoop(params: Params, trainableNames: readonly string[], task: TrainTask, cfg: TrainingConfig, log: Logger, label: string, resume: ResumeOptions | undefined, saved: TrainState | null): Promise<TrainResult> {
   const trainable = trainedParams(trainableNames, cfg.wideLr);
   const rng = new Rng(deriveSeed(cfg.seed, 'batches'));
-  const saved = resume ? loadTrainState(resume.dir, resume.fingerprint) : null;
   if (saved) rng.setState(saved.epochRngState);
   const startEpoch = saved ? saved.epoch : 0;
   // The first epoch's batches, drawn once; every epoch has as many, which fixes the schedule's length.
@@ -149,7 +160,7 @@ export async function train(params: Params, trainableNames: readonly string[], t
     const { m, v } = optimizer.exportState();
     saveTrainState(
       resume.dir,
-      { fingerprint: resume.fingerprint, step: optimizer.step, epoch, batch, epochRngState, samples, sinceBest, curve: result.curve, evals: result.evals, best: result.best, params: snapshot(params, trainable), m, v, bestParams: bestSnap },
+      { fingerprint: resume.fingerprint, source: resume.source, step: optimizer.step, epoch, batch, epochRngState, samples, sinceBest, curve: result.curve, evals: result.evals, best: result.best, params: snapshot(params, trainable), m, v, bestParams: bestSnap },
       shapes,
     );
   };
@@ -207,6 +218,12 @@ export async function train(params: Params, trainableNames: readonly string[], t
         break outer;
       }
       if (resume && resume.every > 0 && optimizer.step % resume.every === 0) save(epoch, i + cfg.gradAccum, epochRngState);
+      if (interruption.requested) {
+        // Ctrl-C or SIGTERM: keep where this run is, so that the next one continues from this step
+        if (resume) save(epoch, i + cfg.gradAccum, epochRngState);
+        optimizer.dispose();
+        throw new Interrupted(resume ? `resume state saved at step ${optimizer.step} in ${resume.dir}` : 'no resume state (this run keeps none)');
+      }
       if (optimizer.step >= totalSteps) break outer;
     }
     if (cfg.evalEvery === 0 && evaluate()) {

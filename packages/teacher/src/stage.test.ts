@@ -155,7 +155,7 @@ describe('teacher stage', () => {
     expect(JSON.parse(fs.readFileSync(out(root, 'widenb', 'curves.json'), 'utf8')).wide_fit).toBeUndefined(); // no training curve
   });
 
-  it('leaves nothing behind when interrupted with Ctrl-C', async () => {
+  it('leaves no output behind when interrupted with Ctrl-C, and saves its resume state', async () => {
     const root = workspace(400);
     await runStage(dataStage, 'p.yaml', 'data', root);
     await runStage(teacherStage, 'p.yaml', 'pre', root);
@@ -174,9 +174,11 @@ describe('teacher stage', () => {
       });
       child.on('exit', () => resolve());
     });
-    expect(stderr).toMatch(/interrupted by SIGINT/);
+    expect(stderr).toMatch(/interrupted by SIGINT: resume state saved at step \d+/);
     expect(child.exitCode).toBe(130);
     expect(fs.existsSync(out(root, 'teacher'))).toBe(false);
-    expect(fs.readdirSync(path.join(root, 'artifacts', 'p')).sort()).toEqual(['data', 'pre']);
+    // no output, but the place it stopped at, for the next run to continue from
+    expect(fs.readdirSync(path.join(root, 'artifacts', 'p')).sort()).toEqual(['.resume', 'data', 'pre']);
+    expect(fs.existsSync(path.join(root, 'artifacts', 'p', '.resume', 'teacher', 'train', 'state.json'))).toBe(true);
   });
 });
