@@ -186,7 +186,14 @@ function parseYaml(file: string, text: string): { value: unknown; lineOf: LineOf
     }
     return undefined;
   };
-  return { value: doc.toJS(), lineOf };
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    // e.g. an alias bomb: aliases that expand to more than maxAliasCount nodes
+    throw new PipelineError(file, [], `invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return { value, lineOf };
 }
 
 /** Every issue of a failed validation as a problem with its key path, line and, for unknown keys, a suggestion. */

@@ -12,6 +12,8 @@ export interface RawRow {
   label: string | null;
   /** line in the source file */
   line: number;
+  /** the row's own readable label name (CLUE `label_desc`), checked against the label file's */
+  description?: string;
 }
 
 export interface LabelSpec {
@@ -88,6 +90,30 @@ export function loadLabels(file: string): LabelSpec[] {
   return labels;
 }
 
+/** The first key that a flat JSON object line repeats at its top level, or null (JSON.parse keeps the last silently). */
+export function duplicateKey(line: string): string | null {
+  const seen = new Set<string>();
+  let depth = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (c === '"') {
+      let j = i + 1;
+      while (j < line.length && line[j] !== '"') j += line[j] === '\\' ? 2 : 1;
+      const key = line.slice(i + 1, j);
+      i = j;
+      if (depth !== 1) continue;
+      let k = j + 1;
+      while (line[k] === ' ' || line[k] === '\t') k++;
+      if (line[k] !== ':') continue;
+      if (seen.has(key)) return key;
+      seen.add(key);
+    }
+  }
+  return null;
+}
+
 /** CLUE JSON lines: one object per line with the text and label fields (and optional `id`). */
 export function loadClue(file: string, src: Pick<SourceParams, 'text_field' | 'label_field' | 'on_error'> & Partial<LengthPolicy>, labelled = true): LoadResult<RawRow> {
   const errors = new RowErrors(src.on_error);
@@ -102,6 +128,8 @@ export function loadClue(file: string, src: Pick<SourceParams, 'text_field' | 'l
     } catch (err) {
       return errors.report(file, i + 1, `invalid JSON: ${(err as Error).message}`);
     }
+    const dup = duplicateKey(line);
+    if (dup !== null) return errors.report(file, i + 1, `the key '${dup}' appears twice (which one is meant?)`);
     const raw = obj[src.text_field];
     if (typeof raw !== 'string') return errors.report(file, i + 1, `missing text field '${src.text_field}'`);
     const problem = textProblem(raw);
@@ -115,7 +143,8 @@ export function loadClue(file: string, src: Pick<SourceParams, 'text_field' | 'l
       if (l === undefined || l === null || l === '') return errors.report(file, i + 1, `missing label field '${src.label_field}'`);
       label = String(l);
     }
-    rows.push({ id: obj.id !== undefined ? String(obj.id) : `${i + 1}`, text, label, line: i + 1 });
+    const description = typeof obj.label_desc === 'string' ? { description: obj.label_desc } : {};
+    rows.push({ id: obj.id !== undefined ? String(obj.id) : `${i + 1}`, text, label, line: i + 1, ...description });
   });
   return { rows, skipped: errors.skipped, truncated: counter.truncated };
 }
@@ -159,6 +188,7 @@ export function splitLabels(label: string, separator: string): string[] {
  */
 export function checkLabels(rows: RawRow[], labels: LabelSpec[], file: string, onError: 'fail' | 'skip', separator?: string): LoadResult<RawRow> {
   const order = new Map(labels.map((l, i) => [l.name, i]));
+  const described = new Map(labels.filter((l) => l.description).map((l) => [l.name, l.description!]));
   const errors = new RowErrors(onError);
   const kept: RawRow[] = [];
   for (const r of rows) {
@@ -170,6 +200,11 @@ export function checkLabels(rows: RawRow[], labels: LabelSpec[], file: string, o
     const unknown = parts.find((p) => !order.has(p));
     if (unknown !== undefined) {
       errors.report(file, r.line, `label '${unknown}' is not in the label file`);
+      continue;
+    }
+    const expected = !separator ? described.get(r.label) : undefined;
+    if (r.description !== undefined && expected !== undefined && r.description !== expected) {
+      errors.report(file, r.line, `label '${r.label}' is '${expected}' in the label file, but this row's label_desc says '${r.description}'`);
       continue;
     }
     kept.push(separator ? { ...r, label: parts.sort((a, b) => order.get(a)! - order.get(b)!).join(separator) } : r);

@@ -51,6 +51,8 @@ describe('malformed datasets', () => {
     [{ name: 'a valid split that comes out empty', train: '体育\tsports\n财经\tfinance\n', params: '      valid_ratio: 0.01\n'.replace('      valid_ratio: 0.01\n', '') }, /the valid split is empty: valid_ratio 0\.2 of the \d+ cleaned training rows held none out/],
     [{ name: 'an unknown label', train: [...goodTrain(), '文化新闻\tculture'].join('\n') }, /train\.tsv:61: label 'culture' is not in the label file/],
     [{ name: 'a line without a tab', train: [...goodTrain(), 'no tab'].join('\n') }, /train\.tsv:61: expected `text<TAB>label`/],
+    [{ name: 'a duplicate JSON key', format: 'clue', train: clue(goodTrain().map((l) => l.split('\t') as [string, string])) + '{"sentence": "体育", "label": "sports", "label": "tech"}\n', test: clue([['体育', 'sports']]) }, /train\.json:61: the key 'label' appears twice/],
+    [{ name: 'label_desc disagreeing with label', format: 'clue', labels: '{"label": "sports", "label_desc": "news_sports"}\n{"label": "finance", "label_desc": "news_finance"}\n{"label": "tech", "label_desc": "news_tech"}\n', train: clue(goodTrain().map((l) => l.split('\t') as [string, string])) + '{"sentence": "球赛", "label": "sports", "label_desc": "news_tech"}\n', test: clue([['体育', 'sports']]) }, /train\.json:61: label 'sports' is 'news_sports' in the label file, but this row's label_desc says 'news_tech'/],
     [{ name: 'invalid JSON', format: 'clue', train: clue(goodTrain().map((l) => l.split('\t') as [string, string])) + '{"sentence": \n', test: clue([['体育', 'sports']]) }, /train\.json:61: invalid JSON/],
   ];
 
