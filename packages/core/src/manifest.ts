@@ -14,6 +14,9 @@ export interface StageManifest {
   seed: number;
   files: { path: string; bytes: number }[];
   seconds: number;
+  /** when the stage finished (ISO 8601), and the git commit its code came from: which run a stage's output is from */
+  finished_at?: string;
+  git_commit?: string | null;
   backend: string | null;
   versions: Record<string, string>;
   summary: Record<string, unknown>;

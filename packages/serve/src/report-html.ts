@@ -55,13 +55,14 @@ export function renderReportHtml(report: Report, charts: Record<string, string>,
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
 h1{margin-bottom:.2rem}h2{margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
 table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}th,td{border:1px solid #ddd;padding:.25rem .6rem;text-align:right}
-th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.meta{color:#666}.none{color:#999}figure{margin:1rem 0}
+th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.meta{color:#666}.none{color:#999}.warn{color:#a40;font-weight:600}figure{margin:1rem 0}
 </style></head><body>
 <h1>${esc(report.pipeline)}</h1>
 <p class="meta">${esc(report.description ?? '')}<br>tfjs backend: ${esc(report.backend ?? '–')} · seed ${report.seed} · ${Object.entries(report.versions).map(([k, v]) => `${esc(k)} ${esc(v)}`).join(' · ')}${report.reproduce ? `<br>git ${esc(report.reproduce.git_commit ?? 'unknown')}${report.reproduce.git_dirty ? ' (uncommitted changes)' : ''} · rerun: <code>${esc(report.reproduce.command)}</code>` : ''}</p>
 <p>Protocol: every choice (steps, smoothing, mixes, calibration, the INT8 guard) was made on the valid split; the test
 split was read once, by the final evaluation. Intervals are 95% bootstrap intervals over the test rows: two accuracies
 whose intervals overlap are not shown to differ.</p>
+${report.mixed_runs ? `<p class="warn">These outputs come from more than one run: ${Object.entries(report.mixed_runs.commits).map(([c, st]) => `${esc(c.slice(0, 7))}: ${esc(st.join(', '))}`).join('; ')}${report.mixed_runs.older_than_input.length ? `; older than what they read: ${esc(report.mixed_runs.older_than_input.join(', '))}` : ''}.</p>` : ''}
 <h2>Models</h2>${models}${chart('tradeoff')}
 <h2>What each part earns</h2>${components}
 <h2>HTTP load test</h2>${http}

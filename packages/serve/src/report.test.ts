@@ -73,6 +73,22 @@ describe('buildReport', () => {
     expect(report.distillation).toEqual([expect.objectContaining({ stage: 'd1', table: false, valid_accuracy: 0.41, test_accuracy: 0.4, test_ci95: [0.35, 0.45], test_accuracy_unseen: 0.38 })]);
   });
 
+  it('says when the stages come from different runs: other commits, or a stage older than what it reads', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'report-mixed-'));
+    fs.writeFileSync(path.join(root, 'p.yaml'), 'stages:\n  data: { uses: data }\n  t: { uses: teacher, inputs: { data: data } }\n');
+    const write = (stage: string, uses: string, finished_at: string, git_commit: string) => {
+      const dir = path.join(root, 'artifacts', 'p', stage);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ stage, uses, seconds: 1, backend: null, summary: {}, versions: {}, finished_at, git_commit }));
+    };
+    write('data', 'data', '2026-11-30T10:00:00.000Z', 'aaa');
+    write('t', 'teacher', '2026-11-30T11:00:00.000Z', 'aaa');
+    expect(buildReport(root, loadPipeline(path.join(root, 'p.yaml'))).mixed_runs).toBeUndefined();
+    write('data', 'data', '2026-11-30T12:00:00.000Z', 'bbb'); // data rerun at another commit; t kept from before
+    const mixed = buildReport(root, loadPipeline(path.join(root, 'p.yaml'))).mixed_runs;
+    expect(mixed).toEqual({ commits: { bbb: ['data'], aaa: ['t'] }, older_than_input: ['t'] });
+  });
+
   it('names the stage that has not run', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'report-'));
     fs.writeFileSync(path.join(root, 'p.yaml'), 'stages:\n  data: { uses: data }\n');

@@ -17,7 +17,10 @@ export interface Report {
   description?: string;
   backend: string | null;
   seed: number;
-  stages: Record<string, { uses: string; seconds: number; backend: string | null }>;
+  stages: Record<string, { uses: string; seconds: number; backend: string | null; finished_at?: string; git_commit?: string | null }>;
+  /** when the stages' outputs come from different runs: which stage is from which commit, and which stage finished
+   * before a stage it reads (its output is older than its input) */
+  mixed_runs?: { commits: Record<string, string[]>; older_than_input: string[] };
   dataset: { rows: Record<string, number>; num_labels: number };
   models: ModelResult[];
   /** HTTP load test of the served model, one entry per concurrency */
@@ -135,6 +138,17 @@ function distillationRows(root: string, pipeline: Pipeline, manifests: Record<st
     });
 }
 
+/** Whether the stages' outputs come from different runs (an interrupted run leaves a mix), and how. */
+function mixedRuns(pipeline: Pipeline, manifests: Record<string, StageManifest>): Pick<Report, 'mixed_runs'> {
+  const commits: Record<string, string[]> = {};
+  for (const s of pipeline.order) (commits[manifests[s].git_commit ?? 'unknown'] ??= []).push(s);
+  const older = pipeline.order.filter((s) => {
+    const at = manifests[s].finished_at;
+    return !!at && Object.values(pipeline.stages[s].inputs).some((up) => (manifests[up].finished_at ?? '') > at);
+  });
+  return Object.keys(commits).length > 1 || older.length ? { mixed_runs: { commits, older_than_input: older } } : {};
+}
+
 export function buildReport(root: string, pipeline: Pipeline): Report {
   const manifests: Record<string, StageManifest> = {};
   for (const s of pipeline.order) manifests[s] = readManifest(stageDir(root, pipeline.name, s));
@@ -149,7 +163,8 @@ export function buildReport(root: string, pipeline: Pipeline): Report {
     description: pipeline.description,
     backend: backends[0] ?? null,
     seed: pipeline.seed,
-    stages: Object.fromEntries(pipeline.order.map((s) => [s, { uses: manifests[s].uses, seconds: manifests[s].seconds, backend: manifests[s].backend }])),
+    stages: Object.fromEntries(pipeline.order.map((s) => [s, { uses: manifests[s].uses, seconds: manifests[s].seconds, backend: manifests[s].backend, finished_at: manifests[s].finished_at, git_commit: manifests[s].git_commit }])),
+    ...mixedRuns(pipeline, manifests),
     dataset: { rows: dataSummary.rows ?? {}, num_labels: dataSummary.num_labels ?? 0 },
     models,
     http: bench.http ?? [],
