@@ -116,7 +116,8 @@ export function pipelineTargets(file: string): PipelineTargets {
         { runtime: `node pipelines/stage-inputs.js ${rel} ${stage}` },
         ...sourceInputs(pkg.sources),
         '{workspaceRoot}/package-lock.json',
-        { dependentTasksOutputFiles: '**/*', transitive: true },
+        // upstream outputs, but not their manifests: a manifest's timing changes with every rerun, its outputs need not
+        { dependentTasksOutputFiles: '**/!(manifest.json)', transitive: true },
       ],
       outputs: [`{workspaceRoot}/artifacts/${pipeline.name}/${stage}`],
       metadata: { description: def.description ?? `${def.uses} stage '${stage}' of pipeline ${pipeline.name}` },
