@@ -154,6 +154,39 @@ describe('classification server, hardened', () => {
     await server.close();
   });
 
+  it('answers every request accepted before shutdown, over 10 runs, with keep-alive clients still sending', async () => {
+    const http = await import('node:http');
+    for (let run = 0; run < 10; run++) {
+      // the model holds every batch until released: all twelve requests are inside the server when it starts closing
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const held = async (): Promise<TextClassifier> => {
+        const real = await OnnxClassifier.load(modelFile);
+        return { labels: real.labels, modelFile: real.modelFile, dispose: () => real.dispose(), classify: async (t, k) => (t[0] === '预热' ? real.classify(t, k) : (await gate, real.classify(t, k))) };
+      };
+      const { server } = await started({ maxBatchSize: 4 }, held);
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+      const send = () =>
+        new Promise<number>((resolve) => {
+          const req = http.request({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/v1/classify', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode!));
+          });
+          req.on('error', () => resolve(-1)); // refused or reset: allowed only for requests sent after close() began
+          req.end(JSON.stringify({ text: '体育新闻' }));
+        });
+      const accepted = Array.from({ length: 12 }, send);
+      while (server.inFlight < 12) await new Promise((r) => setTimeout(r, 2));
+      const closing = server.close();
+      const late = Array.from({ length: 8 }, send); // keep-alive clients still sending while it shuts down
+      release();
+      expect(await Promise.all(accepted)).toEqual(Array(12).fill(200));
+      await closing;
+      for (const status of await Promise.all(late)) expect([200, 503, -1]).toContain(status);
+      agent.destroy();
+    }
+  });
+
   it('closes within its grace period with a stalled client connected', async () => {
     const { server } = await started({ graceMs: 300, requestTimeoutMs: 60_000 });
     const net = await import('node:net');
