@@ -134,9 +134,11 @@ export function exportEncoder(encoder: Encoder, opts: ExportOptions = {}): Uint8
   const maskF = ort ? null : g.op('Cast', [mask], { to: DataType.FLOAT });
   const maskBias = maskF ? g.op('Unsqueeze', [g.op('Mul', [g.op('Sub', [g.scalar('one_f', 1), maskF]), g.scalar('mask_value', -10000)]), g.int64('axes12', [1, 2])], {}, 'mask_bias') : null;
   const keyPadding = ort ? g.op('Cast', [mask], { to: DataType.INT32 }, 'key_padding_mask') : null;
-  const splitShape = g.int64('split_heads_shape', [0, 0, heads, headSize]);
-  const mergeShape = g.int64('merge_heads_shape', [0, 0, H]);
-  const scale = g.scalar('attention_scale', 1 / Math.sqrt(headSize));
+  // the portable attention's constants (the ort flavour's MultiHeadAttention needs none: unused initializers make ONNX
+  // Runtime warn at every load)
+  const splitShape = ort ? '' : g.int64('split_heads_shape', [0, 0, heads, headSize]);
+  const mergeShape = ort ? '' : g.int64('merge_heads_shape', [0, 0, H]);
+  const scale = ort ? '' : g.scalar('attention_scale', 1 / Math.sqrt(headSize));
 
   const attention = (x: string, p: string): string => {
     if (ort) {
