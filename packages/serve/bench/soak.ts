@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import autocannon from 'autocannon';
 import { Command } from 'commander';
 import { readDataset } from '@distill/core';
-import { serverArgs, startServerProcess } from '../src/http-bench';
+import { classifyRequests, serverArgs, startServerProcess } from '../src/http-bench';
 
 /** Resident memory of a process in MB (Linux /proc; NaN elsewhere). */
 function rssMb(pid: number): number {
@@ -41,7 +41,7 @@ const program = new Command()
     const server = await startServerProcess(o.model, args);
     const pid = server.child.pid!;
     try {
-      const requests = texts.slice(0, 500).map((text) => ({ method: 'POST' as const, path: '/v1/classify', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) }));
+      const requests = classifyRequests(texts);
       // the peak: as fast as it answers for 15 s (autocannon's `amount` would override the duration)
       const measured = await autocannon({ url: server.url, connections: Number(o.concurrency), duration: 15, requests, timeout: 10 });
       const peak = { qps: measured.requests.total / Math.max(measured.duration, 1e-9) };

@@ -71,8 +71,13 @@ export function startServerProcess(modelFile: string, extraArgs: string[] = []):
   });
 }
 
+/** Single-text classify requests for autocannon, one per text (the first 500), sent in turn. */
+export function classifyRequests(texts: readonly string[]) {
+  return texts.slice(0, 500).map((text) => ({ method: 'POST' as const, path: '/v1/classify', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) }));
+}
+
 export async function loadTest(url: string, texts: readonly string[], concurrency: number, maxRequests: number, maxSeconds: number, model: string): Promise<HttpPoint> {
-  const requests = texts.slice(0, 500).map((text) => ({ method: 'POST' as const, path: '/v1/classify', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) }));
+  const requests = classifyRequests(texts);
   const result = await autocannon({ url, connections: concurrency, amount: maxRequests, duration: maxSeconds, requests, timeout: 10 });
   const total = result.requests.total;
   return {
