@@ -52,10 +52,15 @@ export class NaiveBayes {
     return s;
   }
 
+  /** Log posteriors of many texts: [texts × labels] row-major. */
+  scoresAll(texts: readonly string[]): Float32Array {
+    const scores = new Float32Array(texts.length * this.numLabels);
+    texts.forEach((t, i) => scores.set(this.scores(t), i * this.numLabels));
+    return scores;
+  }
+
   evaluate(rows: readonly Example[], labels: readonly string[]): ClassificationMetrics {
-    const scores = new Float32Array(rows.length * this.numLabels);
-    rows.forEach((r, i) => scores.set(this.scores(r.text), i * this.numLabels));
-    return classificationMetrics(rows.map((r) => r.label), argmaxRows(scores, this.numLabels), labels);
+    return classificationMetrics(rows.map((r) => r.label), argmaxRows(this.scoresAll(rows.map((r) => r.text)), this.numLabels), labels);
   }
 
   get numParams(): number {
