@@ -44,6 +44,9 @@ describe('mixHeadsOnValid', () => {
     const deep = predictLogits(encoderOnlyHead(enc), tokenizer, texts);
     const mix = mixHeadsOnValid(enc, tokenizer, valid, [0.5]);
     expect(mix.encoder_weight).toBe(0.5);
+    // each part alone and both as trained, on the same valid rows
+    const acc = (l: Float32Array) => valid.filter((r, i) => (l[2 * i + 1] > l[2 * i] ? 1 : 0) === r.label).length / valid.length;
+    expect(mix.components).toEqual({ table: acc(table), encoder: acc(deep), both: acc(table.map((x, i) => x + deep[i])) });
     const after = predictLogits(classifierHead(enc), tokenizer, texts);
     after.forEach((x, i) => expect(x).toBeCloseTo(table[i] + 0.5 * deep[i], 5));
     enc.dispose();

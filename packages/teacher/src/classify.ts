@@ -35,7 +35,6 @@ import {
   hasWide,
   wideShape,
   withWide,
-  wideHead,
   encoderOnlyHead,
   stackedHead,
   modelShape,
@@ -209,12 +208,10 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   const task = auxMlm ? withAuxMlm(classification, encoder, tokenizer, ctx.dataset('data', 'unlabeled.arrow').rows.map((r) => r.text), auxMlm, p.training.batch_size) : classification;
   const result = await train(trainParams, trainable, task, trainingConfigFrom(p.training, deriveSeed(ctx.seed, `${ctx.stage}-train`)), ctx.log, ctx.stage, ctx.resume('train', p.training.checkpoint_every));
 
-  // which part earns the accuracy, on valid: the wide table alone, the encoder's own classifier alone, both as trained
-  const components = p.mode === 'finetune' && hasWide(encoder.config)
-    ? { table: evaluateClassifier(wideHead(encoder), tokenizer, valid.rows, labels).metrics.accuracy, encoder: evaluateClassifier(encoderOnlyHead(encoder), tokenizer, valid.rows, labels).metrics.accuracy, both: evaluateClassifier(head, tokenizer, valid.rows, labels).metrics.accuracy }
-    : null;
-  if (components) ctx.log.info(`valid accuracy: table alone ${(100 * components.table).toFixed(2)}, encoder alone ${(100 * components.encoder).toFixed(2)}, both as trained ${(100 * components.both).toFixed(2)}`);
-  const mix = components && wide ? mixHeads(ctx.log, encoder, tokenizer, valid.rows, wide.encoder_weight) : null;
+  // which part earns the accuracy, on valid (the table alone, the encoder alone, both as trained), and the encoder's
+  // weight against the table
+  const mix = p.mode === 'finetune' && wide && hasWide(encoder.config) ? mixHeads(ctx.log, encoder, tokenizer, valid.rows, wide.encoder_weight) : null;
+  const components = mix?.components ?? null;
   saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), encoder, p.mode === 'prompt' ? [] : labels, tokenizer.vocab);
   if (p.mode === 'prefix') savePrefix(path.join(ctx.outDir, 'checkpoint', 'prefix.safetensors'), trainParams);
   const logitsDir = path.join(ctx.outDir, 'logits');
