@@ -14,3 +14,4 @@ export * from './segment';
 export * from './testing';
 export * from './naive-bayes';
 export * from './text';
+export * from './git';

@@ -115,12 +115,26 @@ export function didYouMean(word: string, known: readonly string[]): string {
   return best && best.d <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean '${best.name}'?)` : '';
 }
 
+/** The parts of a zod 4 schema's definition that the help text and the "did you mean" read. */
+interface ZodDef {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  innerType?: z.ZodType;
+  defaultValue?: unknown;
+  entries?: Record<string, string>;
+  options?: z.ZodType[];
+  values?: unknown[];
+  valueType?: z.ZodType;
+  element?: z.ZodType;
+  in?: z.ZodType;
+}
+
+const zodDef = (t: z.ZodType): ZodDef => (t as unknown as { _zod: { def: ZodDef } })._zod.def;
+
 /** One line per top-level parameter of a stage's params schema: name, type and default (for a CLI's --help). */
 export function describeParams(schema: z.ZodType): string[] {
-  type Def = { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; defaultValue?: unknown; entries?: Record<string, string>; options?: z.ZodType[]; values?: unknown[] };
-  const def = (t: z.ZodType) => (t as unknown as { _zod: { def: Def } })._zod.def;
   const describe = (t: z.ZodType): { type: string; dflt?: unknown; optional: boolean } => {
-    const d = def(t);
+    const d = zodDef(t);
     if (d.type === 'default' || d.type === 'prefault') {
       const inner = describe(d.innerType!);
       const value = typeof d.defaultValue === 'function' ? (d.defaultValue as () => unknown)() : d.defaultValue;
@@ -132,7 +146,7 @@ export function describeParams(schema: z.ZodType): string[] {
     if (d.type === 'union') return { type: (d.options ?? []).map((o) => describe(o).type).join(' | '), optional: false };
     return { type: d.type, optional: false };
   };
-  const top = def(schema);
+  const top = zodDef(schema);
   const shape = top.type === 'object' ? top.shape ?? {} : {};
   return Object.entries(shape).map(([key, t]) => {
     const x = describe(t);
@@ -143,10 +157,8 @@ export function describeParams(schema: z.ZodType): string[] {
 
 /** The keys an object schema at `keyPath` inside `schema` accepts (zod 4 definitions), when it can be found. */
 function schemaKeysAt(schema: z.ZodType, keyPath: readonly (string | number)[]): string[] {
-  type Def = { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; valueType?: z.ZodType; element?: z.ZodType; options?: z.ZodType[]; in?: z.ZodType };
-  const def = (t: z.ZodType) => (t as unknown as { _zod: { def: Def } })._zod.def;
   const unwrap = (t: z.ZodType): z.ZodType[] => {
-    const d = def(t);
+    const d = zodDef(t);
     if (d.innerType) return unwrap(d.innerType);
     if (d.type === 'pipe' && d.in) return unwrap(d.in);
     if (d.type === 'union' && d.options) return d.options.flatMap(unwrap);
@@ -155,14 +167,14 @@ function schemaKeysAt(schema: z.ZodType, keyPath: readonly (string | number)[]):
   let nodes = unwrap(schema);
   for (const key of keyPath) {
     nodes = nodes.flatMap((t) => {
-      const d = def(t);
+      const d = zodDef(t);
       if (d.type === 'object' && d.shape && typeof key === 'string' && key in d.shape) return unwrap(d.shape[key]);
       if (d.type === 'record' && d.valueType) return unwrap(d.valueType);
       if (d.type === 'array' && d.element) return unwrap(d.element);
       return [];
     });
   }
-  return [...new Set(nodes.flatMap((t) => (def(t).type === 'object' ? Object.keys(def(t).shape ?? {}) : [])))];
+  return [...new Set(nodes.flatMap((t) => (zodDef(t).type === 'object' ? Object.keys(zodDef(t).shape ?? {}) : [])))];
 }
 
 type LineOf = (keyPath: (string | number)[]) => number | undefined;

@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import type { z } from 'zod';
 import { readDataset, type Dataset } from './arrow';
 import { buildDirAtomic, listFiles } from './fsutil';
+import { gitCommit } from './git';
 import { createLogger, formatDuration, type Logger } from './log';
 import { packageVersions, writeManifest, type StageManifest } from './manifest';
 import { findWorkspaceRoot, resolveConfigPath, resolveDataDir } from './paths';
@@ -127,7 +128,7 @@ export async function runStage<S extends z.ZodType>(def: StageDefinition<S>, pip
       seed: pipeline.seed,
       seconds,
       finished_at: new Date().toISOString(),
-      git_commit: headCommit(root),
+      git_commit: gitCommit(root),
       backend: result.backend ?? null,
       versions: packageVersions(root),
       summary: result.summary ?? {},
@@ -157,20 +158,6 @@ export function pipelineProgress(root: string, pipeline: Pipeline, stage: string
   return `stage ${index + 1}/${pipeline.order.length}, ${done} other${done === 1 ? '' : 's'} with output${eta}`;
 }
 
-/** The checked-out git commit (read from .git, no git process), or null outside a repository. */
-export function headCommit(root: string): string | null {
-  try {
-    const head = fs.readFileSync(path.join(root, '.git', 'HEAD'), 'utf8').trim();
-    if (!head.startsWith('ref: ')) return head;
-    const ref = head.slice(5);
-    const loose = path.join(root, '.git', ref);
-    if (fs.existsSync(loose)) return fs.readFileSync(loose, 'utf8').trim();
-    const packed = fs.readFileSync(path.join(root, '.git', 'packed-refs'), 'utf8').split('\n').find((l) => l.endsWith(` ${ref}`));
-    return packed ? packed.split(' ')[0] : null;
-  } catch {
-    return null;
-  }
-}
 
 /** A digest of the code a stage runs (its package, core and model): resume state written by other code is refused. */
 function sourceDigest(root: string, kind: StageKind): string {

@@ -4,11 +4,10 @@
  * accuracy, ci95, accuracy_unseen, components, macro_f1, params, size_bytes, latency_ms.p50, latency_ms.p99}. Every test
  * score in it comes from the final evaluation (the serve stage's benchmark.json), the only reader of the test split.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { readJson, readManifest, stageDir, type Pipeline, type StageManifest } from '@distill/core';
+import { git, gitCommit, readJson, readManifest, stageDir, type Pipeline, type StageManifest } from '@distill/core';
 import type { ModelResult } from './benchmark';
 import type { HttpPoint } from './http-bench';
 
@@ -45,13 +44,6 @@ export interface Reproduction {
   command: string;
 }
 
-function git(root: string, args: string[]): string | null {
-  try {
-    return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return null;
-  }
-}
 
 /** The pipeline file that reruns a report's run as it ran (see reproduce-cli.ts). */
 export function reproductionYaml(reportFile: string, r: Reproduction): string {
@@ -59,10 +51,7 @@ export function reproductionYaml(reportFile: string, r: Reproduction): string {
   return `# Reproduces ${r.pipeline_file} as it ran for ${reportFile} (git ${r.git_commit ?? 'unknown'}).\n${stringify({ ...rest, ...(data_dir ? { data_dir } : {}) })}`;
 }
 
-/** The checked-out commit, or null outside a git repository. */
-export function gitCommit(root: string): string | null {
-  return git(root, ['rev-parse', 'HEAD']);
-}
+export { gitCommit };
 
 export function reproduction(root: string, pipeline: Pipeline): Reproduction {
   const commit = gitCommit(root);
