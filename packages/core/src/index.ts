@@ -9,6 +9,7 @@ export * from './rng';
 export * from './safetensors';
 export * from './stage';
 export * from './tokenizer';
+export * from './hf-tokenizer';
 export * from './model-params';
 export * from './segment';
 export * from './testing';

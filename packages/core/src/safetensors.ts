@@ -5,17 +5,18 @@
 import * as fs from 'node:fs';
 import { writeFileAtomic } from './fsutil';
 
-export type DType = 'F32' | 'I32' | 'I64' | 'I8' | 'U8';
+export type DType = 'F32' | 'F16' | 'BF16' | 'F64' | 'I32' | 'I64' | 'I8' | 'U8';
 
 export interface NamedTensor {
   dtype: DType;
   shape: number[];
-  data: Float32Array | Int32Array | BigInt64Array | Int8Array | Uint8Array;
+  /** F16 and BF16 values are their raw 16-bit patterns (`asFloat32` converts) */
+  data: Float32Array | Float64Array | Uint16Array | Int32Array | BigInt64Array | Int8Array | Uint8Array;
 }
 
 export type TensorMap = Map<string, NamedTensor>;
 
-const BYTES: Record<DType, number> = { F32: 4, I32: 4, I64: 8, I8: 1, U8: 1 };
+const BYTES: Record<DType, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I32: 4, I64: 8, I8: 1, U8: 1 };
 
 export function f32(shape: number[], data: Float32Array): NamedTensor {
   return { dtype: 'F32', shape, data };
@@ -77,6 +78,8 @@ export function readSafetensors(file: string): { tensors: TensorMap; metadata: R
     const bytes = new Uint8Array(buf.buffer.slice(buf.byteOffset + base + begin, buf.byteOffset + base + end));
     const data =
       info.dtype === 'F32' ? new Float32Array(bytes.buffer)
+      : info.dtype === 'F16' || info.dtype === 'BF16' ? new Uint16Array(bytes.buffer)
+      : info.dtype === 'F64' ? new Float64Array(bytes.buffer)
       : info.dtype === 'I32' ? new Int32Array(bytes.buffer)
       : info.dtype === 'I64' ? new BigInt64Array(bytes.buffer)
       : info.dtype === 'I8' ? new Int8Array(bytes.buffer)
@@ -84,4 +87,34 @@ export function readSafetensors(file: string): { tensors: TensorMap; metadata: R
     tensors.set(name, { dtype: info.dtype, shape: info.shape, data });
   }
   return { tensors, metadata };
+}
+
+/** IEEE 754 half precision → float32. */
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** A floating-point tensor's values as float32 (F16, BF16 and F64 converted); null for an integer dtype. */
+export function asFloat32(t: NamedTensor): Float32Array | null {
+  switch (t.dtype) {
+    case 'F32':
+      return t.data as Float32Array;
+    case 'F64':
+      return Float32Array.from(t.data as Float64Array);
+    case 'F16':
+      return Float32Array.from(t.data as Uint16Array, halfToFloat);
+    case 'BF16': {
+      // bfloat16 is the upper half of a float32's bits
+      const bits = new Uint32Array((t.data as Uint16Array).length);
+      (t.data as Uint16Array).forEach((b, i) => (bits[i] = b << 16));
+      return new Float32Array(bits.buffer);
+    }
+    default:
+      return null;
+  }
 }

@@ -1,7 +1,9 @@
 /**
  * BERT WordPiece tokenizer, the same algorithm as Hugging Face's `BertTokenizer` (BasicTokenizer + WordpieceTokenizer):
- * clean the text, put spaces around CJK characters, split on whitespace and punctuation (lower-casing and stripping
- * accents when asked), then split each word greedily into the longest vocabulary pieces, `##` marking continuations.
+ * clean the text (every `C*` category character removed, as Python's `unicodedata.category(c).startswith("C")`), put
+ * spaces around CJK characters, NFC, split on whitespace (Python's `str.split()` set, U+2028/U+2029 included) and
+ * punctuation (lower-casing and stripping accents when asked), then split each word greedily into the longest
+ * vocabulary pieces, `##` marking continuations.
  */
 import * as fs from 'node:fs';
 
@@ -13,13 +15,15 @@ export interface TokenizerOptions {
   maxCharsPerWord?: number;
 }
 
-const CONTROL = /^[\p{Cc}\p{Cf}]$/u;
+// control, format, surrogate, private-use and unassigned code points
+const CONTROL = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}]$/u;
 const SPACE = /^\p{Zs}$/u;
 const PUNCT = /^\p{P}$/u;
 const MARK_NONSPACING = /\p{Mn}/gu;
 
 function isWhitespace(ch: string): boolean {
-  return ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || SPACE.test(ch);
+  // U+2028/U+2029 are not Zs, but Hugging Face's whitespace split (Python's str.split) cuts at them
+  return ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\u2028' || ch === '\u2029' || SPACE.test(ch);
 }
 
 function isControl(ch: string): boolean {
@@ -57,7 +61,7 @@ export function basicTokenize(text: string, lowerCase = true): string[] {
     else cleaned += ch;
   }
   const words: string[] = [];
-  for (let token of cleaned.split(' ')) {
+  for (let token of cleaned.normalize('NFC').split(' ')) {
     if (!token) continue;
     if (lowerCase) token = token.toLowerCase().normalize('NFD').replace(MARK_NONSPACING, '');
     let current = '';

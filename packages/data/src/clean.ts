@@ -1,5 +1,8 @@
 /** Cleaning steps, each switchable, each counting what it removed. */
+import { normalizeText } from '@distill/core';
 import type { CleanParams } from './config';
+
+export { normalizeText };
 import type { RawRow } from './load';
 
 export interface CleanReport {
@@ -11,19 +14,6 @@ export interface CleanReport {
   conflicting_texts: number;
   conflicting_rows_removed: number;
   test_overlap_removed: number;
-}
-
-/**
- * NFKC (full-width letters, digits and punctuation → half-width), control and format characters removed (BEL, zero-width
- * space, bidirectional overrides such as RLO: invisible, and they make equal-looking texts differ), whitespace
- * collapsed to single spaces.
- */
-export function normalizeText(text: string): string {
-  return text
-    .normalize('NFKC')
-    .replace(/[\p{Cc}\p{Cf}]/gu, (c) => (/\s/.test(c) ? ' ' : ''))
-    .replace(/\s+/g, ' ')
-    .trim();
 }
 
 export function emptyReport(): CleanReport {

@@ -1,9 +1,11 @@
 /**
  * The data stage. Reads: the dataset files named in `source` (and `unlabeled`). Writes: `train.arrow`, `valid.arrow`,
- * `test.arrow` (+ `unlabeled.arrow`), `labels.json`, `vocab.txt`, `tokenizer.json`, `data-card.json`, `data-card.md`.
+ * `test.arrow` (+ `unlabeled.arrow`), `labels.json`, the tokenizer files (`vocab.txt`, `tokenizer.json`,
+ * `tokenizer_config.json`, `special_tokens_map.json`: Hugging Face's layout, with the text normalisation every split got),
+ * `data-card.json`, `data-card.md`.
  */
 import * as path from 'node:path';
-import { WordPieceTokenizer, buildCharVocab, deriveSeed, writeDataset, writeFileAtomic, writeJsonAtomic, type Example, type StageContext, type StageDefinition } from '@distill/core';
+import { WordPieceTokenizer, buildCharVocab, deriveSeed, writeDataset, writeFileAtomic, writeJsonAtomic, writeTokenizerFiles, type Example, type StageContext, type StageDefinition } from '@distill/core';
 import { cardMarkdown, countLabels, maxProportionGap, splitCard, type DataCard } from './card';
 import { cleanLabeled, cleanUnlabeled, emptyReport, normalizeText, type CleanReport } from './clean';
 import { paramsSchema, type DataParams } from './config';
@@ -122,8 +124,7 @@ export async function runData(ctx: StageContext<DataParams>) {
 
   for (const [name, rows] of Object.entries(splits)) writeDataset(path.join(ctx.outDir, `${name}.arrow`), rows, names);
   writeJsonAtomic(path.join(ctx.outDir, 'labels.json'), labels);
-  writeFileAtomic(path.join(ctx.outDir, 'vocab.txt'), vocab.join('\n') + '\n');
-  writeJsonAtomic(path.join(ctx.outDir, 'tokenizer.json'), { type: 'bert-wordpiece', lower_case: p.vocab.lower_case, max_length: p.max_length, vocab_size: vocab.length });
+  writeTokenizerFiles(ctx.outDir, vocab, { lowerCase: p.vocab.lower_case, normalization: p.clean.normalize ? 'nfkc' : 'none', maxLength: p.max_length });
 
   const card: DataCard = {
     labels: names,

@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { deriveSeed, writeJsonAtomic, writeLogits, WordPieceTokenizer, type StageContext, type StageDefinition } from '@distill/core';
+import { deriveSeed, writeJsonAtomic, writeLogits, loadTokenizer, readTokenizerSpec, type WordPieceTokenizer, type StageContext, type StageDefinition } from '@distill/core';
 import { classifierHead, countParams, describeBackend, evaluateClassifier, hasWide, loadCheckpoint, mixHeads, modelShape, saveCheckpoint, selectBackend, tableParams, train, trainingConfigFrom, type Encoder } from '@distill/model';
 import { paramsSchema, type DistillParams } from './config';
 import { startingStudent } from './init';
@@ -35,7 +35,7 @@ async function runLatent(ctx: StageContext<DistillParams>, tokenizer: WordPieceT
   ctx.log.info(`latent distillation: ${countParams(student.params)} student parameters, ${corpus.length} texts (${p.corpus.join(' + ')}), relation heads ${p.latent.relation_heads}`);
   const task = latentTask({ teacher, student, tokenizer, texts: corpus, validTexts: valid, latent: p.latent, batchSize: p.training.batch_size });
   const result = await train(student.params, [...student.params.keys()], task, trainingConfigFrom(p.training, deriveSeed(ctx.seed, `${ctx.stage}-train`)), ctx.log, ctx.stage, ctx.resume('train', p.training.checkpoint_every));
-  saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), student, [], tokenizer.vocab);
+  saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), student, [], tokenizer.vocab, readTokenizerSpec(ctx.input('data')));
   writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), { objective: 'latent', valid: result.best });
   writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best });
   const params = countParams(student.params);
@@ -80,7 +80,7 @@ async function runTask(ctx: StageContext<DistillParams>, tokenizer: WordPieceTok
   ctx.log.info(`task distillation: ${set.rows.length} rows (${Object.entries(set.parts).map(([k, v]) => `${k} ${v}`).join(', ')}), α=${alpha} T=${temperature}, latent weight ${teacher ? p.latent.weight : 0}`);
   const { student, result } = await trainOnce(alpha, temperature, p.training.epochs, ctx.stage, true);
   const mix = hasWide(student.config) ? mixHeads(ctx.log, student, tokenizer, valid.rows, p.encoder_weight) : null;
-  saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), student, labels, tokenizer.vocab);
+  saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), student, labels, tokenizer.vocab, readTokenizerSpec(ctx.input('data')));
   // valid logits: the quantize stage checks its FP32 export against them (the test split is the final evaluation's)
   const { metrics, logits } = evaluateClassifier(classifierHead(student), tokenizer, valid.rows, labels);
   writeLogits(path.join(ctx.outDir, 'logits', 'valid.arrow'), valid.rows.map((r) => r.id), logits, labels.length);
@@ -97,7 +97,7 @@ async function runTask(ctx: StageContext<DistillParams>, tokenizer: WordPieceTok
 export async function runDistill(ctx: StageContext<DistillParams>) {
   await selectBackend(ctx.backend);
   const backend = describeBackend();
-  const tokenizer = WordPieceTokenizer.fromFile(path.join(ctx.input('data'), 'vocab.txt'));
+  const tokenizer = loadTokenizer(ctx.input('data')).tokenizer;
   const teacher = loadTeacher(ctx, tokenizer.size);
   try {
     const summary = ctx.params.objective === 'latent' ? await runLatent(ctx, tokenizer, teacher!) : await runTask(ctx, tokenizer, teacher);

@@ -1,17 +1,26 @@
 /**
  * Checkpoints in the Hugging Face layout: a directory with `model.safetensors` (PyTorch parameter names and layouts),
- * `config.json` (a BertConfig) and `vocab.txt`. A `BertForSequenceClassification` or `BertForMaskedLM` checkpoint
- * loads here, and ours load there.
+ * `config.json` and the tokenizer files. Loads: BERT (`model_type: "bert"`: BertModel, BertForSequenceClassification,
+ * BertForMaskedLM, BertForPreTraining, TF-style gamma/beta names), ERNIE 3.0 (`model_type: "ernie"`, the task-type
+ * embedding folded into the token-type one), this product's own with the wide n-gram table
+ * (`model_type: "bert-ngram"`, docs/formats.md); F32, F16, BF16 or F64 tensors; one file or shards
+ * (`model.safetensors.index.json`). Writes: `bert` for an encoder alone, `bert-ngram` for a model with the table, so
+ * that transformers refuses it rather than loading the encoder without its table.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { f32, readJson, readSafetensors, writeFileAtomic, writeJsonAtomic, writeSafetensors, type TensorMap } from '@distill/core';
+import { asFloat32, f32, readJson, readSafetensors, writeFileAtomic, writeJsonAtomic, writeSafetensors, writeTokenizerFiles, type TensorMap, type TokenizerSpec } from '@distill/core';
 import { Encoder, WIDE_HASH_VERSION, WIDE_TABLE, parameterShapes, wideShape, type EncoderConfig, type WidePooling } from './encoder';
+
+/** A model with the wide n-gram table: BERT's config keys plus `wide_*`; transformers has no such model type. */
+export const NGRAM_MODEL_TYPE = 'bert-ngram';
+export const NGRAM_ARCHITECTURE = 'BertWithNgramTableForSequenceClassification';
+const MODEL_TYPES = ['bert', 'ernie', NGRAM_MODEL_TYPE];
 
 export interface HfBertConfig {
   architectures?: string[];
-  model_type: 'bert';
+  model_type: string;
   vocab_size: number;
   hidden_size: number;
   num_hidden_layers: number;
@@ -33,6 +42,10 @@ export interface HfBertConfig {
   wide_pooling?: WidePooling;
   /** the n-gram hash's version (WIDE_HASH_VERSION); absent = 1, whose table does not fit today's hash */
   wide_hash?: number;
+  /** ERNIE 3.0: a task-type embedding added to every token (task id 0 unless given) */
+  use_task_id?: boolean;
+  task_type_vocab_size?: number;
+  position_embedding_type?: string;
 }
 
 /** Dense kernels are [in, out] here and [out, in] in PyTorch; embeddings are [rows, hidden] in both. */
@@ -43,8 +56,8 @@ function isDenseKernel(name: string, shape: readonly number[]): boolean {
 export function toHfConfig(c: EncoderConfig, labels: readonly string[]): HfBertConfig {
   const wide = wideShape(c);
   return {
-    architectures: [c.numLabels > 0 ? 'BertForSequenceClassification' : 'BertForMaskedLM'],
-    model_type: 'bert',
+    architectures: [wide ? NGRAM_ARCHITECTURE : c.numLabels > 0 ? 'BertForSequenceClassification' : 'BertForMaskedLM'],
+    model_type: wide ? NGRAM_MODEL_TYPE : 'bert',
     vocab_size: c.vocabSize,
     hidden_size: c.hiddenSize,
     num_hidden_layers: c.numLayers,
@@ -70,6 +83,7 @@ export function fromHfConfig(h: HfBertConfig, file: string, hasMlmHead: boolean,
     return h[k] as NonNullable<HfBertConfig[K]>;
   };
   if (h.hidden_act && h.hidden_act !== 'gelu') throw new Error(`${file}: hidden_act '${h.hidden_act}' is not supported (only 'gelu')`);
+  if (h.position_embedding_type && h.position_embedding_type !== 'absolute') throw new Error(`${file}: position_embedding_type '${h.position_embedding_type}' is not supported (only 'absolute')`);
   if (hasClassifier && (h.wide_buckets ?? 0) > 0 && (h.wide_hash ?? 1) !== WIDE_HASH_VERSION) {
     throw new Error(`${file}: the wide n-gram table was written for hash version ${h.wide_hash ?? 1}, this code hashes with version ${WIDE_HASH_VERSION}; rerun the stage that wrote it`);
   }
@@ -97,20 +111,38 @@ export function fromHfConfig(h: HfBertConfig, file: string, hasMlmHead: boolean,
   };
 }
 
-/** Hugging Face name variants we accept on load: `BertModel` without the `bert.` prefix, TF-style gamma/beta. */
+/** Hugging Face name variants we accept on load: `BertModel` without the `bert.` prefix, ERNIE's `ernie.`, TF-style gamma/beta. */
 function canonicalName(name: string): string {
-  let n = name.replace(/\.gamma$/, '.weight').replace(/\.beta$/, '.bias');
+  let n = name.replace(/\.gamma$/, '.weight').replace(/\.beta$/, '.bias').replace(/^ernie\./, 'bert.');
   if (/^(embeddings|encoder|pooler)\./.test(n)) n = `bert.${n}`;
   return n;
 }
+
+const TASK_TYPE = 'bert.embeddings.task_type_embeddings.weight';
+const TOKEN_TYPE = 'bert.embeddings.token_type_embeddings.weight';
 
 export interface LoadedCheckpoint {
   encoder: Encoder;
   labels: string[];
   vocab: string[];
+  /** what loading did beyond copying tensors (a head started fresh, labels reordered, a task embedding folded), to log */
+  notes: string[];
 }
 
-export function saveCheckpoint(dir: string, encoder: Encoder, labels: readonly string[], vocab: readonly string[]): void {
+export interface LoadOptions {
+  /** the classifier's size: 0 for none; absent = as the checkpoint has it */
+  numLabels?: number;
+  /** the labels the classifier must predict, in order: a classifier saved with the same labels in another order is reordered, one with other labels starts fresh */
+  labels?: readonly string[];
+  mlmHead?: boolean;
+  seed?: number;
+}
+
+/**
+ * Saves the encoder (and its heads) in the Hugging Face layout; with `tokenizer` (the data stage's settings) Hugging
+ * Face's tokenizer files too, `model_max_length` being the model's position count.
+ */
+export function saveCheckpoint(dir: string, encoder: Encoder, labels: readonly string[], vocab: readonly string[], tokenizer?: Omit<TokenizerSpec, 'maxLength'>): void {
   fs.mkdirSync(dir, { recursive: true });
   const tensors: TensorMap = new Map();
   for (const [name, v] of encoder.params) {
@@ -122,40 +154,120 @@ export function saveCheckpoint(dir: string, encoder: Encoder, labels: readonly s
   }
   writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { format: 'pt' });
   writeJsonAtomic(path.join(dir, 'config.json'), toHfConfig(encoder.config, labels));
-  writeFileAtomic(path.join(dir, 'vocab.txt'), vocab.join('\n') + '\n');
+  if (tokenizer) writeTokenizerFiles(dir, vocab, { ...tokenizer, maxLength: encoder.config.maxPositions });
+  else writeFileAtomic(path.join(dir, 'vocab.txt'), vocab.join('\n') + '\n');
 }
+
+/** The checkpoint's tensors, from `model.safetensors` or the shards its index names; a clear error for other formats. */
+function readWeights(dir: string): { tensors: TensorMap; source: string } {
+  const single = path.join(dir, 'model.safetensors');
+  const index = path.join(dir, 'model.safetensors.index.json');
+  if (fs.existsSync(single)) return { tensors: readSafetensors(single).tensors, source: single };
+  if (fs.existsSync(index)) {
+    const map = readJson<{ weight_map?: Record<string, string> }>(index).weight_map;
+    if (!map || typeof map !== 'object') throw new Error(`${index}: no weight_map`);
+    const tensors: TensorMap = new Map();
+    for (const shard of new Set(Object.values(map))) {
+      const file = path.join(dir, shard);
+      if (path.dirname(path.resolve(file)) !== path.resolve(dir)) throw new Error(`${index}: shard '${shard}' is outside the checkpoint directory`);
+      if (!fs.existsSync(file)) throw new Error(`${index}: shard '${shard}' not found in ${dir}`);
+      for (const [name, t] of readSafetensors(file).tensors) {
+        if (map[name] !== shard) throw new Error(`${file}: tensor '${name}' is not listed for this shard in ${path.basename(index)}`);
+        tensors.set(name, t);
+      }
+    }
+    const missing = Object.keys(map).filter((n) => !tensors.has(n));
+    if (missing.length) throw new Error(`${index}: ${missing.length} listed tensors are in no shard (first: '${missing[0]}')`);
+    return { tensors, source: index };
+  }
+  const other = ['pytorch_model.bin', 'pytorch_model.bin.index.json', 'tf_model.h5', 'model.ckpt.index', 'model_state.pdparams', 'flax_model.msgpack'].find((f) => fs.existsSync(path.join(dir, f)));
+  const convert = 'convert it to safetensors first, e.g. in Python: AutoModel.from_pretrained(dir).save_pretrained(out, safe_serialization=True) (docs/formats.md)';
+  if (other) throw new Error(`${path.join(dir, other)}: this format is not read here; checkpoints load from model.safetensors or a sharded model.safetensors.index.json: ${convert}`);
+  throw new Error(`${single}: checkpoint file not found (nor model.safetensors.index.json); ${convert}`);
+}
+
+/** Hugging Face's placeholder names (`LABEL_0`, …), which say nothing about the order. */
+const isPlaceholder = (labels: readonly string[]) => labels.every((l, i) => l === `LABEL_${i}`);
 
 /**
  * Loads a checkpoint directory. Every parameter the config implies must be present with its shape; a missing or
- * mis-shaped tensor is an error that names it. Heads are taken as the tensors show (`classifier.*`, `cls.predictions.*`).
+ * mis-shaped tensor is an error that names it. Heads are taken as the tensors show (`classifier.*`, `cls.predictions.*`);
+ * a missing pooler (a masked-LM save) starts fresh and is noted.
  */
-export function loadCheckpoint(dir: string, options: { numLabels?: number; mlmHead?: boolean; seed?: number } = {}): LoadedCheckpoint {
+export function loadCheckpoint(dir: string, options: LoadOptions = {}): LoadedCheckpoint {
   const configFile = path.join(dir, 'config.json');
-  const weightsFile = path.join(dir, 'model.safetensors');
   if (!fs.existsSync(configFile)) throw new Error(`${configFile}: checkpoint config not found`);
-  const { tensors: raw } = readSafetensors(weightsFile);
-  const tensors: TensorMap = new Map([...raw].map(([k, v]) => [canonicalName(k), v]));
   const hf = readJson<HfBertConfig>(configFile);
+  const modelType = hf.model_type ?? 'bert';
+  if (!MODEL_TYPES.includes(modelType)) {
+    throw new Error(`${configFile}: model_type '${modelType}' is not supported; supported: ${MODEL_TYPES.join(', ')} (BERT and ERNIE 3.0 layouts, and this product's own with the n-gram table)`);
+  }
+  const { tensors: raw, source: weightsFile } = readWeights(dir);
+  const tensors: TensorMap = new Map([...raw].map(([k, v]) => [canonicalName(k), v]));
+  const notes: string[] = [];
+  const values = (name: string): Float32Array => {
+    const v = asFloat32(tensors.get(name)!);
+    if (!v) throw new Error(`${weightsFile}: tensor '${name}' has dtype ${tensors.get(name)!.dtype}, expected a floating-point one (F32, F16, BF16, F64)`);
+    return v;
+  };
+  if (modelType === 'ernie' && hf.use_task_id) {
+    // ERNIE adds task_type_embeddings[task id] to every token; with the default task id 0 that is one constant
+    // vector, folded exactly into each token-type row (every token gets exactly one)
+    if (!tensors.has(TASK_TYPE)) throw new Error(`${weightsFile}: use_task_id is true in config.json but tensor 'ernie.embeddings.task_type_embeddings.weight' is missing`);
+    if (!tensors.has(TOKEN_TYPE)) throw new Error(`${weightsFile}: missing tensor 'ernie.embeddings.token_type_embeddings.weight'`);
+    const task = values(TASK_TYPE);
+    const types = Float32Array.from(values(TOKEN_TYPE));
+    const H = tensors.get(TOKEN_TYPE)!.shape[1];
+    if (tensors.get(TASK_TYPE)!.shape[1] !== H) throw new Error(`${weightsFile}: task_type_embeddings has width ${tensors.get(TASK_TYPE)!.shape[1]}, token_type_embeddings ${H}`);
+    for (let i = 0; i < types.length; i++) types[i] += task[i % H];
+    tensors.set(TOKEN_TYPE, f32([...tensors.get(TOKEN_TYPE)!.shape], types));
+    notes.push('ERNIE task-type embedding (task id 0) folded into the token-type embeddings');
+  }
+  tensors.delete(TASK_TYPE);
   const hasClassifier = tensors.has('classifier.weight');
   const hasMlm = tensors.has('cls.predictions.transform.dense.weight');
-  const { config, labels } = fromHfConfig(hf, configFile, options.mlmHead ?? hasMlm, options.numLabels !== undefined ? options.numLabels > 0 : hasClassifier);
+  const wantClassifier = options.numLabels !== undefined ? options.numLabels > 0 : hasClassifier;
+  const { config, labels: savedLabels } = fromHfConfig(hf, configFile, options.mlmHead ?? hasMlm, wantClassifier);
   if (options.numLabels !== undefined) config.numLabels = options.numLabels;
+  let labels = savedLabels;
+  // the saved classifier's rows in the order of options.labels; null = the classifier (and table) start fresh
+  let rowOrder: number[] | null = hasClassifier ? savedLabels.map((_, i) => i) : null;
+  if (hasClassifier && wantClassifier && options.labels) {
+    const want = options.labels;
+    if (savedLabels.length === want.length && isPlaceholder(savedLabels)) {
+      notes.push(`the classifier's labels are placeholders (${savedLabels.slice(0, 2).join(', ')}, …): kept in order as ${want.slice(0, 2).join(', ')}, …`);
+    } else if (savedLabels.length === want.length && want.every((l) => savedLabels.includes(l))) {
+      rowOrder = want.map((l) => savedLabels.indexOf(l));
+      if (rowOrder.some((r, i) => r !== i)) notes.push(`the classifier's rows reordered from the checkpoint's id2label to the data's label order`);
+    } else {
+      rowOrder = null;
+      notes.push(`the checkpoint's classifier predicts other labels (${savedLabels.join(', ') || 'unnamed'}) than the data's: the classifier starts fresh`);
+    }
+    labels = [...want];
+  }
   const fresh = Encoder.create(config, options.seed ?? 0); // heads absent from the file start from a fresh init
   for (const [name, shape] of parameterShapes(config)) {
     const t = tensors.get(name);
-    const isHead = name.startsWith('classifier.') || name.startsWith('cls.');
+    const isClassifier = name.startsWith('classifier.') || name === WIDE_TABLE;
     if (!t) {
-      if (isHead && !(name.startsWith('classifier.') ? hasClassifier : hasMlm)) continue;
+      if (name.startsWith('cls.') && !hasMlm) continue;
+      if (isClassifier && !hasClassifier) continue;
+      if (name.startsWith('bert.pooler.')) {
+        if (name.endsWith('.weight')) notes.push('the checkpoint has no pooler (a masked-LM save): the pooler starts fresh');
+        continue;
+      }
       throw new Error(`${weightsFile}: missing tensor '${name}' (expected shape [${shape}])`);
     }
+    if (isClassifier && rowOrder === null) continue;
     const fileShape = isDenseKernel(name, shape) ? [shape[1], shape[0]] : shape;
-    if (t.dtype !== 'F32') throw new Error(`${weightsFile}: tensor '${name}' has dtype ${t.dtype}, expected F32`);
+    let data = values(name);
     if (t.shape.join(',') !== fileShape.join(',')) {
-      if ((name.startsWith('classifier.') || name === WIDE_TABLE) && options.numLabels !== undefined) continue; // a new label set: fresh classifier
+      if (isClassifier && options.numLabels !== undefined) continue; // a new label set: fresh classifier
       throw new Error(`${weightsFile}: tensor '${name}' has shape [${t.shape}], config.json implies [${fileShape}]`);
     }
+    if (isClassifier && rowOrder && rowOrder.some((r, i) => r !== i)) data = reorderLabels(name, data, t.shape, rowOrder);
     const value = tf.tidy(() => {
-      const x = tf.tensor(t.data as Float32Array, t.shape, 'float32');
+      const x = tf.tensor(data, t.shape, 'float32');
       return isDenseKernel(name, shape) ? x.transpose() : x;
     });
     fresh.params.get(name)!.assign(value);
@@ -163,6 +275,18 @@ export function loadCheckpoint(dir: string, options: { numLabels?: number; mlmHe
   }
   const vocabFile = path.join(dir, 'vocab.txt');
   const vocab = fs.existsSync(vocabFile) ? fs.readFileSync(vocabFile, 'utf8').split('\n').filter((l, i, a) => i < a.length - 1 || l !== '') : [];
-  return { encoder: fresh, labels, vocab };
+  return { encoder: fresh, labels, vocab, notes };
 }
 
+/** A label-indexed tensor with its labels in `order`: `classifier.weight` [labels, hidden] (PyTorch layout), `classifier.bias` [labels], the table [buckets, labels]. */
+function reorderLabels(name: string, data: Float32Array, shape: readonly number[], order: readonly number[]): Float32Array {
+  const out = new Float32Array(data.length);
+  if (name === WIDE_TABLE) {
+    const k = shape[1];
+    for (let r = 0; r < shape[0]; r++) order.forEach((from, to) => (out[r * k + to] = data[r * k + from]));
+  } else {
+    const width = name.endsWith('.bias') ? 1 : shape[1];
+    order.forEach((from, to) => out.set(data.subarray(from * width, (from + 1) * width), to * width));
+  }
+  return out;
+}

@@ -44,6 +44,8 @@ export interface ExportOptions {
   flavour?: Flavour;
   labels?: readonly string[];
   producer?: string;
+  /** more `metadata_props` (the tokenizer settings a user of the .onnx file needs) */
+  metadata?: Record<string, string>;
   /** called with the finished graph before it is serialised (calibration adds outputs here) */
   beforeSerialise?: (g: GraphBuilder) => void;
 }
@@ -188,6 +190,6 @@ export function exportEncoder(encoder: Encoder, opts: ExportOptions = {}): Uint8
     producer: opts.producer ?? 'distill-pipeline',
     opset: 17,
     msOpset: g.nodes.some((n) => n.domain === MS) ? 1 : undefined,
-    metadata: { flavour: opts.flavour ?? 'portable', ...(opts.labels ? { labels: JSON.stringify(opts.labels) } : {}) },
+    metadata: { flavour: opts.flavour ?? 'portable', ...(opts.labels ? { labels: JSON.stringify(opts.labels) } : {}), ...opts.metadata },
   });
 }

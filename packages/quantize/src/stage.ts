@@ -2,14 +2,17 @@
  * The quantize stage. Reads: the data stage (input `data`, for the valid split) and every other input's `checkpoint/`
  * and `logits/valid.arrow` (the tfjs logits, for the parity check). Every check and choice here is made on valid: the
  * test split is the final evaluation's (serve). Writes, per model `<role>/`: `model.onnx`,
- * `model.int8.onnx`, `vocab.txt`, `labels.json`, `serving.json`; and `quantize-report.json`.
+ * `model.int8.onnx`, the tokenizer files (Hugging Face's layout), `labels.json`, `serving.json` (the runtime's settings:
+ * `max_length`, `lower_case`, `normalization`, also in each .onnx file's metadata) and `README.md` (the model card);
+ * and `quantize-report.json`.
  * Fails when FP32 ONNX disagrees with tfjs beyond `parity_tolerance`; INT8 goes through the accuracy guard (guard.ts)
  * and fails when it still loses more than `max_accuracy_drop`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { WordPieceTokenizer, readJson, readLogits, writeFileAtomic, writeJsonAtomic, type StageContext, type StageDefinition } from '@distill/core';
+import { WordPieceTokenizer, readLogits, readTokenizerSpec, writeFileAtomic, writeJsonAtomic, writeTokenizerFiles, type StageContext, type StageDefinition } from '@distill/core';
+import { servingMetadata, type ServingConfig } from '@distill/runtime';
 import { countParams, loadCheckpoint, selectBackend, tableParams } from '@distill/model';
 import { paramsSchema, type QuantizeParams } from './config';
 import { onnxLogits, parity } from './evaluate';
@@ -44,21 +47,23 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
   await selectBackend('cpu'); // export only reads weights
   const data = ctx.input('data');
   const valid = ctx.dataset('data', 'valid.arrow');
-  const tokenizerCfg = readJson<{ lower_case: boolean }>(path.join(data, 'tokenizer.json'));
+  const tokenizerSpec = readTokenizerSpec(data);
   const report: Record<string, unknown> = {};
   for (const [role, dir] of Object.entries(ctx.inputs)) {
     if (role === 'data') continue;
     const ckpt = path.join(dir, 'checkpoint');
     if (!fs.existsSync(ckpt)) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.inputs.${role}: ${dir} has no checkpoint/`);
     const { encoder, labels, vocab } = loadCheckpoint(ckpt);
-    const tokenizer = new WordPieceTokenizer(vocab, { lowerCase: tokenizerCfg.lower_case }); // the vocabulary must be usable before it is shipped
+    const tokenizer = new WordPieceTokenizer(vocab, { lowerCase: tokenizerSpec.lowerCase }); // the vocabulary must be usable before it is shipped
     const out = path.join(ctx.outDir, role);
-    writeFileAtomic(path.join(out, 'vocab.txt'), vocab.join('\n') + '\n');
+    const serving: ServingConfig = { max_length: encoder.config.maxPositions, lower_case: tokenizerSpec.lowerCase, normalization: tokenizerSpec.normalization };
+    writeTokenizerFiles(out, vocab, { ...tokenizerSpec, maxLength: serving.max_length });
     writeJsonAtomic(path.join(out, 'labels.json'), labels);
-    writeJsonAtomic(path.join(out, 'serving.json'), { max_length: encoder.config.maxPositions, lower_case: tokenizerCfg.lower_case });
-    const fp32File = path.join(out, 'model.onnx');
+    writeJsonAtomic(path.join(out, 'serving.json'), serving);
     const flavour = p.flavour;
-    const fp32Bytes = exportEncoder(encoder, { labels, flavour });
+    const metadata = servingMetadata(serving);
+    const fp32File = path.join(out, 'model.onnx');
+    const fp32Bytes = exportEncoder(encoder, { labels, flavour, metadata });
     writeFileAtomic(fp32File, fp32Bytes);
     const fp32 = await onnxLogits(fp32File, valid.rows);
     const referenceFile = path.join(dir, 'logits', 'valid.arrow');
@@ -88,7 +93,7 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
         ctx.log.info(`${role}: calibrated ${ranges.size} activation ranges on ${Math.min(c.rows, valid.rows.length)} valid rows (${c.method}${c.method === 'percentile' ? ` ${c.percentile}` : ''})`);
       }
       const int8Options = { perChannel: p.int8.per_channel, embeddings: p.int8.embeddings };
-      const exportInt8 = (exclude: string[]) => exportEncoder(encoder, { labels, flavour, precision: ranges ? staticPrecision({ ...int8Options, exclude, ranges }) : int8Precision({ ...int8Options, exclude }) });
+      const exportInt8 = (exclude: string[]) => exportEncoder(encoder, { labels, flavour, metadata, precision: ranges ? staticPrecision({ ...int8Options, exclude, ranges }) : int8Precision({ ...int8Options, exclude }) });
       // the guard works on valid rows (never the test set); the result is checked on test below
       const calibration = valid.rows.slice(0, p.guard.calibration_rows);
       const fp32Valid = (await onnxLogits(fp32File, calibration)).accuracy;

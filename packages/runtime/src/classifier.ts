@@ -1,15 +1,25 @@
 /**
  * A text classifier on ONNX Runtime. A model directory (written by the quantize stage) holds `model.onnx` and/or
- * `model.int8.onnx`, `vocab.txt`, `labels.json` and `serving.json` ({ max_length, lower_case }).
+ * `model.int8.onnx`, `vocab.txt`, `labels.json` and `serving.json` ({ max_length, lower_case, normalization }). Every
+ * text gets the model's normalisation (the one its training data got) and is cut to `max_length` tokens before it
+ * reaches the graph, so no query is an error inside ONNX Runtime.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { WordPieceTokenizer, argmaxRows, classificationMetrics, readJson, type ClassificationMetrics, type Example } from '@distill/core';
+import { WordPieceTokenizer, applyNormalization, argmaxRows, classificationMetrics, parseNormalization, readJson, type ClassificationMetrics, type Example, type Normalization } from '@distill/core';
 
 export interface ServingConfig {
+  /** the longest input in tokens, [CLS] and [SEP] included: the model's position count */
   max_length: number;
   lower_case: boolean;
+  /** the training data's text normalisation; absent in directories written before it was recorded: `none` */
+  normalization?: Normalization;
+}
+
+/** The serving settings as ONNX `metadata_props`, for users of the .onnx file alone (see docs/formats.md). */
+export function servingMetadata(s: ServingConfig): Record<string, string> {
+  return { max_length: String(s.max_length), do_lower_case: String(s.lower_case), text_normalization: s.normalization ?? 'none', tokenizer: 'tokenizer.json' };
 }
 
 export interface ClassifierOptions {
@@ -116,7 +126,10 @@ export class OnnxClassifier {
     for (const f of [modelFile, path.join(dir, 'vocab.txt'), path.join(dir, 'labels.json'), path.join(dir, 'serving.json')]) {
       if (!fs.existsSync(f)) throw new Error(`${f}: missing from the model directory`);
     }
-    const serving = readJson<ServingConfig>(path.join(dir, 'serving.json'));
+    const servingFile = path.join(dir, 'serving.json');
+    const serving = readJson<ServingConfig>(servingFile);
+    if (!Number.isInteger(serving.max_length) || serving.max_length < 2) throw new Error(`${servingFile}: max_length must be an integer ≥ 2, got ${JSON.stringify(serving.max_length)}`);
+    serving.normalization = parseNormalization(serving.normalization, `${servingFile}: normalization`);
     const labels = readJson<string[]>(path.join(dir, 'labels.json'));
     const tokenizer = WordPieceTokenizer.fromFile(path.join(dir, 'vocab.txt'), { lowerCase: serving.lower_case });
     const session = await ort.InferenceSession.create(modelFile, {
@@ -140,7 +153,7 @@ export class OnnxClassifier {
    */
   async logits(texts: readonly string[]): Promise<Float32Array> {
     const k = this.labels.length;
-    const encoded = texts.map((t) => this.tokenizer.encode(t, this.serving.max_length).ids);
+    const encoded = texts.map((t) => this.encode(t));
     const out = new Float32Array(texts.length * k);
     for (const group of lengthGroups(encoded.map((e) => e.length), this.groupSize, this.runCostTokens)) {
       const result = await this.session.run(idsFeeds(group.map((i) => encoded[i]), this.tokenizer.padId), ['logits']);
@@ -161,11 +174,16 @@ export class OnnxClassifier {
     const names = this.hasComponents ? (['logits', ENCODER_LOGITS, TABLE_LOGITS] as const) : (['logits'] as const);
     const outs = names.map(() => new Float32Array(texts.length * k));
     for (let start = 0; start < texts.length; start += batchSize) {
-      const chunk = texts.slice(start, start + batchSize).map((t) => this.tokenizer.encode(t, this.serving.max_length).ids);
+      const chunk = texts.slice(start, start + batchSize).map((t) => this.encode(t));
       const result = await this.session.run(idsFeeds(chunk, this.tokenizer.padId), [...names]);
       names.forEach((n, j) => outs[j].set(result[n].data as Float32Array, start * k));
     }
     return outs.length === 3 ? { both: outs[0], encoder: outs[1], table: outs[2] } : { both: outs[0] };
+  }
+
+  /** A text's input ids: normalised as the training data was, tokenized, cut to `maxLength`. */
+  encode(text: string): number[] {
+    return this.tokenizer.encode(applyNormalization(text, this.serving.normalization ?? 'none'), this.serving.max_length).ids;
   }
 
   /** The longest input in tokens ([CLS] and [SEP] included); longer texts are cut. */

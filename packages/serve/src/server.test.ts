@@ -30,6 +30,22 @@ describe('classification server', () => {
     await server.close();
   });
 
+  it('answers a full-width query as its NFKC form (the normalisation of the training data), and a 1,000-character text', async () => {
+    const { server, post } = await started({ maxChars: DEFAULT_SERVER.maxChars, bodyLimitBytes: DEFAULT_SERVER.bodyLimitBytes });
+    const scores = async (text: string) => ((await (await post({ text, top_k: 2 })).json()) as { results: { top: { label: string; score: number }[] }[] }).results[0].top;
+    const full = await scores('ＮＢＡ１２！体育');
+    expect(full).toEqual(await scores('NBA12!体育'));
+    // not trivially equal: the full-width characters alone are not in the vocabulary
+    const clf = await OnnxClassifier.load(modelFile);
+    expect(clf.tokenizer.encode('ＮＢＡ１２！体育', 16).tokens).toContain('[UNK]');
+    expect(clf.encode('ＮＢＡ１２！体育')).toEqual(clf.encode('NBA12!体育'));
+    await clf.dispose();
+    const long = await post({ text: '体育新闻'.repeat(250) });
+    expect(long.status).toBe(200);
+    expect(((await long.json()) as { results: unknown[] }).results).toHaveLength(1);
+    await server.close();
+  });
+
   it('answers bad requests with 4xx and a message that says what is wrong', async () => {
     const { server, post } = await started();
     const cases: [unknown, number, RegExp][] = [

@@ -58,7 +58,8 @@ export const DEFAULT_SERVER: ServerOptions = {
   port: 8080,
   bodyLimitBytes: 64 * 1024,
   maxTexts: 64,
-  maxChars: 512,
+  // long enough for a document; the runtime cuts every text to the model's max_length tokens
+  maxChars: 10_000,
   maxBatchSize: 32,
   maxQueueDelayMs: 2,
   headersTimeoutMs: 5_000,

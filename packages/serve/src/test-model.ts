@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Encoder } from '@distill/model';
 import { exportEncoder } from '@distill/quantize';
 
-export const TEST_VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...'体育财经科技汽车教育新闻预热'];
+export const TEST_VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...'体育财经科技汽车教育新闻预热', 'n', '##b', '##a', '1', '##2', '!'];
 export const TEST_LABELS = ['sports', 'finance'];
 
 export async function writeTestModel(): Promise<string> {
@@ -16,7 +16,8 @@ export async function writeTestModel(): Promise<string> {
   fs.writeFileSync(path.join(dir, 'model.onnx'), exportEncoder(enc, { labels: TEST_LABELS }));
   fs.writeFileSync(path.join(dir, 'vocab.txt'), TEST_VOCAB.join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'labels.json'), JSON.stringify(TEST_LABELS));
-  fs.writeFileSync(path.join(dir, 'serving.json'), JSON.stringify({ max_length: 16, lower_case: true }));
+  // as the quantize stage writes it for data normalised with NFKC (the data stage's default)
+  fs.writeFileSync(path.join(dir, 'serving.json'), JSON.stringify({ max_length: 16, lower_case: true, normalization: 'nfkc' }));
   enc.dispose();
   return path.join(dir, 'model.onnx');
 }

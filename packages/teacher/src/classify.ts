@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { argmaxRows, classificationMetrics, deriveSeed, f32, NaiveBayes, Rng, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, writeSafetensors, type Example, type StageContext, type TrainingParams, type WideParams } from '@distill/core';
+import { argmaxRows, classificationMetrics, deriveSeed, f32, NaiveBayes, loadTokenizer, readTokenizerSpec, Rng, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, writeSafetensors, type Example, type StageContext, type TrainingParams, type WideParams } from '@distill/core';
 import {
   batchLabels,
   buildVerbalizer,
@@ -160,7 +160,7 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   const backend = describeBackend();
   ctx.log.info(`tfjs backend: ${backend}`);
   const dataDir = ctx.input('data');
-  const tokenizer = WordPieceTokenizer.fromFile(path.join(dataDir, 'vocab.txt'));
+  const tokenizer = loadTokenizer(dataDir).tokenizer;
   const trainSet = ctx.dataset('data', 'train.arrow');
   const valid = ctx.dataset('data', 'valid.arrow');
   const labels = trainSet.labels;
@@ -174,7 +174,7 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   }
 
   const auxMlm = p.mode === 'finetune' ? p.aux_mlm : undefined;
-  let encoder = startingEncoder(ctx, p.model, p.init, tokenizer.vocab, p.mode === 'prompt' ? 0 : labels.length, p.mode === 'prompt' || !!auxMlm, p.embeddings);
+  let encoder = startingEncoder(ctx, p.model, p.init, tokenizer.vocab, p.mode === 'prompt' ? [] : labels, p.mode === 'prompt' || !!auxMlm, p.embeddings);
   const wide = p.mode === 'finetune' ? p.wide : undefined;
   if (wide && !hasWide(encoder.config)) {
     if (!wide.fit && p.training.wide_lr === 0) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params: wide with training.wide_lr 0 and no wide.fit leaves the table at zero; add wide.fit or a wide_lr above 0`);
@@ -212,7 +212,7 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   // weight against the table
   const mix = p.mode === 'finetune' && wide && hasWide(encoder.config) ? mixHeads(ctx.log, encoder, tokenizer, valid.rows, wide.encoder_weight) : null;
   const components = mix?.components ?? null;
-  saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), encoder, p.mode === 'prompt' ? [] : labels, tokenizer.vocab);
+  saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), encoder, p.mode === 'prompt' ? [] : labels, tokenizer.vocab, readTokenizerSpec(dataDir));
   if (p.mode === 'prefix') savePrefix(path.join(ctx.outDir, 'checkpoint', 'prefix.safetensors'), trainParams);
   const logitsDir = path.join(ctx.outDir, 'logits');
   const metrics: Record<string, unknown> = {};

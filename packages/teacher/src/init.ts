@@ -8,9 +8,11 @@ export function initCheckpointDir(ctx: StageContext<unknown>, init: InitParams):
   return init.input ? path.join(ctx.input(init.input), 'checkpoint') : ctx.path(init.path!);
 }
 
-export function startingEncoder(ctx: StageContext<unknown>, model: EncoderParams, init: InitParams | undefined, vocab: readonly string[], numLabels: number, mlmHead: boolean, embeddings?: EmbeddingsParams): Encoder {
+/** `labels`: the classifier's labels in the data's order ([] for none). */
+export function startingEncoder(ctx: StageContext<unknown>, model: EncoderParams, init: InitParams | undefined, vocab: readonly string[], labels: readonly string[], mlmHead: boolean, embeddings?: EmbeddingsParams): Encoder {
   const seed = deriveSeed(ctx.seed, `${ctx.stage}-init`);
   const vocabSize = vocab.length;
+  const numLabels = labels.length;
   if (!init) {
     const encoder = Encoder.create(encoderConfigFrom(model, vocabSize, numLabels, mlmHead), seed);
     if (embeddings) {
@@ -22,8 +24,13 @@ export function startingEncoder(ctx: StageContext<unknown>, model: EncoderParams
   }
   if (embeddings) ctx.log.warn('embeddings is ignored: init gives the weights');
   const dir = initCheckpointDir(ctx, init);
-  const { encoder, vocab: ckptVocab } = loadCheckpoint(dir, { numLabels, mlmHead, seed });
-  if (ckptVocab.length && ckptVocab.length !== vocabSize) throw new Error(`${dir}: its vocabulary has ${ckptVocab.length} tokens, the data stage's has ${vocabSize}; use the same vocabulary`);
+  const { encoder, vocab: ckptVocab, notes } = loadCheckpoint(dir, { numLabels, labels, mlmHead, seed });
+  if (ckptVocab.length && ckptVocab.length !== vocabSize) throw new Error(`${dir}: its vocabulary has ${ckptVocab.length} tokens, the data stage's has ${vocabSize}; use the same vocabulary (data params vocab.file: ${path.join(dir, 'vocab.txt')})`);
+  if (ckptVocab.length && ckptVocab.some((t, i) => t !== vocab[i])) {
+    const i = ckptVocab.findIndex((t, j) => t !== vocab[j]);
+    throw new Error(`${dir}: its vocabulary differs from the data stage's at id ${i} ('${ckptVocab[i]}' vs '${vocab[i]}'); use the same vocabulary (data params vocab.file: ${path.join(dir, 'vocab.txt')})`);
+  }
+  for (const note of notes) ctx.log.info(note);
   ctx.log.info(`starting from ${path.relative(ctx.root, dir)} (${encoder.config.numLayers} layers, hidden ${encoder.config.hiddenSize})`);
   return encoder;
 }
