@@ -24,11 +24,11 @@ export interface HfShape {
 export type Weights = Map<string, { shape: number[]; data: Float64Array }>;
 
 /** Random weights under Hugging Face names without the model prefix (`embeddings.…`, `encoder.…`, `pooler.…`, heads). */
-export function randomWeights(s: HfShape, seed: number, parts: { pooler?: boolean; classifier?: boolean; mlm?: boolean; taskType?: boolean } = {}): Weights {
+export function randomWeights(s: HfShape, seed: number, parts: { pooler?: boolean; classifier?: boolean; mlm?: boolean; taskType?: boolean; scale?: number } = {}): Weights {
   const rng = new Rng(seed);
   const w: Weights = new Map();
   const H = s.hidden;
-  const put = (name: string, shape: number[], scale = 0.3, offset = 0) =>
+  const put = (name: string, shape: number[], scale = parts.scale ?? 0.3, offset = 0) =>
     w.set(name, { shape, data: Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => offset + scale * rng.normal()) });
   put('embeddings.word_embeddings.weight', [s.vocab.length, H]);
   put('embeddings.position_embeddings.weight', [s.positions, H]);

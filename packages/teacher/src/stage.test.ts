@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readDataset, readLogits, readSafetensors, runStage, smokeWorkspace, WordPieceTokenizer } from '@distill/core';
+import { readDataset, readLogits, readSafetensors, runStage, SMOKE_FIXTURE, smokeWorkspace, tempWorkspace, WordPieceTokenizer } from '@distill/core';
+import { ernieConfig, randomWeights, writeHfCheckpoint, type HfShape } from '../../model/src/hf-checkpoints.testutil';
 import { classifierHead, loadCheckpoint, predictLogits } from '@distill/model';
 import { dataStage } from '@distill/data';
 import { teacherStage } from './stage';
@@ -180,5 +181,50 @@ describe('teacher stage', () => {
     // no output, but the place it stopped at, for the next run to continue from
     expect(fs.readdirSync(path.join(root, 'artifacts', 'p')).sort()).toEqual(['.resume', 'data', 'pre']);
     expect(fs.existsSync(path.join(root, 'artifacts', 'p', '.resume', 'teacher', 'train', 'state.json'))).toBe(true);
+  });
+
+  it('fine-tunes from an ERNIE 3.0 checkpoint (a test-written one) through init: { path }, its classifier reordered by id2label', async () => {
+    const chars = new Set<string>();
+    for (const f of ['train.tsv', 'test.tsv', 'unlabeled.txt']) for (const ch of fs.readFileSync(path.join(SMOKE_FIXTURE, f), 'utf8')) if (/\S/.test(ch)) chars.add(ch);
+    const shape: HfShape = {
+      vocab: ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...[...chars].sort()], hidden: 16, layers: 1, heads: 2, intermediate: 32,
+      positions: 32, types: 4, tasks: 3, eps: 1e-5, labels: ['edu', 'car', 'tech', 'finance', 'sports'],
+    };
+    const root = tempWorkspace(
+      `backend: wasm
+stages:
+  data:
+    uses: data
+    params:
+      source: { format: tsv, train: data/train.tsv, test: data/test.tsv, labels: data/labels.txt }
+      vocab: { file: ernie/vocab.txt }
+      max_length: 24
+  teacher:
+    uses: teacher
+    inputs: { data: data }
+    params: { mode: finetune, init: { path: ernie }, training: { epochs: 10, batch_size: 16, lr: 0.01 } }
+`,
+      { data: SMOKE_FIXTURE },
+    );
+    const stored = writeHfCheckpoint(path.join(root, 'ernie'), shape, randomWeights(shape, 3, { scale: 0.05 }), ernieConfig(shape), { prefix: 'ernie', dtype: 'F16' });
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    let log = '';
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((log += String(chunk)), true));
+    try {
+      await runStage(teacherStage, 'p.yaml', 'teacher', root);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(log).toMatch(/ERNIE task-type embedding \(task id 0\) folded/);
+    expect(log).toMatch(/classifier's rows reordered/);
+    // trained from the ERNIE weights: close to them, not equal
+    const start = stored.get('encoder.layer.0.attention.self.query.weight')!.data;
+    const after = readSafetensors(out(root, 'teacher', 'checkpoint/model.safetensors')).tensors.get('bert.encoder.layer.0.attention.self.query.weight')!.data as Float32Array;
+    const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((acc, v, i) => acc + v * b[i], 0);
+    const cosine = dot(after, start) / Math.sqrt(dot(after, after) * dot(start, start));
+    expect(cosine).toBeLessThan(0.9999);
+    expect(cosine).toBeGreaterThan(0.3); // unrelated weights of this size have |cosine| < 0.2
+    expect(JSON.parse(fs.readFileSync(out(root, 'teacher', 'checkpoint/config.json'), 'utf8'))).toMatchObject({ model_type: 'bert', type_vocab_size: 4 });
+    expect(JSON.parse(fs.readFileSync(out(root, 'teacher', 'metrics.json'), 'utf8')).valid.accuracy).toBeGreaterThan(0.6);
   });
 });
