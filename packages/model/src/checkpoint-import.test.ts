@@ -26,10 +26,13 @@ beforeAll(async () => {
 });
 
 function ours(enc: Encoder): { hidden: number[][][][]; logits: number[][] | null } {
-  return tf.tidy(() => {
+  tf.engine().startScope();
+  try {
     const out = enc.forward({ inputIds: tf.tensor2d(IDS, undefined, 'int32'), attentionMask: tf.tensor2d(MASK, undefined, 'int32') });
     return { hidden: out.hidden.map((h) => h.arraySync()), logits: out.logits ? out.logits.arraySync() : null };
-  });
+  } finally {
+    tf.engine().endScope();
+  }
 }
 
 /** The largest |ours − reference| over the real (unpadded) positions of every hidden state, and over the logits. */

@@ -3,7 +3,15 @@ import * as path from 'node:path';
 import { runStage, smokeWorkspace } from '@distill/core';
 import { dataStage } from '@distill/data';
 import { teacherStage } from '@distill/teacher';
+import * as ort from 'onnxruntime-node';
+import { parse } from 'yaml';
+import { onnxTypes } from './onnx/onnx-proto';
 import { quantizeStage } from './stage';
+
+function onnxMetadata(bytes: Uint8Array): Record<string, string> {
+  const model = onnxTypes().ModelProto.decode(bytes) as unknown as { metadata_props: { key: string; value: string }[] };
+  return Object.fromEntries(model.metadata_props.map((p) => [p.key, p.value]));
+}
 
 function workspace(): string {
   return smokeWorkspace(
@@ -51,6 +59,23 @@ describe('quantize stage', () => {
     expect(dy.int8.calibration).toBeNull();
     expect(dy.int8.ops.DynamicQuantizeLinear).toBeGreaterThan(0);
     // nothing temporary left beside the models
-    expect(fs.readdirSync(path.join(root, 'artifacts', 'p', 'static', 'teacher')).sort()).toEqual(['labels.json', 'model.int8.onnx', 'model.onnx', 'serving.json', 'vocab.txt']);
+    const dir = path.join(root, 'artifacts', 'p', 'static', 'teacher');
+    expect(fs.readdirSync(dir).sort()).toEqual(['README.md', 'labels.json', 'model.int8.onnx', 'model.onnx', 'serving.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt']);
+    // the model card: Hugging Face's front matter with the model-index, valid scores with their intervals, how it was made
+    const card = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
+    const front = parse(card.split('---\n')[1]);
+    const acc = (100 * st.int8.valid_accuracy).toFixed(2);
+    expect(front).toMatchObject({ language: ['zh'], pipeline_tag: 'text-classification', 'model-index': [{ name: 'p-teacher' }] });
+    expect(front['model-index'][0].results[1].metrics[0]).toMatchObject({ type: 'accuracy', value: Number(acc) });
+    expect(card).toMatch(new RegExp(`\\| \`model\\.int8\\.onnx\` \\| INT8 \\| [\\d.]+ MB \\| ${acc.replace('.', '\\.')} \\[[\\d.]+, [\\d.]+\\] \\|`));
+    expect(card).toMatch(/stage `teacher` \(`teacher`\)/);
+    expect(card).toMatch(/Text normalisation: NFKC/);
+    // what a user of the .onnx file alone needs is in its metadata
+    const session = await ort.InferenceSession.create(path.join(dir, 'model.int8.onnx'));
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'serving.json'), 'utf8'))).toEqual({ max_length: 24, lower_case: true, normalization: 'nfkc' });
+    const meta = onnxMetadata(fs.readFileSync(path.join(dir, 'model.int8.onnx')));
+    expect(meta).toMatchObject({ max_length: '24', do_lower_case: 'true', text_normalization: 'nfkc', tokenizer: 'tokenizer.json' });
+    expect(JSON.parse(meta.labels)).toHaveLength(5);
+    await session.release();
   }, 120_000);
 });

@@ -11,11 +11,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { WordPieceTokenizer, readLogits, readTokenizerSpec, writeFileAtomic, writeJsonAtomic, writeTokenizerFiles, type StageContext, type StageDefinition } from '@distill/core';
+import { WordPieceTokenizer, argmaxRows, bootstrapAccuracyInterval, readJson, readLogits, readManifest, readTokenizerSpec, writeFileAtomic, writeJsonAtomic, writeTokenizerFiles, type StageContext, type StageDefinition } from '@distill/core';
 import { servingMetadata, type ServingConfig } from '@distill/runtime';
 import { countParams, loadCheckpoint, selectBackend, tableParams } from '@distill/model';
 import { paramsSchema, type QuantizeParams } from './config';
 import { onnxLogits, parity } from './evaluate';
+import { modelCard, type CardFile } from './model-card';
 import { exportEncoder } from './export';
 import { guardInt8, opHistogram, quantizableLayers } from './guard';
 import { int8Precision } from './int8';
@@ -48,6 +49,9 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
   const data = ctx.input('data');
   const valid = ctx.dataset('data', 'valid.arrow');
   const tokenizerSpec = readTokenizerSpec(data);
+  const dataCard = path.join(data, 'data-card.json');
+  if (fs.existsSync(dataCard)) ctx.recordRead(dataCard);
+  const trainRows = fs.existsSync(dataCard) ? (readJson<{ splits?: { train?: { rows?: number } } }>(dataCard).splits?.train?.rows ?? null) : null;
   const report: Record<string, unknown> = {};
   for (const [role, dir] of Object.entries(ctx.inputs)) {
     if (role === 'data') continue;
@@ -74,6 +78,7 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
     if (par.max_abs_diff > p.parity_tolerance) {
       throw new Error(`${role}: FP32 ONNX logits differ from tfjs by ${par.max_abs_diff.toExponential(3)} > parity_tolerance ${p.parity_tolerance}`);
     }
+    let int8Result: { logits: Float32Array; accuracy: number; macro_f1: number } | null = null;
     const params = countParams(encoder.params);
     const table = tableParams(encoder);
     const entry: Record<string, unknown> = {
@@ -106,6 +111,7 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
       const bytes = exportInt8(guard.excluded);
       writeFileAtomic(int8File, bytes);
       const q = await onnxLogits(int8File, valid.rows);
+      int8Result = q;
       const drop = 100 * (fp32.accuracy - q.accuracy);
       ctx.log.info(`${role}: INT8 valid accuracy ${(100 * q.accuracy).toFixed(2)} vs FP32 ${(100 * fp32.accuracy).toFixed(2)}; ${fs.statSync(int8File).size} vs ${fs.statSync(fp32File).size} bytes`);
       if (drop > p.max_accuracy_drop) throw new Error(`${role}: INT8 loses ${drop.toFixed(2)} accuracy points on valid > max_accuracy_drop ${p.max_accuracy_drop} (float32 layers: ${guard.excluded.join(', ') || 'none'})`);
@@ -126,6 +132,18 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
       };
     }
     report[role] = entry;
+    const card = (f: string, precision: 'FP32' | 'INT8', logits: Float32Array, metrics: { accuracy: number; macro_f1: number }): CardFile => ({
+      file: f, precision, bytes: fs.statSync(path.join(out, f)).size, valid_accuracy: metrics.accuracy, valid_macro_f1: metrics.macro_f1,
+      valid_ci95: bootstrapAccuracyInterval(Array.from(argmaxRows(logits, labels.length), (y, i) => y === valid.rows[i].label)),
+    });
+    const files = [card('model.onnx', 'FP32', fp32.logits, fp32)];
+    if (int8Result) files.push(card('model.int8.onnx', 'INT8', int8Result.logits, int8Result));
+    const source = readManifest(dir);
+    writeFileAtomic(path.join(out, 'README.md'), modelCard({
+      pipeline: ctx.pipeline.name, role, source: { stage: source.stage, uses: source.uses, params: source.params }, labels, params,
+      params_by_part: entry.params_by_part as Record<string, number>, files, git_commit: source.git_commit ?? null,
+      data: { train_rows: trainRows, valid_rows: valid.rows.length, normalization: serving.normalization ?? 'none', lower_case: serving.lower_case, max_length: serving.max_length },
+    }));
     encoder.dispose();
   }
   writeJsonAtomic(path.join(ctx.outDir, 'quantize-report.json'), report);
