@@ -7,6 +7,7 @@ import type { StageKind } from '@distill/core';
 import { paramsSchema as augment } from '@distill/augment/config';
 import { paramsSchema as data } from '@distill/data/config';
 import { paramsSchema as distill } from '@distill/distill/config';
+import { paramsSchema as predict } from '@distill/predict/config';
 import { paramsSchema as quantize } from '@distill/quantize/config';
 import { paramsSchema as serve } from '@distill/serve/config';
 import { paramsSchema as teacher } from '@distill/teacher/config';
@@ -32,6 +33,7 @@ export const STAGE_PACKAGES: Record<StageKind, StagePackage> = {
   distill: pkg('distill', distill, ['core', 'model']),
   quantize: pkg('quantize', quantize, ['core', 'model', 'runtime']),
   serve: pkg('serve', serve, ['core', 'runtime']),
+  predict: pkg('predict', predict, ['core', 'runtime']),
 };
 
 export const PARAMS_SCHEMAS = Object.fromEntries(Object.entries(STAGE_PACKAGES).map(([k, v]) => [k, v.schema])) as Record<StageKind, z.ZodType>;

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 
-export const STAGE_KINDS = ['data', 'augment', 'teacher', 'distill', 'quantize', 'serve'] as const;
+export const STAGE_KINDS = ['data', 'augment', 'teacher', 'distill', 'quantize', 'serve', 'predict'] as const;
 export type StageKind = (typeof STAGE_KINDS)[number];
 export const BACKENDS = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -279,6 +279,7 @@ const ROLE_KINDS: Partial<Record<StageKind, Record<string, readonly StageKind[]>
   distill: { data: ['data'], teacher: ['teacher'], augment: ['augment'], student: ['distill'] },
   quantize: { data: ['data'], teacher: ['teacher'], student: ['distill'] },
   serve: { data: ['data'], models: ['quantize'], ablation: ['quantize'], baselines: ['teacher'] },
+  predict: { model: ['quantize'] },
 };
 
 /** Topological order of the stages; throws on a reference to a missing stage or a cycle. */

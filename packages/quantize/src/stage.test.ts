@@ -4,6 +4,8 @@ import { runStage, smokeWorkspace } from '@distill/core';
 import { dataStage } from '@distill/data';
 import { teacherStage } from '@distill/teacher';
 import * as ort from 'onnxruntime-node';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { OnnxClassifier } from '@distill/runtime';
 import { parse } from 'yaml';
 import { onnxTypes } from './onnx/onnx-proto';
 import { quantizeStage } from './stage';
@@ -77,5 +79,15 @@ describe('quantize stage', () => {
     expect(meta).toMatchObject({ max_length: '24', do_lower_case: 'true', text_normalization: 'nfkc', tokenizer: 'tokenizer.json' });
     expect(JSON.parse(meta.labels)).toHaveLength(5);
     await session.release();
+    // the model directory's tokenizer.json, in Hugging Face's own JavaScript tokenizers, encodes as the runtime does
+    const hf = new Tokenizer(JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')), JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8')));
+    const clf = await OnnxClassifier.load(path.join(dir, 'model.int8.onnx'));
+    const texts = [...fs.readFileSync(path.join(root, 'data', 'test.tsv'), 'utf8').split('\n').map((l) => l.split('\t')[0]), 'ＮＢＡ：国足？', '体育\u200b新闻\u2028Café'];
+    // the JavaScript port ignores tokenizer.json's truncation (Python and Rust apply it): cut its ids as they would
+    const cut = (ids: number[]) => (ids.length <= 24 ? ids : [...ids.slice(0, 23), ids[ids.length - 1]]);
+    for (const t of texts) expect(cut(hf.encode(t).ids)).toEqual(clf.encode(t));
+    expect(clf.encode('字'.repeat(100))).toHaveLength(24);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')).truncation).toMatchObject({ max_length: 24 });
+    await clf.dispose();
   }, 120_000);
 });

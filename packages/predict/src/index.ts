@@ -1,0 +1,3 @@
+export * from './config';
+export * from './predict';
+export * from './stage';
