@@ -2,7 +2,9 @@
  * Masked-LM substitution (contextual augmentation): mask about p of the words of a text, one [MASK] per character,
  * and fill each mask with one of the top-k tokens of a model's MLM head. Takes the `mlm` turns of the round robin.
  */
-import { deriveSeed, FIXED_POS, Rng, WordPieceTokenizer, type Word } from '@distill/core';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { deriveSeed, FIXED_POS, loadTokenizer, Rng, WordPieceTokenizer, type Word } from '@distill/core';
 import type { Strategies } from './config';
 import { strategyCount, strategyFor, type Candidate } from './candidates';
 
@@ -41,7 +43,8 @@ export async function mlmCandidates(checkpointDir: string, segmented: readonly (
   await selectBackend(backend as never);
   const { encoder, vocab } = loadCheckpoint(checkpointDir); // heads as the file has them
   if (!encoder.config.mlmHead) throw new Error(`${checkpointDir}: the mlm strategy needs a checkpoint with an MLM head (cls.predictions.*)`);
-  const tokenizer = new WordPieceTokenizer(vocab);
+  // the checkpoint's own tokenizer settings (lower-casing) when it has them
+  const tokenizer = fs.existsSync(path.join(checkpointDir, 'tokenizer_config.json')) ? loadTokenizer(checkpointDir).tokenizer : new WordPieceTokenizer(vocab);
   const count = strategyCount({ mlm: cfg } as Strategies, textLevelStrategies);
   const jobs: Masked[] = [];
   segmented.forEach((words, i) => {

@@ -4,7 +4,7 @@
  * autocannon at each concurrency, and prints req/s, p50/p99 latency, errors, the server's CPU use (cores) and the mean
  * batch size it ran. The serve stage's `http` section runs the same load test for the report.
  *
- *   npm run bench:http -- --model artifacts/tnews/quantize/student/model.int8.onnx --texts artifacts/tnews/data/test.arrow
+ *   npm run bench:http -- --model artifacts/tnews/quantize/student/model.int8.onnx --texts artifacts/tnews/data/valid.arrow
  *   options: --concurrency 1,8,32  --requests 6000  --seconds 15  --json
  *            and, passed to the server: --workers N  --threads N  --max-batch-size N  --max-queue-delay-ms N  --no-spinning
  */
@@ -32,7 +32,7 @@ function metric(text: string, name: string): number {
 const program = new Command()
   .name('bench:http')
   .requiredOption('--model <file>', 'model.onnx or model.int8.onnx in a model directory written by the quantize stage')
-  .requiredOption('--texts <file>', 'an Arrow dataset (e.g. artifacts/tnews/data/test.arrow) whose texts are sent')
+  .requiredOption('--texts <file>', 'an Arrow dataset (e.g. artifacts/tnews/data/valid.arrow) whose texts are sent')
   .option('--concurrency <list>', 'comma-separated connection counts', '1,8,32')
   .option('--requests <n>', 'requests per point (upper bound)', '6000')
   .option('--seconds <s>', 'seconds per point (upper bound)', '15')

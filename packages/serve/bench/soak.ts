@@ -4,7 +4,7 @@
  * reports, per interval, requests, errors, p50/p99 latency and the server's resident memory, then whether memory grew
  * after warm-up. Loopback only; bounded in time.
  *
- *   npm run bench:soak -- --model artifacts/tnews/quantize/student/model.int8.onnx --texts artifacts/tnews/data/test.arrow
+ *   npm run bench:soak -- --model artifacts/tnews/quantize/student/model.int8.onnx --texts artifacts/tnews/data/valid.arrow
  *   options: --minutes 10  --share 0.8  --concurrency 32  --interval 30  --json
  */
 import * as fs from 'node:fs';
