@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { asFloat32, f32, readJson, readSafetensors, writeFileAtomic, writeJsonAtomic, writeSafetensors, writeTokenizerFiles, type TensorMap, type TokenizerSpec } from '@distill/core';
-import { Encoder, WIDE_HASH_VERSION, WIDE_TABLE, parameterShapes, wideShape, type EncoderConfig, type WidePooling } from './encoder';
+import { Encoder, WIDE_HASH_VERSION, WIDE_TABLE, parameterShapes, wideShape, type EncoderConfig, type Params, type WidePooling } from './encoder';
 
 /** A model with the wide n-gram table: BERT's config keys plus `wide_*`; transformers has no such model type. */
 export const NGRAM_MODEL_TYPE = 'bert-ngram';
@@ -289,4 +289,30 @@ function reorderLabels(name: string, data: Float32Array, shape: readonly number[
     order.forEach((from, to) => out.set(data.subarray(from * width, (from + 1) * width), to * width));
   }
   return out;
+}
+
+/** Prefix tuning's per-layer keys and values (`prefix.layer.<l>.key` / `.value`, [length, hidden]) beside a checkpoint. */
+export const PREFIX_FILE = 'prefix.safetensors';
+
+export function savePrefix(dir: string, params: Params): void {
+  const tensors: TensorMap = new Map([...params].filter(([n]) => n.startsWith('prefix.')).map(([n, v]) => [n, f32(v.shape as number[], Float32Array.from(v.dataSync() as Float32Array))]));
+  writeSafetensors(path.join(dir, PREFIX_FILE), tensors, { format: 'pt' });
+}
+
+/** The prefix saved beside a checkpoint, as float32 arrays per layer; null when the checkpoint has none. */
+export function loadPrefix(dir: string, numLayers: number, hidden: number): { length: number; keys: Float32Array[]; values: Float32Array[] } | null {
+  const file = path.join(dir, PREFIX_FILE);
+  if (!fs.existsSync(file)) return null;
+  const { tensors } = readSafetensors(file);
+  const read = (l: number, kind: string) => {
+    const t = tensors.get(`prefix.layer.${l}.${kind}`);
+    if (!t) throw new Error(`${file}: missing tensor 'prefix.layer.${l}.${kind}' (the model has ${numLayers} layers)`);
+    if (t.shape.length !== 2 || t.shape[1] !== hidden) throw new Error(`${file}: tensor 'prefix.layer.${l}.${kind}' has shape [${t.shape}], expected [length, ${hidden}]`);
+    return { length: t.shape[0], values: asFloat32(t)! };
+  };
+  const keys = Array.from({ length: numLayers }, (_, l) => read(l, 'key'));
+  const values = Array.from({ length: numLayers }, (_, l) => read(l, 'value'));
+  const length = keys[0].length;
+  if ([...keys, ...values].some((k) => k.length !== length)) throw new Error(`${file}: the layers' prefixes have different lengths`);
+  return { length, keys: keys.map((k) => k.values), values: values.map((v) => v.values) };
 }

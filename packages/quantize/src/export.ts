@@ -44,6 +44,11 @@ export interface ExportOptions {
   flavour?: Flavour;
   labels?: readonly string[];
   producer?: string;
+  /**
+   * prefix tuning's per-layer keys and values ([length × hidden] each, `loadPrefix`), folded into the graph as
+   * constants that every position attends to (portable flavour)
+   */
+  prefix?: { length: number; keys: Float32Array[]; values: Float32Array[] };
   /** more `metadata_props` (the tokenizer settings a user of the .onnx file needs) */
   metadata?: Record<string, string>;
   /** called with the finished graph before it is serialised (calibration adds outputs here) */
@@ -96,6 +101,9 @@ export function exportEncoder(encoder: Encoder, opts: ExportOptions = {}): Uint8
   if (c.numLabels <= 0) throw new Error('export: the checkpoint has no classifier head (classifier.weight)');
   const P = opts.precision ?? float32Precision;
   const ort = (opts.flavour ?? 'portable') === 'ort';
+  const prefix = opts.prefix;
+  if (prefix && ort) throw new Error("export: a prefix-tuned model exports with flavour 'portable' (the 'ort' flavour's MultiHeadAttention has no place for constant prefixes)");
+  if (prefix && (prefix.keys.length !== c.numLayers || prefix.values.length !== c.numLayers)) throw new Error(`export: the prefix has ${prefix.keys.length} layers, the model ${c.numLayers}`);
   const H = c.hiddenSize;
   const heads = c.numHeads;
   const headSize = H / heads;
@@ -133,7 +141,13 @@ export function exportEncoder(encoder: Encoder, opts: ExportOptions = {}): Uint8
 
   // Attention mask. portable: additive (1 - mask) · -10000, broadcast over heads and query positions; ort: the 0/1
   // key padding mask as int32 (MultiHeadAttention applies the same -10000).
-  const maskF = ort ? null : g.op('Cast', [mask], { to: DataType.FLOAT });
+  let maskF = ort ? null : g.op('Cast', [mask], { to: DataType.FLOAT });
+  // with a prefix, every query also attends to the prefix positions, in front of the sequence: a mask of ones there
+  const batchDim = prefix ? g.op('Slice', [g.op('Shape', [ids]), g.int64('zero_b', [0]), g.int64('one_b', [1])], {}, 'batch_dim') : '';
+  if (prefix && maskF) {
+    const ones = g.op('Expand', [g.float('prefix_mask_ones', [1, prefix.length], new Float32Array(prefix.length).fill(1)), g.op('Concat', [batchDim, g.int64('prefix_length', [prefix.length])], { axis: 0 })]);
+    maskF = g.op('Concat', [ones, maskF], { axis: 1 }, 'prefix_and_mask');
+  }
   const maskBias = maskF ? g.op('Unsqueeze', [g.op('Mul', [g.op('Sub', [g.scalar('one_f', 1), maskF]), g.scalar('mask_value', -10000)]), g.int64('axes12', [1, 2])], {}, 'mask_bias') : null;
   const keyPadding = ort ? g.op('Cast', [mask], { to: DataType.INT32 }, 'key_padding_mask') : null;
   // the portable attention's constants (the ort flavour's MultiHeadAttention needs none: unused initializers make ONNX
@@ -150,8 +164,17 @@ export function exportEncoder(encoder: Encoder, opts: ExportOptions = {}): Uint8
       return g.op('MultiHeadAttention', [q, k, vv, g.float(`${p}.attention.self.qkv_bias`, [3 * H], qkvBias), keyPadding!], { num_heads: heads, mask_filter_value: { float: -10000 } }, 'context', MS);
     }
     const q = g.op('Transpose', [g.op('Reshape', [linear(x, `${p}.attention.self.query`, H, H), splitShape])], { perm: [0, 2, 1, 3] });
-    const kT = g.op('Transpose', [g.op('Reshape', [linear(x, `${p}.attention.self.key`, H, H), splitShape])], { perm: [0, 2, 3, 1] });
-    const vv = g.op('Transpose', [g.op('Reshape', [linear(x, `${p}.attention.self.value`, H, H), splitShape])], { perm: [0, 2, 1, 3] });
+    // [batch, prefix + sequence, heads, headSize]: the layer's constant prefix (broadcast over the batch) in front
+    const withPrefix = (x4: string, kind: 'key' | 'value', l: number) => {
+      if (!prefix) return x4;
+      const table = (kind === 'key' ? prefix.keys : prefix.values)[l];
+      const constant = g.float(`prefix.layer.${l}.${kind}`, [1, prefix.length, heads, headSize], table);
+      const shape = g.op('Concat', [batchDim, g.int64('prefix_heads_shape', [prefix.length, heads, headSize])], { axis: 0 });
+      return g.op('Concat', [g.op('Expand', [constant, shape]), x4], { axis: 1 });
+    };
+    const layer = Number(p.split('.')[3]);
+    const kT = g.op('Transpose', [withPrefix(g.op('Reshape', [linear(x, `${p}.attention.self.key`, H, H), splitShape]), 'key', layer)], { perm: [0, 2, 3, 1] });
+    const vv = g.op('Transpose', [withPrefix(g.op('Reshape', [linear(x, `${p}.attention.self.value`, H, H), splitShape]), 'value', layer)], { perm: [0, 2, 1, 3] });
     const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [q, kT]), scale]), maskBias!]);
     const probs = g.op('Softmax', [scores], { axis: -1 });
     return g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [probs, vv])], { perm: [0, 2, 1, 3] }), mergeShape]);

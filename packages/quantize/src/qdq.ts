@@ -12,7 +12,7 @@ import * as ort from 'onnxruntime-node';
 import type { WordPieceTokenizer } from '@distill/core';
 import type { Encoder } from '@distill/model';
 import { encodeFeeds } from '@distill/runtime';
-import { exportEncoder, float32Precision, type Flavour, type Precision } from './export';
+import { exportEncoder, float32Precision, type ExportOptions, type Flavour, type Precision } from './export';
 import { excludedBy, int8Precision, quantizeSymmetric, type Int8Options } from './int8';
 import { DataType } from './onnx/onnx-proto';
 
@@ -78,7 +78,7 @@ function quantile(values: Float32Array, q: number): number {
  * Input range of every dense layer of `encoder`, measured with ONNX Runtime on `texts` (float32 model, `flavour`
  * graph). Layer names are the weight prefixes (e.g. `bert.encoder.layer.0.intermediate.dense`).
  */
-export async function calibrate(encoder: Encoder, tokenizer: WordPieceTokenizer, texts: readonly string[], flavour: Flavour, o: CalibrationOptions): Promise<Map<string, ActivationRange>> {
+export async function calibrate(encoder: Encoder, tokenizer: WordPieceTokenizer, texts: readonly string[], flavour: Flavour, o: CalibrationOptions, prefix?: ExportOptions['prefix']): Promise<Map<string, ActivationRange>> {
   if (!texts.length) throw new Error('calibration needs at least one row');
   const inputs = new Map<string, string>(); // layer → its input value's name
   const recording: Precision = {
@@ -88,7 +88,7 @@ export async function calibrate(encoder: Encoder, tokenizer: WordPieceTokenizer,
     },
     embedding: float32Precision.embedding,
   };
-  const bytes = exportEncoder(encoder, { precision: recording, flavour, beforeSerialise: (g) => [...new Set(inputs.values())].forEach((x) => g.output(x, DataType.FLOAT)) });
+  const bytes = exportEncoder(encoder, { precision: recording, flavour, prefix, beforeSerialise: (g) => [...new Set(inputs.values())].forEach((x) => g.output(x, DataType.FLOAT)) });
   const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1 });
   const fetches = [...new Set(inputs.values())];
   const extremes = new Map(fetches.map((f) => [f, { min: Infinity, max: -Infinity }]));

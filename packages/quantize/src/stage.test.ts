@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runStage, smokeWorkspace } from '@distill/core';
+import { readDataset, readLogits, runStage, smokeWorkspace } from '@distill/core';
+import { loadCheckpoint } from '@distill/model';
+import { onnxLogits, parity } from './evaluate';
+import { exportEncoder } from './export';
 import { dataStage } from '@distill/data';
 import { teacherStage } from '@distill/teacher';
 import * as ort from 'onnxruntime-node';
@@ -29,6 +32,14 @@ function workspace(): string {
     uses: quantize
     inputs: { data: data, teacher: teacher }
     params: { max_accuracy_drop: 100 }
+  prefix:
+    uses: teacher
+    inputs: { data: data, pretrained: teacher }
+    params: { mode: prefix, prefix_length: 4, init: { input: pretrained }, naive_bayes: { enabled: false }, training: { epochs: 2, batch_size: 16, lr: 0.05 } }
+  prefixq:
+    uses: quantize
+    inputs: { data: data, teacher: prefix }
+    params: { flavour: ort, max_accuracy_drop: 100 }
 `,
   );
 }
@@ -88,6 +99,33 @@ describe('quantize stage', () => {
     for (const t of texts) expect(cut(hf.encode(t).ids)).toEqual(clf.encode(t));
     expect(clf.encode('字'.repeat(100))).toHaveLength(24);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')).truncation).toMatchObject({ max_length: 24 });
+    await clf.dispose();
+  }, 120_000);
+
+  it('ships a prefix-tuned teacher: the prefix folded into the graph, FP32 parity with tfjs within 1e-4, served like any other model', async () => {
+    const root = workspace();
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    await runStage(teacherStage, 'p.yaml', 'teacher', root);
+    await runStage(teacherStage, 'p.yaml', 'prefix', root);
+    await runStage(quantizeStage, 'p.yaml', 'prefixq', root); // fails if parity is above parity_tolerance (1e-4)
+    const r = report(root, 'prefixq');
+    expect(r).toMatchObject({ flavour: 'portable', prefix_length: 4 });
+    expect(r.fp32.parity.max_abs_diff).toBeLessThanOrEqual(1e-4);
+    expect(r.params_by_part.prefix).toBe(2 * 2 * 4 * 32);
+    // the prefix matters: the same encoder exported without it is far from the prefix-tuned logits
+    const ckpt = path.join(root, 'artifacts', 'p', 'prefix', 'checkpoint');
+    const { encoder } = loadCheckpoint(ckpt);
+    const bare = path.join(root, 'bare.onnx');
+    const dir = path.join(root, 'artifacts', 'p', 'prefixq', 'teacher');
+    fs.writeFileSync(bare, exportEncoder(encoder, { labels: JSON.parse(fs.readFileSync(path.join(dir, 'labels.json'), 'utf8')) }));
+    for (const f of ['vocab.txt', 'labels.json', 'serving.json']) fs.copyFileSync(path.join(dir, f), path.join(root, f));
+    const valid = readDataset(path.join(root, 'artifacts', 'p', 'data', 'valid.arrow')).rows;
+    const reference = readLogits(path.join(root, 'artifacts', 'p', 'prefix', 'logits', 'valid.arrow')).logits;
+    expect(parity((await onnxLogits(bare, valid)).logits, reference, 5).max_abs_diff).toBeGreaterThan(1e-3);
+    // served: the INT8 prefix model answers
+    const clf = await OnnxClassifier.load(path.join(dir, 'model.int8.onnx'));
+    const [answer] = await clf.classify(['国足赢了'], 2);
+    expect(answer.top).toHaveLength(2);
     await clf.dispose();
   }, 120_000);
 });

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { WordPieceTokenizer, argmaxRows, bootstrapAccuracyInterval, readJson, readLogits, readManifest, readTokenizerSpec, writeFileAtomic, writeJsonAtomic, writeTokenizerFiles, type StageContext, type StageDefinition } from '@distill/core';
 import { servingMetadata, type ServingConfig } from '@distill/runtime';
-import { countParams, loadCheckpoint, selectBackend, tableParams } from '@distill/model';
+import { countParams, loadCheckpoint, loadPrefix, selectBackend, tableParams } from '@distill/model';
 import { paramsSchema, type QuantizeParams } from './config';
 import { onnxLogits, parity } from './evaluate';
 import { modelCard, type CardFile } from './model-card';
@@ -64,10 +64,13 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
     writeTokenizerFiles(out, vocab, { ...tokenizerSpec, maxLength: serving.max_length });
     writeJsonAtomic(path.join(out, 'labels.json'), labels);
     writeJsonAtomic(path.join(out, 'serving.json'), serving);
-    const flavour = p.flavour;
+    // a prefix-tuned model: its prefix is folded into the graph, which the portable flavour has room for
+    const prefix = loadPrefix(ckpt, encoder.config.numLayers, encoder.config.hiddenSize) ?? undefined;
+    const flavour = prefix ? 'portable' : p.flavour;
+    if (prefix) ctx.log.info(`${role}: prefix-tuned (${prefix.length} prefix positions per layer), folded into the graph${p.flavour !== 'portable' ? ` (flavour portable instead of ${p.flavour})` : ''}`);
     const metadata = servingMetadata(serving);
     const fp32File = path.join(out, 'model.onnx');
-    const fp32Bytes = exportEncoder(encoder, { labels, flavour, metadata });
+    const fp32Bytes = exportEncoder(encoder, { labels, flavour, metadata, prefix });
     writeFileAtomic(fp32File, fp32Bytes);
     const fp32 = await onnxLogits(fp32File, valid.rows);
     const referenceFile = path.join(dir, 'logits', 'valid.arrow');
@@ -79,14 +82,16 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
       throw new Error(`${role}: FP32 ONNX logits differ from tfjs by ${par.max_abs_diff.toExponential(3)} > parity_tolerance ${p.parity_tolerance}`);
     }
     let int8Result: { logits: Float32Array; accuracy: number; macro_f1: number } | null = null;
-    const params = countParams(encoder.params);
+    const prefixParams = prefix ? 2 * encoder.config.numLayers * prefix.length * encoder.config.hiddenSize : 0;
+    const params = countParams(encoder.params) + prefixParams;
     const table = tableParams(encoder);
     const entry: Record<string, unknown> = {
       stage: path.basename(dir),
       params,
       // the model's parts: the wide n-gram table (a head of its own) and the encoder with its classifier
-      params_by_part: table ? { table, encoder: params - table } : { encoder: params },
+      params_by_part: { ...(table ? { table } : {}), encoder: params - table - prefixParams, ...(prefix ? { prefix: prefixParams } : {}) },
       flavour,
+      ...(prefix ? { prefix_length: prefix.length } : {}),
       fp32: { file: `${role}/model.onnx`, bytes: fs.statSync(fp32File).size, valid_accuracy: fp32.accuracy, valid_macro_f1: fp32.macro_f1, parity: par, ops: opHistogram(opTypes(fp32Bytes)), ort_optimized_ops: opHistogram(await optimizedOpTypes(fp32File)) },
     };
     if (p.int8.enabled) {
@@ -94,11 +99,11 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
       let ranges: Map<string, ActivationRange> | null = null;
       if (p.int8.mode === 'static') {
         const c = p.int8.calibration;
-        ranges = await calibrate(encoder, tokenizer, valid.rows.slice(0, c.rows).map((r) => r.text), flavour, { method: c.method, percentile: c.percentile });
+        ranges = await calibrate(encoder, tokenizer, valid.rows.slice(0, c.rows).map((r) => r.text), flavour, { method: c.method, percentile: c.percentile }, prefix);
         ctx.log.info(`${role}: calibrated ${ranges.size} activation ranges on ${Math.min(c.rows, valid.rows.length)} valid rows (${c.method}${c.method === 'percentile' ? ` ${c.percentile}` : ''})`);
       }
       const int8Options = { perChannel: p.int8.per_channel, embeddings: p.int8.embeddings };
-      const exportInt8 = (exclude: string[]) => exportEncoder(encoder, { labels, flavour, metadata, precision: ranges ? staticPrecision({ ...int8Options, exclude, ranges }) : int8Precision({ ...int8Options, exclude }) });
+      const exportInt8 = (exclude: string[]) => exportEncoder(encoder, { labels, flavour, metadata, prefix, precision: ranges ? staticPrecision({ ...int8Options, exclude, ranges }) : int8Precision({ ...int8Options, exclude }) });
       // the guard works on valid rows (never the test set); the result is checked on test below
       const calibration = valid.rows.slice(0, p.guard.calibration_rows);
       const fp32Valid = (await onnxLogits(fp32File, calibration)).accuracy;

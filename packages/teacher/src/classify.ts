@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { argmaxRows, classificationMetrics, deriveSeed, f32, NaiveBayes, loadTokenizer, readTokenizerSpec, Rng, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, writeSafetensors, type Example, type StageContext, type TrainingParams, type WideParams } from '@distill/core';
+import { argmaxRows, classificationMetrics, deriveSeed, NaiveBayes, loadTokenizer, readTokenizerSpec, Rng, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, type Example, type StageContext, type TrainingParams, type WideParams } from '@distill/core';
 import {
   batchLabels,
   buildVerbalizer,
@@ -23,6 +23,7 @@ import {
   prefixHead,
   promptHead,
   saveCheckpoint,
+  savePrefix,
   selectBackend,
   train,
   trainedParams,
@@ -149,11 +150,6 @@ function withAuxMlm(task: TrainTask, encoder: Encoder, tokenizer: WordPieceToken
   };
 }
 
-function savePrefix(file: string, params: Params): void {
-  const tensors = new Map([...params].filter(([n]) => n.startsWith('prefix.')).map(([n, v]) => [n, f32(v.shape as number[], Float32Array.from(v.dataSync() as Float32Array))]));
-  writeSafetensors(file, tensors);
-}
-
 export async function runClassify(ctx: StageContext<ClassifyParams>) {
   const p = ctx.params;
   await selectBackend(ctx.backend);
@@ -213,7 +209,7 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   const mix = p.mode === 'finetune' && wide && hasWide(encoder.config) ? mixHeads(ctx.log, encoder, tokenizer, valid.rows, wide.encoder_weight) : null;
   const components = mix?.components ?? null;
   saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), encoder, p.mode === 'prompt' ? [] : labels, tokenizer.vocab, readTokenizerSpec(dataDir));
-  if (p.mode === 'prefix') savePrefix(path.join(ctx.outDir, 'checkpoint', 'prefix.safetensors'), trainParams);
+  if (p.mode === 'prefix') savePrefix(path.join(ctx.outDir, 'checkpoint'), trainParams);
   const logitsDir = path.join(ctx.outDir, 'logits');
   const metrics: Record<string, unknown> = {};
   for (const [name, ds] of Object.entries({ train: trainSet, valid })) {
