@@ -181,7 +181,7 @@ function readWeights(dir: string): { tensors: TensorMap; source: string } {
     return { tensors, source: index };
   }
   const other = ['pytorch_model.bin', 'pytorch_model.bin.index.json', 'tf_model.h5', 'model.ckpt.index', 'model_state.pdparams', 'flax_model.msgpack'].find((f) => fs.existsSync(path.join(dir, f)));
-  const convert = 'convert it to safetensors first, e.g. in Python: AutoModel.from_pretrained(dir).save_pretrained(out, safe_serialization=True) (docs/formats.md)';
+  const convert = `convert it to safetensors first, in Python: save_file({k: v.clone().contiguous() for k, v in torch.load("pytorch_model.bin", map_location="cpu").items()}, "model.safetensors") (from safetensors.torch import save_file; docs/formats.md)`;
   if (other) throw new Error(`${path.join(dir, other)}: this format is not read here; checkpoints load from model.safetensors or a sharded model.safetensors.index.json: ${convert}`);
   throw new Error(`${single}: checkpoint file not found (nor model.safetensors.index.json); ${convert}`);
 }
