@@ -178,7 +178,7 @@ describe('classification server, hardened', () => {
       const gate = new Promise<void>((r) => (release = r));
       const held = async (): Promise<TextClassifier> => {
         const real = await OnnxClassifier.load(modelFile);
-        return { labels: real.labels, modelFile: real.modelFile, dispose: () => real.dispose(), classify: async (t, k) => (t[0] === '预热' ? real.classify(t, k) : (await gate, real.classify(t, k))) };
+        return { labels: real.labels, modelFile: real.modelFile, dispose: () => real.dispose(), classify: async (t, k) => (t[0].startsWith('预热') ? real.classify(t, k) : (await gate, real.classify(t, k))) };
       };
       const { server } = await started({ maxBatchSize: 4 }, held);
       const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });

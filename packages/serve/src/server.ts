@@ -219,7 +219,13 @@ export class ClassificationServer {
     const address = await this.app.listen({ host: this.options.host, port: this.options.port });
     const instances = this.options.instances ?? 1;
     for (let i = 0; i < instances; i++) this.models.push(await load());
-    for (const m of this.models) await m.classify(['预热'], 1); // warm-up: the first run allocates and optimises
+    // warm-up: the first run allocates and optimises; then the largest batch the server will run (maxBatchSize texts of
+    // the model's longest input), so that ONNX Runtime's memory arena reaches its peak before the server is ready
+    // rather than under traffic
+    for (const m of this.models) {
+      await m.classify(['预热'], 1);
+      await m.classify(new Array(this.options.maxBatchSize).fill('预热'.repeat(m.maxLength ?? 64)), 1);
+    }
     const model = this.models[0];
     this.model = model;
     this.info = modelInfo(model);
