@@ -58,13 +58,22 @@ export const paramsSchema = z
     wide_from_teacher: z.boolean().default(false),
     /** with a wide table: the encoder's weight against it after training, chosen on valid (`valid`) or fixed */
     encoder_weight: encoderWeightSchema,
-    /** task: search alpha × temperature on the valid set first (a fixed number of trials), then train with the best */
+    /**
+     * task: search α × temperature (× the student's learning rate) on valid first, then train with the best (search.ts):
+     * `trials` configurations from the grid; `halving` trains them all briefly and the best 1/`eta` longer, rung by
+     * rung, up to `steps`; `random` trains each for `steps`
+     */
     search: z
       .object({
         alpha: z.array(z.number().min(0).max(1)).min(1),
         temperature: z.array(z.number().positive()).min(1),
-        trials: z.number().int().positive().default(4),
-        epochs: z.number().int().positive().default(1),
+        /** absent: training.lr only */
+        lr: z.array(z.number().positive()).min(1).optional(),
+        trials: z.number().int().positive().max(1000).default(9),
+        method: z.enum(['halving', 'random']).default('halving'),
+        /** optimizer steps of the longest trial */
+        steps: z.number().int().positive().max(1_000_000).default(300),
+        eta: z.number().int().min(2).default(3),
       })
       .strict()
       .optional(),

@@ -6,7 +6,7 @@ import { dataStage } from '@distill/data';
 import { Encoder, type EncoderConfig } from '@distill/model';
 import { teacherStage } from '@distill/teacher';
 import { copyTeacherLayers } from './init';
-import { searchGrid } from './search';
+import { bestTrial, halvingRungs, runSearch, searchGrid, type SearchConfig } from './search';
 import { distillStage } from './stage';
 
 const STUDENT = '{ hidden_size: 16, layers: 1, heads: 2, intermediate_size: 32, max_length: 24 }';
@@ -30,7 +30,7 @@ function workspace(): string {
       use_unlabeled: true
       latent: { relation_heads: 4, weight: 0.5 }
       training: { epochs: 2, batch_size: 16, lr: 0.003 }
-      search: { alpha: [0.3, 0.7], temperature: [1, 4], trials: 2, epochs: 1 }
+      search: { alpha: [0.3, 0.7], temperature: [1, 4], lr: [0.003, 0.01], trials: 3, steps: 6, eta: 3 }
   alone:
     uses: distill
     inputs: { data: data }
@@ -55,14 +55,17 @@ describe('distill stage', () => {
     expect(gd.summary).toMatchObject({ objective: 'latent' });
     expect(readSafetensors(out(root, 'gd', 'checkpoint/model.safetensors')).tensors.has('classifier.weight')).toBe(false);
     const tsd = await runStage(distillStage, 'p.yaml', 'tsd', root);
-    expect(tsd.summary).toMatchObject({ objective: 'task', trials: 2 });
+    expect(tsd.summary).toMatchObject({ objective: 'task', trials: 4 });
     // the manifest records the student that trained (gd's 1 × 16), and no default shape in its params
     expect((tsd.params as { student?: unknown }).student).toBeUndefined();
     expect(tsd.summary.model).toMatchObject({ hidden_size: 16, layers: 1, heads: 2, intermediate_size: 32, max_length: 24, labels: 5, wide_buckets: 0 });
     const search = JSON.parse(fs.readFileSync(out(root, 'tsd', 'search.json'), 'utf8'));
-    expect(search.trials).toHaveLength(2);
+    // successive halving: 3 configurations for 2 steps, the best one for 6
+    expect(search.trials.map((t: { rung: number; steps: number }) => [t.rung, t.steps])).toEqual([[0, 2], [0, 2], [0, 2], [1, 6]]);
     expect(search.trials.every((t: { valid_accuracy: number }) => t.valid_accuracy >= 0)).toBe(true);
+    expect(search.best).toEqual(search.trials[3]);
     expect([0.3, 0.7]).toContain(search.best.alpha);
+    expect([0.003, 0.01]).toContain(search.best.lr);
     const metrics = JSON.parse(fs.readFileSync(out(root, 'tsd', 'metrics.json'), 'utf8'));
     expect(metrics.rows).toEqual({ train: readDataset(out(root, 'data', 'train.arrow')).rows.length, unlabeled: readDataset(out(root, 'data', 'unlabeled.arrow')).rows.length });
     expect(readLogits(out(root, 'tsd', 'logits/valid.arrow')).numLabels).toBe(5);
@@ -107,11 +110,50 @@ describe('student initialisation from teacher layers', () => {
   });
 });
 
-describe('search grid', () => {
-  it('takes a fixed, seeded number of distinct trials', () => {
-    const t = searchGrid([0.1, 0.5, 0.9], [1, 2], 4, 7);
+describe('search', () => {
+  it('takes a fixed, seeded number of distinct configurations from the grid', () => {
+    const t = searchGrid([0.1, 0.5, 0.9], [1, 2], [1e-3, 1e-2], 4, 7);
     expect(t).toHaveLength(4);
-    expect(new Set(t.map((x) => `${x.alpha}/${x.temperature}`)).size).toBe(4);
-    expect(searchGrid([0.1, 0.5, 0.9], [1, 2], 4, 7)).toEqual(t);
+    expect(new Set(t.map((x) => `${x.alpha}/${x.temperature}/${x.lr}`)).size).toBe(4);
+    expect(searchGrid([0.1, 0.5, 0.9], [1, 2], [1e-3, 1e-2], 4, 7)).toEqual(t);
+    expect(searchGrid([0.5], [2], [1e-3], 4, 7)).toHaveLength(1);
+  });
+
+  it('halves by rungs: budgets grow by eta up to steps, keeping the best 1/eta', () => {
+    expect(halvingRungs(9, 270, 3)).toEqual([{ keep: 9, steps: 30 }, { keep: 3, steps: 90 }, { keep: 1, steps: 270 }]);
+    expect(halvingRungs(4, 100, 2)).toEqual([{ keep: 4, steps: 25 }, { keep: 2, steps: 50 }, { keep: 1, steps: 100 }]);
+    expect(halvingRungs(1, 100, 3)).toEqual([{ keep: 1, steps: 100 }]);
+  });
+
+  it('successive halving promotes the best of each rung and returns the best of the last', async () => {
+    // a score that prefers alpha near 0.5 and grows with the budget; T = 4 learns faster early but ends lower
+    const score = (c: SearchConfig, steps: number) => 1 - Math.abs(c.alpha - 0.5) + (c.temperature === 4 ? (steps < 100 ? 0.3 : -0.3) : 0) + steps / 1000;
+    const configs = searchGrid([0.1, 0.3, 0.5, 0.7, 0.9], [1, 4], [1e-3], 9, 3);
+    const seen: string[] = [];
+    const { trials, best } = await runSearch(configs, { method: 'halving', steps: 270, eta: 3 }, async (c, steps) => {
+      seen.push(`${c.alpha}/${c.temperature}@${steps}`);
+      return { accuracy: score(c, steps), macro_f1: 0 };
+    });
+    expect(trials).toHaveLength(9 + 3 + 1);
+    const rung0 = trials.filter((t) => t.rung === 0).sort((a, b) => b.valid_accuracy! - a.valid_accuracy!);
+    const rung1 = trials.filter((t) => t.rung === 1);
+    expect(rung1.map((t) => `${t.alpha}/${t.temperature}`).sort()).toEqual(rung0.slice(0, 3).map((t) => `${t.alpha}/${t.temperature}`).sort());
+    expect(best.rung).toBe(2);
+    expect(best.steps).toBe(270);
+    expect(seen).toHaveLength(13);
+    // random search: every configuration for the full budget, the best by valid accuracy
+    const random = await runSearch(configs, { method: 'random', steps: 270, eta: 3 }, async (c, steps) => ({ accuracy: score(c, steps), macro_f1: 0 }));
+    expect(random.trials).toHaveLength(9);
+    expect(random.best).toEqual(bestTrial(random.trials));
+    expect(random.best.alpha).toBe(0.5);
+    expect(random.best.temperature).toBe(1);
+  });
+
+  it('bestTrial ranks by valid accuracy, then macro-F1, then the later rung; ties keep the earlier', () => {
+    const t = (valid_accuracy: number, valid_macro_f1: number, rung: number, alpha: number) => ({ alpha, temperature: 1, lr: 1, steps: 1, valid_accuracy, valid_macro_f1, rung });
+    expect(bestTrial([t(0.5, 0.1, 0, 1), t(0.6, 0.1, 0, 2), t(0.6, 0.1, 0, 3)]).alpha).toBe(2);
+    expect(bestTrial([t(0.6, 0.1, 0, 1), t(0.6, 0.2, 0, 2)]).alpha).toBe(2);
+    expect(bestTrial([t(0.6, 0.2, 0, 1), t(0.6, 0.2, 1, 2)]).alpha).toBe(2);
+    expect(() => bestTrial([])).toThrow(/no trials/);
   });
 });

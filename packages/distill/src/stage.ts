@@ -12,7 +12,7 @@ import { classifierHead, countParams, describeBackend, evaluateClassifier, hasWi
 import { paramsSchema, type DistillParams } from './config';
 import { startingStudent } from './init';
 import { latentTask } from './latent';
-import { bestTrial, searchGrid, type Trial } from './search';
+import { runSearch, searchGrid, type Trial } from './search';
 import { distillSet, taskDistillTask } from './task';
 
 function loadTeacher(ctx: StageContext<DistillParams>, vocabSize: number): Encoder | null {
@@ -53,45 +53,48 @@ async function runTask(ctx: StageContext<DistillParams>, tokenizer: WordPieceTok
   }
   const set = distillSet({ read: (role, file) => ctx.dataset(role, file), teacherDir: ctx.inputs.teacher, hasAugment: !!ctx.inputs.augment, useAugmented: p.use_augmented, useUnlabeled: p.use_unlabeled, recordRead: ctx.recordRead, tableOutOfFold: p.wide_from_teacher });
   if (set.tableOutOfFold) ctx.log.info(`the student's encoder trains beside the teacher's out-of-fold table logits on the ${set.parts.train} training rows`);
-  const trainOnce = async (alpha: number, temperature: number, epochs: number, label: string, resume: boolean) => {
+  const trainOnce = async (alpha: number, temperature: number, overrides: { lr?: number; maxSteps?: number }, label: string, resume: boolean) => {
     const student = startingStudent(ctx, tokenizer.size, labels.length, teacher);
     const task = taskDistillTask({ student, teacher, tokenizer, set, valid: valid.rows, labels, batchSize: p.training.batch_size, alpha, temperature, latent: p.latent });
-    const cfg = { ...trainingConfigFrom(p.training, deriveSeed(ctx.seed, `${ctx.stage}-train`)), epochs };
+    const cfg = { ...trainingConfigFrom(p.training, deriveSeed(ctx.seed, `${ctx.stage}-train`)), ...overrides };
     const result = await train(student.params, [...student.params.keys()], task, cfg, ctx.log, label, resume ? ctx.resume('train', p.training.checkpoint_every) : undefined);
     return { student, result };
   };
 
   let alpha = p.alpha;
   let temperature = p.temperature;
+  let lr = p.training.lr;
   let trials: Trial[] = [];
   if (p.search) {
-    trials = searchGrid(p.search.alpha, p.search.temperature, p.search.trials, deriveSeed(ctx.seed, `${ctx.stage}-search`));
-    for (const [i, t] of trials.entries()) {
-      const { student, result } = await trainOnce(t.alpha, t.temperature, p.search.epochs, `trial ${i + 1}/${trials.length} α=${t.alpha} T=${t.temperature}`, false);
-      t.valid_accuracy = result.best?.accuracy;
-      t.valid_macro_f1 = result.best?.macro_f1;
+    const s = p.search;
+    const configs = searchGrid(s.alpha, s.temperature, s.lr ?? [p.training.lr], s.trials, deriveSeed(ctx.seed, `${ctx.stage}-search`));
+    const search = await runSearch(configs, s, async (c, steps, label) => {
+      const { student, result } = await trainOnce(c.alpha, c.temperature, { lr: c.lr, maxSteps: steps }, label, false);
       student.dispose();
-    }
-    ({ alpha, temperature } = bestTrial(trials));
-    writeJsonAtomic(path.join(ctx.outDir, 'search.json'), { trials, best: { alpha, temperature } });
-    ctx.log.info(`search: best α=${alpha} T=${temperature}`);
+      if (!result.best) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params.search: a trial of ${steps} steps made no evaluation on valid; raise search.steps or set training.eval_every`);
+      return { accuracy: result.best.accuracy, macro_f1: result.best.macro_f1 };
+    });
+    trials = search.trials;
+    ({ alpha, temperature, lr } = search.best);
+    writeJsonAtomic(path.join(ctx.outDir, 'search.json'), { method: s.method, eta: s.eta, steps: s.steps, trials, best: search.best });
+    ctx.log.info(`search (${s.method}, ${trials.length} trials): best α=${alpha} T=${temperature} lr=${lr}, valid accuracy ${(100 * search.best.valid_accuracy!).toFixed(2)}`);
   }
 
   ctx.log.info(`task distillation: ${set.rows.length} rows (${Object.entries(set.parts).map(([k, v]) => `${k} ${v}`).join(', ')}), α=${alpha} T=${temperature}, latent weight ${teacher ? p.latent.weight : 0}`);
-  const { student, result } = await trainOnce(alpha, temperature, p.training.epochs, ctx.stage, true);
+  const { student, result } = await trainOnce(alpha, temperature, { lr }, ctx.stage, true);
   const mix = hasWide(student.config) ? mixHeads(ctx.log, student, tokenizer, valid.rows, p.encoder_weight) : null;
   saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), student, labels, tokenizer.vocab, readTokenizerSpec(ctx.input('data')));
   // valid logits: the quantize stage checks its FP32 export against them (the test split is the final evaluation's)
   const { metrics, logits } = evaluateClassifier(classifierHead(student), tokenizer, valid.rows, labels);
   writeLogits(path.join(ctx.outDir, 'logits', 'valid.arrow'), valid.rows.map((r) => r.id), logits, labels.length);
-  writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), { objective: 'task', alpha, temperature, rows: set.parts, best: result.best, valid: metrics });
+  writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), { objective: 'task', alpha, temperature, lr, rows: set.parts, best: result.best, valid: metrics });
   writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best });
   ctx.log.info(`student valid accuracy ${(100 * metrics.accuracy).toFixed(2)}, macro-F1 ${(100 * metrics.macro_f1).toFixed(2)}`);
   const params = countParams(student.params);
   const wideParams = tableParams(student);
   const model = modelShape(student.config);
   student.dispose();
-  return { objective: 'task', model, params, params_table: wideParams, params_encoder: params - wideParams, alpha, temperature, steps: result.steps, samples_per_s: result.samplesPerSecond, valid_accuracy: metrics.accuracy, valid_macro_f1: metrics.macro_f1, trials: trials.length, ...(mix ? { encoder_weight: mix.encoder_weight, encoder_weights_tried: mix.tried } : {}) };
+  return { objective: 'task', model, params, params_table: wideParams, params_encoder: params - wideParams, alpha, temperature, steps: result.steps, samples_per_s: result.samplesPerSecond, valid_accuracy: metrics.accuracy, valid_macro_f1: metrics.macro_f1, trials: trials.length, ...(p.search ? { lr, search: trials } : {}), ...(mix ? { encoder_weight: mix.encoder_weight, encoder_weights_tried: mix.tried } : {}) };
 }
 
 export async function runDistill(ctx: StageContext<DistillParams>) {

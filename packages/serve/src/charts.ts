@@ -61,5 +61,23 @@ export async function renderCharts(report: Report, curves: Curve[]): Promise<Rec
       },
     });
   }
+  const trials = report.distillation.flatMap((d) => (d.search ?? []).map((t, i) => ({ stage: d.stage, trial: i + 1, rung: String(t.rung), steps: t.steps, accuracy: 100 * (t.valid_accuracy ?? NaN), config: `α=${t.alpha} T=${t.temperature} lr=${t.lr}` })));
+  if (trials.length) {
+    charts.search = await toSvg({
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: 'Search trials: valid accuracy by trial (colour: rung of successive halving)',
+      width: 520,
+      height: 240,
+      data: { values: trials },
+      mark: { type: 'point', filled: true, size: 60 },
+      encoding: {
+        x: { field: 'trial', type: 'quantitative', title: 'trial (in order)' },
+        y: { field: 'accuracy', type: 'quantitative', title: 'valid accuracy (%)', scale: { zero: false } },
+        color: { field: 'rung', type: 'nominal' },
+        shape: { field: 'stage', type: 'nominal' },
+        tooltip: [{ field: 'config' }, { field: 'steps' }],
+      },
+    });
+  }
   return charts;
 }

@@ -41,3 +41,22 @@ describe('report.html', () => {
     expect(html).toContain('no curves');
   });
 });
+
+describe('report.html with an α × T search', () => {
+  const search = [
+    { alpha: 0.5, temperature: 2, lr: 0.001, rung: 0, steps: 30, valid_accuracy: 0.41, valid_macro_f1: 0.4 },
+    { alpha: 0.9, temperature: 4, lr: 0.003, rung: 0, steps: 30, valid_accuracy: 0.45, valid_macro_f1: 0.44 },
+    { alpha: 0.9, temperature: 4, lr: 0.003, rung: 1, steps: 90, valid_accuracy: 0.52, valid_macro_f1: 0.5 },
+  ];
+  const report: Report = { ...REPORT, distillation: [{ ...REPORT.distillation[0], search }] };
+  it('lists every trial of every rung, with its chart', () => {
+    // (renderCharts needs vega's ESM, which jest does not load: the report CLI renders it, under tsx)
+    const html = renderReportHtml(report, { search: '<svg id="search"></svg>' }, null);
+    expect(html).toContain('<svg id="search"></svg>');
+    expect(html).toContain('α × T search (valid)');
+    expect(html).toContain('<tr><td>1</td><td>90</td><td>0.9</td><td>4</td><td>0.003</td><td>52.00</td><td>50.00</td></tr>');
+    expect(html.match(/<tr><td>0<\/td><td>30<\/td>/g)).toHaveLength(2);
+    // without a search, no such section
+    expect(renderReportHtml(REPORT, {}, null)).not.toContain('α × T search');
+  });
+});

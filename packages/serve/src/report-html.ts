@@ -43,6 +43,12 @@ export function renderReportHtml(report: Report, charts: Record<string, string>,
     ['stage', 'objective', 'from', 'table', 'valid accuracy %', 'test accuracy %', '95% interval', 'on test rows not in train %', 'steps', 'loss terms at the end', 'seconds'],
     report.distillation.map((d) => [d.stage, d.objective, d.from ?? '–', d.table ? 'yes' : 'no', pct(d.valid_accuracy), pct(d.test_accuracy), interval(d.test_ci95), pct(d.test_accuracy_unseen), d.steps ?? '–', terms(d.final_loss_terms), num(d.seconds, 1)]),
   );
+  const searched = report.distillation.filter((d) => d.search?.length);
+  const search = searched.length
+    ? searched
+        .map((d) => `<h3>${esc(d.stage)}</h3>` + table(['rung', 'steps', 'α', 'T', 'lr', 'valid accuracy %', 'valid macro-F1 %'], d.search!.map((t) => [t.rung, t.steps, t.alpha, t.temperature, t.lr, pct(t.valid_accuracy ?? null), pct(t.valid_macro_f1 ?? null)])))
+        .join('')
+    : '';
   const stages = table(['stage', 'uses', 'seconds', 'backend'], Object.entries(report.stages).map(([s, v]) => [s, v.uses, num(v.seconds, 1), v.backend ?? '–']));
   const data = dataCard
     ? table(['split', 'rows', 'tokens mean / p95', 'UNK rate %'], Object.entries(dataCard.splits).map(([s, c]) => [s, c.rows, `${num(c.tokens.mean, 1)} / ${num(c.tokens.p95, 0)}`, num(100 * c.unk_rate, 2)])) +
@@ -67,6 +73,7 @@ ${report.mixed_runs ? `<p class="warn">These outputs come from more than one run
 <h2>What each part earns</h2>${components}
 <h2>HTTP load test</h2>${http}
 <h2>Distillation</h2>${distill}
+${search ? `<h2>α × T search (valid)</h2>${search}${chart('search')}` : ''}
 <h2>Training curves</h2>${chart('curves') || '<p class="none">no curves</p>'}
 <h2>Stages</h2>${stages}
 <h2>Data</h2>${data}

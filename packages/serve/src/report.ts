@@ -86,6 +86,18 @@ export interface DistillationRow {
   seconds: number;
   /** the mean of each loss term over the run's last 10% of steps (hard, soft, latent) */
   final_loss_terms: Record<string, number> | null;
+  /** the α × T (× lr) search on valid before training, every trial of every rung, when the stage ran one */
+  search?: SearchTrial[];
+}
+
+export interface SearchTrial {
+  alpha: number;
+  temperature: number;
+  lr: number;
+  rung: number;
+  steps: number;
+  valid_accuracy?: number;
+  valid_macro_f1?: number;
 }
 
 /** The mean of each named loss term over the last tenth of a training curve (curves.json). */
@@ -105,7 +117,7 @@ function distillationRows(root: string, pipeline: Pipeline, manifests: Record<st
     .filter((s) => pipeline.stages[s].uses === 'distill')
     .map((s) => {
       const def = pipeline.stages[s];
-      const summary = manifests[s].summary as { objective?: string; valid_accuracy?: number; steps?: number; params_table?: number };
+      const summary = manifests[s].summary as { objective?: string; valid_accuracy?: number; steps?: number; params_table?: number; search?: SearchTrial[] };
       const initRole = (def.params.init as { input?: string } | undefined)?.input;
       // its FP32 export's score in the final evaluation
       const model = models.find((m) => m.stage === s && m.format === 'onnx-fp32');
@@ -123,6 +135,7 @@ function distillationRows(root: string, pipeline: Pipeline, manifests: Record<st
         steps: summary.steps ?? null,
         seconds: manifests[s].seconds,
         final_loss_terms: finalLossTerms(stageDir(root, pipeline.name, s)),
+        ...(summary.search?.length ? { search: summary.search } : {}),
       };
     });
 }
