@@ -85,11 +85,30 @@ export const prefixSchema = z
   .object({ mode: z.literal('prefix'), ...common, prefix_length: z.number().int().positive().default(16), ...classify })
   .strict();
 
-export const paramsSchema = z.discriminatedUnion('mode', [pretrainSchema, finetuneSchema, promptSchema, prefixSchema]);
+/**
+ * `zeroshot`: no labels at all. Each text scores each label by the cosine between its mean character vector and that of
+ * the label's name (the label file's verbalizer, else the label itself), after removing the mean text vector of the
+ * training and unlabeled texts (their common direction, which says nothing about the label). Writes logits, as a
+ * teacher whose soft labels a student can distil; no checkpoint.
+ */
+export const zeroshotSchema = z
+  .object({
+    mode: z.literal('zeroshot'),
+    vectors: embeddingsSchema,
+    /** remove the texts' mean vector before comparing */
+    center: z.boolean().default(true),
+    /** logits = scale × cosine: the sharpness of the soft labels it hands on */
+    scale: z.number().positive().default(10),
+    label_unlabeled: z.boolean().default(true),
+  })
+  .strict();
+
+export const paramsSchema = z.discriminatedUnion('mode', [pretrainSchema, finetuneSchema, promptSchema, prefixSchema, zeroshotSchema]);
 
 export type TeacherParams = z.infer<typeof paramsSchema>;
 export type PretrainParams = z.infer<typeof pretrainSchema>;
 export type FinetuneParams = z.infer<typeof finetuneSchema>;
 export type ClassifyParams = z.infer<typeof finetuneSchema> | z.infer<typeof promptSchema> | z.infer<typeof prefixSchema>;
+export type ZeroshotParams = z.infer<typeof zeroshotSchema>;
 export type InitParams = z.infer<typeof initSchema>;
 export type EmbeddingsParams = z.infer<typeof embeddingsSchema>;

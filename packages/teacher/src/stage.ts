@@ -5,12 +5,15 @@
  * - `finetune`, `prompt` (cloze + verbalizer), `prefix` (prefix tuning): classification. Reads `data` (+ `augment`,
  *   + the stage named by `init.input`). Writes `checkpoint/` (+ `prefix.safetensors`), `logits/{train,valid,test}.arrow`
  *   (+ `logits/augmented.arrow`), `metrics.json`, `curves.json`, `baseline.json`.
+ * - `zeroshot`: label-name similarity with character vectors, no labels. Reads `data`. Writes
+ *   `logits/{train,valid}.arrow` (+ `logits/unlabeled.arrow`) and `metrics.json`; no checkpoint.
  * Checkpoints use the Hugging Face layout (safetensors + config.json + vocab.txt).
  */
 import type { StageContext, StageDefinition } from '@distill/core';
 import { runClassify } from './classify';
-import { paramsSchema, type ClassifyParams, type PretrainParams, type TeacherParams } from './config';
+import { paramsSchema, type ClassifyParams, type PretrainParams, type TeacherParams, type ZeroshotParams } from './config';
 import { runPretrain } from './pretrain';
+import { runZeroshot } from './zeroshot';
 
 export async function runTeacher(ctx: StageContext<TeacherParams>) {
   switch (ctx.params.mode) {
@@ -20,6 +23,8 @@ export async function runTeacher(ctx: StageContext<TeacherParams>) {
     case 'prompt':
     case 'prefix':
       return runClassify(ctx as StageContext<ClassifyParams>);
+    case 'zeroshot':
+      return runZeroshot(ctx as StageContext<ZeroshotParams>);
   }
 }
 

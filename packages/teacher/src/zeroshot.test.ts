@@ -1,0 +1,69 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readLogits, Rng, runStage, SMOKE_FIXTURE, smokeWorkspace } from '@distill/core';
+import { dataStage } from '@distill/data';
+import { teacherStage } from './stage';
+import { meanVector, zeroshotLogits } from './zeroshot';
+
+const vectors = (entries: Record<string, number[]>) => {
+  const tokens = Object.keys(entries);
+  return { dim: entries[tokens[0]].length, index: new Map(tokens.map((t, i) => [t, i])), values: Float32Array.from(tokens.flatMap((t) => entries[t])) };
+};
+
+describe('zero-shot label-name similarity', () => {
+  it('scores each label by the cosine of mean character vectors, after removing the corpus mean', () => {
+    const v = vectors({ 球: [1, 0, 1], 赛: [1, 0, 1], 股: [0, 1, 1], 市: [0, 1, 1], 的: [0, 0, 1] });
+    expect(Array.from(meanVector('球x股', v)!)).toEqual([0.5, 0.5, 1]);
+    expect(meanVector('xyz', v)).toBeNull();
+    const logits = zeroshotLogits(['球赛的', '股市的', '未知'], ['球', '股'], ['球赛的', '股市的'], v, { center: true, scale: 10 });
+    expect(logits[0]).toBeGreaterThan(logits[1]); // 球赛 → 球
+    expect(logits[3]).toBeGreaterThan(logits[2]); // 股市 → 股
+    expect([logits[4], logits[5]]).toEqual([0, 0]); // no known character: a uniform soft label
+    // the shared direction (the third axis) carries no label: without centring, the scores are closer together
+    const raw = zeroshotLogits(['球赛的'], ['球', '股'], [], v, { center: false, scale: 10 });
+    expect(raw[0] - raw[1]).toBeLessThan(logits[0] - logits[1]);
+    expect(() => zeroshotLogits(['球'], ['球', '无名'], [], v, { center: false, scale: 1 })).toThrow(/label name '无名' \(label 1\)/);
+  });
+
+  it('runs as a teacher mode without labels: above chance with vectors that know the topics, near chance with random ones', async () => {
+    // test-made vectors: a character leans towards a topic's direction when the fixture's texts of that topic use it
+    // (and each verbalizer's characters towards theirs); the zero-shot stage itself never reads a label
+    const labelLines = fs.readFileSync(path.join(SMOKE_FIXTURE, 'labels.txt'), 'utf8').trim().split('\n').map((l) => l.split('=='));
+    const topic = new Map(labelLines.map(([name], i) => [name, i]));
+    const byChar = new Map<string, number[]>();
+    for (const line of fs.readFileSync(path.join(SMOKE_FIXTURE, 'train.tsv'), 'utf8').trim().split('\n')) {
+      const [text, label] = line.split('\t');
+      for (const ch of text) (byChar.get(ch) ?? byChar.set(ch, new Array(labelLines.length).fill(0)).get(ch)!)[topic.get(label)!] += 1;
+    }
+    labelLines.forEach(([, word], i) => [...word].forEach((ch) => (byChar.get(ch) ?? byChar.set(ch, new Array(labelLines.length).fill(0)).get(ch)!)[i] += 10));
+    const dim = 16;
+    const write = (root: string, informed: boolean) => {
+      const rng = new Rng(5);
+      const tokens = [...byChar.keys()];
+      const values = new Float32Array(tokens.length * dim);
+      tokens.forEach((ch, r) => {
+        const counts = byChar.get(ch)!;
+        const total = counts.reduce((a, b) => a + b, 0);
+        for (let j = 0; j < dim; j++) values[r * dim + j] = 0.3 * rng.normal() + (informed && j < counts.length ? counts[j] / total : 0);
+      });
+      fs.writeFileSync(path.join(root, 'data', 'zs.f32'), Buffer.from(values.buffer));
+      fs.writeFileSync(path.join(root, 'data', 'zs.json'), JSON.stringify(tokens));
+    };
+    const stages = `  zs:
+    uses: teacher
+    inputs: { data: data }
+    params: { mode: zeroshot, vectors: { file: data/zs.f32, vocab: data/zs.json, dim: ${dim} } }
+`;
+    const accuracy = async (informed: boolean) => {
+      const root = smokeWorkspace(stages);
+      write(root, informed);
+      await runStage(dataStage, 'p.yaml', 'data', root);
+      const m = await runStage(teacherStage, 'p.yaml', 'zs', root);
+      expect(fs.existsSync(path.join(root, 'artifacts', 'p', 'zs', 'checkpoint'))).toBe(false);
+      expect(readLogits(path.join(root, 'artifacts', 'p', 'zs', 'logits', 'unlabeled.arrow')).numLabels).toBe(5);
+      return (m.summary as { valid_accuracy: number }).valid_accuracy;
+    };
+    expect(await accuracy(true)).toBeGreaterThan(0.6);
+    expect(await accuracy(false)).toBeLessThan(0.45);
+  }, 60_000);
+});
