@@ -15,4 +15,5 @@ export * from './segment';
 export * from './testing';
 export * from './naive-bayes';
 export * from './text';
+export * from './char-vectors';
 export * from './git';

@@ -3,31 +3,11 @@
  * vocabulary token found among the vectors (`##` continuation pieces by their character) gets its vector through a
  * fixed random projection to the hidden size, rescaled to the initializer's scale; other rows keep their init.
  */
-import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { Rng, readJson } from '@distill/core';
+import { Rng, type CharVectors } from '@distill/core';
 import type { Encoder } from './encoder';
 
-export interface CharVectors {
-  dim: number;
-  index: Map<string, number>;
-  values: Float32Array;
-}
-
-/** Reads `rows × dim` little-endian float32 and a JSON vocabulary: a list (row → token) or an object (token → row). */
-export function loadCharVectors(file: string, vocabFile: string, dim: number): CharVectors {
-  if (!fs.existsSync(file)) throw new Error(`${file}: embeddings file not found`);
-  const buf = fs.readFileSync(file);
-  if (buf.length % (4 * dim) !== 0) throw new Error(`${file}: ${buf.length} bytes is not a whole number of ${dim}-d float32 rows`);
-  const rows = buf.length / (4 * dim);
-  const values = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
-  const vocab = readJson<string[] | Record<string, number>>(vocabFile);
-  const entries: [string, number][] = Array.isArray(vocab) ? vocab.map((t, i) => [t, i]) : Object.entries(vocab);
-  for (const [token, row] of entries) {
-    if (!Number.isInteger(row) || row < 0 || row >= rows) throw new Error(`${vocabFile}: token '${token}' points at row ${row}; ${file} has ${rows} rows`);
-  }
-  return { dim, index: new Map(entries), values };
-}
+export { loadCharVectors, type CharVectors } from '@distill/core';
 
 /** Overwrites the embedding rows of covered tokens; returns the share of the vocabulary covered. */
 export function warmStartEmbeddings(encoder: Encoder, vocab: readonly string[], vectors: CharVectors, seed: number): number {

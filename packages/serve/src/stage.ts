@@ -1,10 +1,11 @@
 /**
  * The serve stage: the final evaluation. Reads: the quantize stages' model directories, the teacher stages' baselines
- * and the test set (input `data`). Writes: `benchmark.json` with one entry per model variant and baseline.
+ * (naive Bayes, refitted; zero-shot, with the character vectors it names) and the test set (input `data`). Writes:
+ * `benchmark.json` with one entry per model variant and baseline.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { argmaxRows, classificationMetrics, meanStd, NaiveBayes, percentile, readJson, writeJsonAtomic, type Example, type StageContext, type StageDefinition } from '@distill/core';
+import { argmaxRows, classificationMetrics, loadCharVectors, meanStd, NaiveBayes, percentile, readJson, zeroshotLogits, writeJsonAtomic, type Example, type StageContext, type StageDefinition } from '@distill/core';
 import { benchmarkModel, scoreLogits, type ModelResult } from './benchmark';
 import { paramsSchema, type ServeParams } from './config';
 import { loadTest, serverArgs, startServerProcess, type HttpPoint, type ServerSettings } from './http-bench';
@@ -50,6 +51,43 @@ function naiveBayesResult(file: string, train: readonly Example[], test: readonl
 }
 
 /**
+ * The zero-shot classifier a teacher stage describes (`mode: zeroshot`, its `baseline.json`): no fitting, the same
+ * label-name similarity scored on test.
+ */
+function zeroshotResult(ctx: StageContext<ServeParams>, file: string, test: readonly Example[], labels: readonly string[], inTrain: readonly boolean[]): ModelResult {
+  const spec = readJson<{ name: string; vectors: { file: string; vocab: string; dim: number }; label_names: string[]; centre: number[]; scale: number }>(file);
+  if (spec.label_names?.length !== labels.length) throw new Error(`${file}: ${spec.label_names?.length ?? 0} label names for ${labels.length} labels`);
+  const vectorsFile = ctx.path(spec.vectors.file);
+  ctx.recordRead(vectorsFile);
+  const vectors = loadCharVectors(vectorsFile, ctx.path(spec.vectors.vocab), spec.vectors.dim);
+  const centre = Float32Array.from(spec.centre);
+  const scores = zeroshotLogits(test.map((r) => r.text), spec.label_names, centre, vectors, spec.scale);
+  const times = test.slice(0, 200).map((r) => {
+    const t0 = process.hrtime.bigint();
+    zeroshotLogits([r.text], spec.label_names, centre, vectors, spec.scale);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  });
+  const gold = test.map((r) => r.label);
+  const m = classificationMetrics(gold, argmaxRows(scores, labels.length), labels);
+  const score = scoreLogits(scores, gold, labels.length, inTrain);
+  const { mean, std } = meanStd(times);
+  ctx.log.info(`${spec.name}: accuracy ${(100 * m.accuracy).toFixed(2)} [${score.ci95.map((x) => (100 * x).toFixed(2)).join(', ')}] with no labels (chance ${(100 / labels.length).toFixed(2)})`);
+  return {
+    name: spec.name,
+    role: 'baseline',
+    format: 'zero-shot',
+    file,
+    accuracy: m.accuracy,
+    macro_f1: m.macro_f1,
+    ci95: score.ci95,
+    ...(score.accuracy_unseen !== undefined ? { accuracy_unseen: score.accuracy_unseen } : {}),
+    params: 0,
+    size_bytes: vectors.values.byteLength,
+    latency_ms: { p50: percentile(times, 50), p99: percentile(times, 99), mean, std },
+  };
+}
+
+/**
  * The final evaluation, and the only stage that reads the test split. Every input other than `data` is a quantize
  * stage (its `quantize-report.json`: each model is scored and timed) or a teacher stage (its `baseline.json`: the
  * naive Bayes baseline is fitted on train and scored).
@@ -67,7 +105,8 @@ export async function runServe(ctx: StageContext<ServeParams>) {
     if (inputRole === 'data') continue;
     const baselineFile = path.join(modelsDir, 'baseline.json');
     if (fs.existsSync(baselineFile)) {
-      const r = naiveBayesResult(baselineFile, train.rows, test.rows, test.labels, inTrain);
+      const format = readJson<{ format?: string }>(baselineFile).format;
+      const r = format === 'zero-shot' ? zeroshotResult(ctx, baselineFile, test.rows, test.labels, inTrain) : naiveBayesResult(baselineFile, train.rows, test.rows, test.labels, inTrain);
       if (!models.some((m) => m.name === r.name && m.accuracy === r.accuracy)) models.push({ ...r, file: path.relative(ctx.root, baselineFile), name: models.some((m) => m.name === r.name) ? `${r.name}-${inputRole}` : r.name });
       continue;
     }

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readLogits, Rng, runStage, SMOKE_FIXTURE, smokeWorkspace } from '@distill/core';
+import { corpusCentre, meanVector, readLogits, Rng, runStage, SMOKE_FIXTURE, smokeWorkspace, zeroshotLogits } from '@distill/core';
 import { dataStage } from '@distill/data';
+import { serveStage } from '@distill/serve';
 import { teacherStage } from './stage';
-import { meanVector, zeroshotLogits } from './zeroshot';
 
 const vectors = (entries: Record<string, number[]>) => {
   const tokens = Object.keys(entries);
@@ -15,14 +15,14 @@ describe('zero-shot label-name similarity', () => {
     const v = vectors({ 球: [1, 0, 1], 赛: [1, 0, 1], 股: [0, 1, 1], 市: [0, 1, 1], 的: [0, 0, 1] });
     expect(Array.from(meanVector('球x股', v)!)).toEqual([0.5, 0.5, 1]);
     expect(meanVector('xyz', v)).toBeNull();
-    const logits = zeroshotLogits(['球赛的', '股市的', '未知'], ['球', '股'], ['球赛的', '股市的'], v, { center: true, scale: 10 });
+    const logits = zeroshotLogits(['球赛的', '股市的', '未知'], ['球', '股'], corpusCentre(['球赛的', '股市的'], v), v, 10);
     expect(logits[0]).toBeGreaterThan(logits[1]); // 球赛 → 球
     expect(logits[3]).toBeGreaterThan(logits[2]); // 股市 → 股
     expect([logits[4], logits[5]]).toEqual([0, 0]); // no known character: a uniform soft label
     // the shared direction (the third axis) carries no label: without centring, the scores are closer together
-    const raw = zeroshotLogits(['球赛的'], ['球', '股'], [], v, { center: false, scale: 10 });
+    const raw = zeroshotLogits(['球赛的'], ['球', '股'], new Float32Array(3), v, 10);
     expect(raw[0] - raw[1]).toBeLessThan(logits[0] - logits[1]);
-    expect(() => zeroshotLogits(['球'], ['球', '无名'], [], v, { center: false, scale: 1 })).toThrow(/label name '无名' \(label 1\)/);
+    expect(() => zeroshotLogits(['球'], ['球', '无名'], new Float32Array(3), v, 1)).toThrow(/label name '无名' \(label 1\)/);
   });
 
   it('runs as a teacher mode without labels: above chance with vectors that know the topics, near chance with random ones', async () => {
@@ -53,6 +53,9 @@ describe('zero-shot label-name similarity', () => {
     uses: teacher
     inputs: { data: data }
     params: { mode: zeroshot, vectors: { file: data/zs.f32, vocab: data/zs.json, dim: ${dim} } }
+  serve:
+    uses: serve
+    inputs: { data: data, zeroshot: zs }
 `;
     const accuracy = async (informed: boolean) => {
       const root = smokeWorkspace(stages);
@@ -61,9 +64,24 @@ describe('zero-shot label-name similarity', () => {
       const m = await runStage(teacherStage, 'p.yaml', 'zs', root);
       expect(fs.existsSync(path.join(root, 'artifacts', 'p', 'zs', 'checkpoint'))).toBe(false);
       expect(readLogits(path.join(root, 'artifacts', 'p', 'zs', 'logits', 'unlabeled.arrow')).numLabels).toBe(5);
+      const baseline = JSON.parse(fs.readFileSync(path.join(root, 'artifacts', 'p', 'zs', 'baseline.json'), 'utf8'));
+      expect(baseline).toMatchObject({ format: 'zero-shot', label_names: ['体育', '财经', '科技', '汽车', '教育'], split: 'valid' });
+      expect(baseline.centre).toHaveLength(dim);
       return (m.summary as { valid_accuracy: number }).valid_accuracy;
     };
     expect(await accuracy(true)).toBeGreaterThan(0.6);
+    // the final evaluation scores it on test with the same vectors, no fitting
+    const root = smokeWorkspace(stages);
+    write(root, true);
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    await runStage(teacherStage, 'p.yaml', 'zs', root);
+    const served = await runStage(serveStage, 'p.yaml', 'serve', root);
+    const bench = JSON.parse(fs.readFileSync(path.join(root, 'artifacts', 'p', 'serve', 'benchmark.json'), 'utf8'));
+    const zs = bench.models.find((m: { name: string }) => m.name === 'zero-shot');
+    expect(zs).toMatchObject({ role: 'baseline', format: 'zero-shot', params: 0 });
+    expect(zs.accuracy).toBeGreaterThan(0.6);
+    expect(zs.ci95[0]).toBeLessThanOrEqual(zs.accuracy);
+    expect(served.reads).toEqual(expect.arrayContaining(['data/zs.f32']));
     expect(await accuracy(false)).toBeLessThan(0.45);
   }, 60_000);
 });

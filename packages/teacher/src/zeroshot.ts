@@ -1,62 +1,27 @@
-/** Zero-shot classification by label-name similarity (config.ts `zeroshotSchema`): no label is read to score a text. */
+/**
+ * Zero-shot classification by label-name similarity (config.ts `zeroshotSchema`; the math is core's
+ * `zeroshotLogits`): no label is read to score a text. Writes logits a student can distil and `baseline.json`, from
+ * which the final evaluation scores it on test.
+ */
 import * as path from 'node:path';
-import { argmaxRows, classificationMetrics, readJson, writeJsonAtomic, writeLogits, type StageContext } from '@distill/core';
-import { loadCharVectors, type CharVectors } from '@distill/model';
+import { argmaxRows, classificationMetrics, corpusCentre, loadCharVectors, readJson, writeJsonAtomic, writeLogits, zeroshotLogits, type StageContext } from '@distill/core';
 import type { ZeroshotParams } from './config';
 
-/** The mean vector of the characters of `text` that have one; null when none has. */
-export function meanVector(text: string, v: CharVectors): Float32Array | null {
-  const out = new Float32Array(v.dim);
-  let n = 0;
-  for (const ch of text) {
-    const row = v.index.get(ch);
-    if (row === undefined) continue;
-    for (let j = 0; j < v.dim; j++) out[j] += v.values[row * v.dim + j];
-    n += 1;
-  }
-  if (!n) return null;
-  for (let j = 0; j < v.dim; j++) out[j] /= n;
-  return out;
-}
-
-/**
- * Logits [texts × labels]: scale × cos(text − centre, name − centre). A text without any known character gets zeros
- * (a uniform soft label); `centre` is the mean text vector of `corpus` when `center`, else zero.
- */
-export function zeroshotLogits(texts: readonly string[], names: readonly string[], corpus: readonly string[], v: CharVectors, o: { center: boolean; scale: number }): Float32Array {
-  const centre = new Float32Array(v.dim);
-  if (o.center) {
-    let n = 0;
-    for (const t of corpus) {
-      const m = meanVector(t, v);
-      if (!m) continue;
-      for (let j = 0; j < v.dim; j++) centre[j] += m[j];
-      n += 1;
-    }
-    if (n) for (let j = 0; j < v.dim; j++) centre[j] /= n;
-  }
-  const unit = (x: Float32Array | null) => {
-    if (!x) return null;
-    const y = x.map((a, j) => a - centre[j]);
-    const norm = Math.hypot(...y);
-    return norm > 0 ? y.map((a) => a / norm) : null;
-  };
-  const labels = names.map((name, i) => {
-    const u = unit(meanVector(name, v));
-    if (!u) throw new Error(`zeroshot: no character of the label name '${name}' (label ${i}) has a vector`);
-    return u;
-  });
-  const out = new Float32Array(texts.length * names.length);
-  texts.forEach((t, r) => {
-    const u = unit(meanVector(t, v));
-    if (!u) return;
-    labels.forEach((l, c) => {
-      let dot = 0;
-      for (let j = 0; j < v.dim; j++) dot += u[j] * l[j];
-      out[r * names.length + c] = o.scale * dot;
-    });
-  });
-  return out;
+/** What the final evaluation needs to score the zero-shot classifier on test (serve's `zeroshotResult`). */
+export interface ZeroshotBaseline {
+  name: string;
+  role: 'baseline';
+  format: 'zero-shot';
+  description: string;
+  /** as the pipeline gives them (resolved by the reader, ${DATA_DIR} included) */
+  vectors: { file: string; vocab: string; dim: number };
+  label_names: string[];
+  /** the training and unlabeled texts' mean vector, removed before comparing */
+  centre: number[];
+  scale: number;
+  split: 'valid';
+  accuracy: number;
+  macro_f1: number;
 }
 
 export async function runZeroshot(ctx: StageContext<ZeroshotParams>) {
@@ -69,18 +34,31 @@ export async function runZeroshot(ctx: StageContext<ZeroshotParams>) {
   const valid = ctx.dataset('data', 'valid.arrow');
   const unlabeled = p.label_unlabeled ? ctx.dataset('data', 'unlabeled.arrow') : null;
   // the centre comes from texts only: the training rows' labels are never read here
-  const corpus = [...train.rows, ...(unlabeled?.rows ?? [])].map((r) => r.text);
-  const score = (rows: readonly { text: string }[]) => zeroshotLogits(rows.map((r) => r.text), names, corpus, vectors, p);
+  const centre = p.center ? corpusCentre([...train.rows, ...(unlabeled?.rows ?? [])].map((r) => r.text), vectors) : new Float32Array(vectors.dim);
   const k = names.length;
-  const metrics: Record<string, unknown> = { mode: 'zeroshot', label_names: names, chance: 1 / k };
+  let validLogits: Float32Array = new Float32Array(0);
   for (const [split, ds] of [['train', train], ['valid', valid], ...(unlabeled ? [['unlabeled', unlabeled] as const] : [])] as const) {
-    const logits = score(ds.rows);
+    const logits = zeroshotLogits(ds.rows.map((r) => r.text), names, centre, vectors, p.scale);
     writeLogits(path.join(ctx.outDir, 'logits', `${split}.arrow`), ds.rows.map((r) => r.id), logits, k);
-    // scored for the record only: nothing here is chosen by it
-    if (split === 'valid') metrics.valid = classificationMetrics(ds.rows.map((r) => r.label), argmaxRows(logits, k), ds.labels);
+    if (split === 'valid') validLogits = logits;
   }
-  writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), metrics);
-  const acc = (metrics.valid as { accuracy: number }).accuracy;
-  ctx.log.info(`zero-shot valid accuracy ${(100 * acc).toFixed(2)} (chance ${(100 / k).toFixed(2)}), labels by name: ${names.join(', ')}`);
-  return { summary: { mode: 'zeroshot', valid_accuracy: acc, chance: 1 / k } };
+  // scored for the record only: nothing here is chosen by it
+  const metrics = classificationMetrics(valid.rows.map((r) => r.label), argmaxRows(validLogits, k), valid.labels);
+  const baseline: ZeroshotBaseline = {
+    name: 'zero-shot',
+    role: 'baseline',
+    format: 'zero-shot',
+    description: 'no labels: label names against the texts with character vectors',
+    vectors: p.vectors,
+    label_names: names,
+    centre: Array.from(centre),
+    scale: p.scale,
+    split: 'valid',
+    accuracy: metrics.accuracy,
+    macro_f1: metrics.macro_f1,
+  };
+  writeJsonAtomic(path.join(ctx.outDir, 'baseline.json'), baseline);
+  writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), { mode: 'zeroshot', label_names: names, chance: 1 / k, valid: metrics });
+  ctx.log.info(`zero-shot valid accuracy ${(100 * metrics.accuracy).toFixed(2)} (chance ${(100 / k).toFixed(2)}), labels by name: ${names.join(', ')}`);
+  return { summary: { mode: 'zeroshot', valid_accuracy: metrics.accuracy, chance: 1 / k } };
 }

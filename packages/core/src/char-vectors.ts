@@ -1,0 +1,88 @@
+/**
+ * Pretrained character vectors (e.g. the 200-d Tencent AI Lab ones) and what needs no model to use them: zero-shot
+ * classification by label-name similarity. Shared by the teacher stage (which writes its logits) and the final
+ * evaluation (which scores it on test).
+ */
+import * as fs from 'node:fs';
+import { readJson } from './fsutil';
+
+export interface CharVectors {
+  dim: number;
+  index: Map<string, number>;
+  values: Float32Array;
+}
+
+/** Reads `rows × dim` little-endian float32 and a JSON vocabulary: a list (row → token) or an object (token → row). */
+export function loadCharVectors(file: string, vocabFile: string, dim: number): CharVectors {
+  if (!fs.existsSync(file)) throw new Error(`${file}: embeddings file not found`);
+  const buf = fs.readFileSync(file);
+  if (buf.length % (4 * dim) !== 0) throw new Error(`${file}: ${buf.length} bytes is not a whole number of ${dim}-d float32 rows`);
+  const rows = buf.length / (4 * dim);
+  const values = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
+  const vocab = readJson<string[] | Record<string, number>>(vocabFile);
+  const entries: [string, number][] = Array.isArray(vocab) ? vocab.map((t, i) => [t, i]) : Object.entries(vocab);
+  for (const [token, row] of entries) {
+    if (!Number.isInteger(row) || row < 0 || row >= rows) throw new Error(`${vocabFile}: token '${token}' points at row ${row}; ${file} has ${rows} rows`);
+  }
+  return { dim, index: new Map(entries), values };
+}
+
+/** The mean vector of the characters of `text` that have one; null when none has. */
+export function meanVector(text: string, v: CharVectors): Float32Array | null {
+  const out = new Float32Array(v.dim);
+  let n = 0;
+  for (const ch of text) {
+    const row = v.index.get(ch);
+    if (row === undefined) continue;
+    for (let j = 0; j < v.dim; j++) out[j] += v.values[row * v.dim + j];
+    n += 1;
+  }
+  if (!n) return null;
+  for (let j = 0; j < v.dim; j++) out[j] /= n;
+  return out;
+}
+
+/** The mean of the texts' mean vectors (their common direction); zeros when none has a vector. */
+export function corpusCentre(texts: readonly string[], v: CharVectors): Float32Array {
+  const centre = new Float32Array(v.dim);
+  let n = 0;
+  for (const t of texts) {
+    const m = meanVector(t, v);
+    if (!m) continue;
+    for (let j = 0; j < v.dim; j++) centre[j] += m[j];
+    n += 1;
+  }
+  if (n) for (let j = 0; j < v.dim; j++) centre[j] /= n;
+  return centre;
+}
+
+/**
+ * Zero-shot logits [texts × labels]: scale × cos(text − centre, name − centre), each text and label name by its mean
+ * character vector. A text without any known character gets zeros (a uniform soft label).
+ */
+export function zeroshotLogits(texts: readonly string[], names: readonly string[], centre: Float32Array, v: CharVectors, scale: number): Float32Array {
+  const unit = (x: Float32Array | null) => {
+    if (!x) return null;
+    const y = x.map((a, j) => a - centre[j]);
+    let norm = 0;
+    for (const a of y) norm += a * a;
+    norm = Math.sqrt(norm);
+    return norm > 0 ? y.map((a) => a / norm) : null;
+  };
+  const labels = names.map((name, i) => {
+    const u = unit(meanVector(name, v));
+    if (!u) throw new Error(`zeroshot: no character of the label name '${name}' (label ${i}) has a vector`);
+    return u;
+  });
+  const out = new Float32Array(texts.length * names.length);
+  texts.forEach((t, r) => {
+    const u = unit(meanVector(t, v));
+    if (!u) return;
+    labels.forEach((l, c) => {
+      let dot = 0;
+      for (let j = 0; j < v.dim; j++) dot += u[j] * l[j];
+      out[r * names.length + c] = scale * dot;
+    });
+  });
+  return out;
+}
