@@ -21,10 +21,14 @@ function serverSettings(h: NonNullable<ServeParams['http']>): ServerSettings {
 }
 
 /** The naive Bayes baseline a teacher stage describes (its `baseline.json`), fitted on train and scored on test. */
-function naiveBayesResult(file: string, train: readonly Example[], test: readonly Example[], labels: readonly string[], inTrain: readonly boolean[]): ModelResult {
-  const spec = readJson<{ name: string; description?: string; ngram_max: number; alpha: number }>(file);
+function naiveBayesResult(ctx: StageContext<ServeParams>, file: string, train: readonly Example[], test: readonly Example[], labels: readonly string[], inTrain: readonly boolean[]): ModelResult {
+  const spec = readJson<{ name: string; description?: string; ngram_max: number; alpha: number; em?: { rounds: number; unlabeled_weight: number } }>(file);
   if (!Number.isInteger(spec.ngram_max) || !(spec.alpha > 0)) throw new Error(`${file}: a naive Bayes baseline needs ngram_max and alpha`);
-  const nb = NaiveBayes.train(train, labels.length, spec.ngram_max, spec.alpha);
+  // self-trained: the same EM on the same unlabeled text
+  const nb =
+    spec.em && spec.em.rounds > 0
+      ? NaiveBayes.trainEm(train, ctx.dataset('data', 'unlabeled.arrow').rows.map((r) => r.text), labels.length, spec.ngram_max, spec.alpha, spec.em.rounds, spec.em.unlabeled_weight)
+      : NaiveBayes.train(train, labels.length, spec.ngram_max, spec.alpha);
   const scores = nb.scoresAll(test.map((r) => r.text));
   const times = test.slice(0, 200).map((r) => {
     const t0 = process.hrtime.bigint();
@@ -106,7 +110,7 @@ export async function runServe(ctx: StageContext<ServeParams>) {
     const baselineFile = path.join(modelsDir, 'baseline.json');
     if (fs.existsSync(baselineFile)) {
       const format = readJson<{ format?: string }>(baselineFile).format;
-      const r = format === 'zero-shot' ? zeroshotResult(ctx, baselineFile, test.rows, test.labels, inTrain) : naiveBayesResult(baselineFile, train.rows, test.rows, test.labels, inTrain);
+      const r = format === 'zero-shot' ? zeroshotResult(ctx, baselineFile, test.rows, test.labels, inTrain) : naiveBayesResult(ctx, baselineFile, train.rows, test.rows, test.labels, inTrain);
       if (!models.some((m) => m.name === r.name && m.accuracy === r.accuracy)) models.push({ ...r, file: path.relative(ctx.root, baselineFile), name: models.some((m) => m.name === r.name) ? `${r.name}-${inputRole}` : r.name });
       continue;
     }

@@ -56,17 +56,37 @@ import { startingEncoder } from './init';
 type WideFitParams = NonNullable<WideParams['fit']>;
 type AdamWideFit = Extract<WideFitParams, { method: 'adam' }>;
 
-/** The naive Bayes baseline's settings and its valid score; the final evaluation refits it and scores test. */
-function naiveBayesBaseline(p: ClassifyParams['naive_bayes'], train: readonly Example[], valid: readonly Example[], labels: readonly string[]) {
-  const nb = NaiveBayes.train(train, labels.length, p.ngram_max, p.alpha);
-  const metrics = nb.evaluate(valid, labels);
+/**
+ * The naive Bayes baseline's settings and its valid score; the final evaluation refits it and scores test. With `em`,
+ * self-trained on the unlabeled text, its rounds and weight chosen on valid (ties: fewer rounds, then less weight).
+ */
+function naiveBayesBaseline(log: StageContext<unknown>['log'], p: ClassifyParams['naive_bayes'], train: readonly Example[], valid: readonly Example[], unlabeled: readonly string[] | null, labels: readonly string[]) {
+  let nb = NaiveBayes.train(train, labels.length, p.ngram_max, p.alpha);
+  let metrics = nb.evaluate(valid, labels);
+  let em: { rounds: number; unlabeled_weight: number; tried: { rounds: number; unlabeled_weight: number; valid_accuracy: number }[] } | null = null;
+  if (p.em && unlabeled?.length) {
+    const tried: { rounds: number; unlabeled_weight: number; valid_accuracy: number }[] = [];
+    let best = { rounds: 0, unlabeled_weight: 0, nb, metrics };
+    for (const rounds of [...p.em.rounds].sort((a, b) => a - b)) {
+      for (const w of rounds === 0 ? [0] : [...p.em.unlabeled_weight].sort((a, b) => a - b)) {
+        const model = rounds === 0 ? NaiveBayes.train(train, labels.length, p.ngram_max, p.alpha) : NaiveBayes.trainEm(train, unlabeled, labels.length, p.ngram_max, p.alpha, rounds, w);
+        const m = model.evaluate(valid, labels);
+        tried.push({ rounds, unlabeled_weight: w, valid_accuracy: m.accuracy });
+        if (m.accuracy > best.metrics.accuracy) best = { rounds, unlabeled_weight: w, nb: model, metrics: m };
+      }
+    }
+    ({ nb, metrics } = best);
+    em = { rounds: best.rounds, unlabeled_weight: best.unlabeled_weight, tried };
+    log.info(`naive Bayes self-training (EM on ${unlabeled.length} unlabeled texts): ${tried.map((t) => `${t.rounds} rounds × ${t.unlabeled_weight}: ${(100 * t.valid_accuracy).toFixed(2)}`).join(', ')}; kept ${best.rounds} rounds × ${best.unlabeled_weight}`);
+  }
   return {
-    name: 'naive-bayes',
+    name: em && em.rounds > 0 ? 'naive-bayes-em' : 'naive-bayes',
     role: 'baseline' as const,
     format: 'naive-bayes',
-    description: `multinomial naive Bayes, character 1-${p.ngram_max}-grams, alpha ${p.alpha}`,
+    description: `multinomial naive Bayes, character 1-${p.ngram_max}-grams, alpha ${p.alpha}${em && em.rounds > 0 ? `, self-trained by EM on the unlabeled text (${em.rounds} rounds, weight ${em.unlabeled_weight})` : ''}`,
     ngram_max: p.ngram_max,
     alpha: p.alpha,
+    ...(em ? { em } : {}),
     split: 'valid',
     accuracy: metrics.accuracy,
     macro_f1: metrics.macro_f1,
@@ -164,7 +184,8 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   // the baseline's test score is the final evaluation's (serve); here it is scored on valid
   let baseline = null;
   if (p.naive_bayes.enabled) {
-    baseline = naiveBayesBaseline(p.naive_bayes, trainSet.rows, valid.rows, labels);
+    const unlabeled = p.naive_bayes.em ? ctx.dataset('data', 'unlabeled.arrow').rows.map((r) => r.text) : null;
+    baseline = naiveBayesBaseline(ctx.log, p.naive_bayes, trainSet.rows, valid.rows, unlabeled, labels);
     writeJsonAtomic(path.join(ctx.outDir, 'baseline.json'), baseline);
     ctx.log.info(`naive Bayes baseline: valid accuracy ${(100 * baseline.accuracy).toFixed(2)}, macro-F1 ${(100 * baseline.macro_f1).toFixed(2)}`);
   }

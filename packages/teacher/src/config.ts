@@ -45,7 +45,23 @@ export const pretrainSchema = z
 
 /** train and score a multinomial naive Bayes baseline on character n-grams in the same run */
 const naiveBayes = z
-  .object({ enabled: z.boolean().default(true), ngram_max: z.number().int().min(1).max(4).default(2), alpha: z.number().positive().default(0.1) })
+  .object({
+    enabled: z.boolean().default(true),
+    ngram_max: z.number().int().min(1).max(4).default(2),
+    alpha: z.number().positive().default(0.1),
+    /**
+     * self-training by EM on the data stage's unlabeled text (Nigam et al., 2000): `rounds` of labelling the unlabeled
+     * texts with the model's posteriors and refitting with them at `unlabeled_weight`; each pair of the lists is tried
+     * and the best on valid kept (0 rounds: the supervised baseline)
+     */
+    em: z
+      .object({
+        rounds: z.array(z.number().int().min(0).max(50)).min(1).default([0, 1, 3]),
+        unlabeled_weight: z.array(z.number().positive().max(1)).min(1).default([0.1, 0.3, 1]),
+      })
+      .strict()
+      .optional(),
+  })
   .strict()
   .prefault({});
 

@@ -5,6 +5,7 @@ import { readDataset, readLogits, readSafetensors, runStage, SMOKE_FIXTURE, smok
 import { ernieConfig, randomWeights, writeHfCheckpoint, type HfShape } from '../../model/src/hf-checkpoints.testutil';
 import { classifierHead, loadCheckpoint, predictLogits } from '@distill/model';
 import { dataStage } from '@distill/data';
+import { serveStage } from '@distill/serve';
 import { teacherStage } from './stage';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -226,5 +227,27 @@ stages:
     expect(cosine).toBeGreaterThan(0.3); // unrelated weights of this size have |cosine| < 0.2
     expect(JSON.parse(fs.readFileSync(out(root, 'teacher', 'checkpoint/config.json'), 'utf8'))).toMatchObject({ model_type: 'bert', type_vocab_size: 4 });
     expect(JSON.parse(fs.readFileSync(out(root, 'teacher', 'metrics.json'), 'utf8')).valid.accuracy).toBeGreaterThan(0.6);
+  });
+
+  it('self-trains its naive Bayes baseline by EM on the unlabeled text, rounds and weight chosen on valid; the final evaluation refits the same', async () => {
+    const root = smokeWorkspace(`  nbem:
+    uses: teacher
+    inputs: { data: data }
+    params: { mode: finetune, model: { hidden_size: 16, layers: 1, heads: 2, intermediate_size: 32, max_length: 24 }, naive_bayes: { em: { rounds: [0, 2], unlabeled_weight: [0.3, 1] } }, training: { epochs: 1, batch_size: 16, max_steps: 2 } }
+  serve:
+    uses: serve
+    inputs: { data: data, baselines: nbem }
+`);
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    const teacher = await runStage(teacherStage, 'p.yaml', 'nbem', root);
+    expect(teacher.reads).toEqual(expect.arrayContaining([expect.stringMatching(/data\/unlabeled\.arrow$/)]));
+    const baseline = JSON.parse(fs.readFileSync(out(root, 'nbem', 'baseline.json'), 'utf8'));
+    expect(baseline.em.tried.map((t: { rounds: number; unlabeled_weight: number }) => [t.rounds, t.unlabeled_weight])).toEqual([[0, 0], [2, 0.3], [2, 1]]);
+    const best = Math.max(...baseline.em.tried.map((t: { valid_accuracy: number }) => t.valid_accuracy));
+    expect(baseline.accuracy).toBe(best);
+    await runStage(serveStage, 'p.yaml', 'serve', root);
+    const bench = JSON.parse(fs.readFileSync(out(root, 'serve', 'benchmark.json'), 'utf8'));
+    expect(bench.models.map((m: { name: string }) => m.name)).toEqual([baseline.name]);
+    expect(bench.models[0].accuracy).toBeGreaterThan(0.5);
   });
 });
