@@ -86,3 +86,57 @@ export function zeroshotLogits(texts: readonly string[], names: readonly string[
   });
   return out;
 }
+
+/** Each text's mean character vector minus `centre`, scaled to unit length; null for a text without a known character. */
+export function sentenceVectors(texts: readonly string[], v: CharVectors, centre: Float32Array): (Float32Array | null)[] {
+  return texts.map((t) => {
+    const m = meanVector(t, v);
+    if (!m) return null;
+    let norm = 0;
+    for (let j = 0; j < v.dim; j++) {
+      m[j] -= centre[j];
+      norm += m[j] * m[j];
+    }
+    norm = Math.sqrt(norm);
+    return norm > 0 ? m.map((a) => a / norm) : null;
+  });
+}
+
+/**
+ * Nearest-neighbour vote (embedding lookup): each query's `k` most similar reference rows by cosine (exact, brute
+ * force: the labeled sets this is for have hundreds to thousands of rows) vote for their labels, each with its
+ * similarity. Returns [queries × labels] logits: scale × each label's share of the vote (zeros for a query without a
+ * vector). `exclude[q]` is a reference row the query must not see (itself, for leave-one-out scores of the labeled rows).
+ */
+export function knnLogits(queries: readonly (Float32Array | null)[], refs: readonly (Float32Array | null)[], refLabels: ArrayLike<number>, numLabels: number, k: number, scale: number, exclude?: readonly number[]): Float32Array {
+  const out = new Float32Array(queries.length * numLabels);
+  const sims = new Float32Array(refs.length);
+  queries.forEach((q, r) => {
+    if (!q) return;
+    sims.fill(-Infinity);
+    refs.forEach((ref, i) => {
+      if (!ref || exclude?.[r] === i) return;
+      let dot = 0;
+      for (let j = 0; j < q.length; j++) dot += q[j] * ref[j];
+      sims[i] = dot;
+    });
+    // the k best, by a partial selection (k is small)
+    const best: number[] = [];
+    for (let i = 0; i < sims.length; i++) {
+      if (sims[i] === -Infinity) continue;
+      if (best.length < k) best.push(i);
+      else if (sims[i] > sims[best[best.length - 1]]) best[best.length - 1] = i;
+      else continue;
+      for (let b = best.length - 1; b > 0 && sims[best[b]] > sims[best[b - 1]]; b--) [best[b], best[b - 1]] = [best[b - 1], best[b]];
+    }
+    let total = 0;
+    const votes = new Float64Array(numLabels);
+    for (const i of best) {
+      const w = Math.max(sims[i], 0) + 1e-6; // dissimilar neighbours count for (almost) nothing
+      votes[refLabels[i]] += w;
+      total += w;
+    }
+    if (total > 0) for (let c = 0; c < numLabels; c++) out[r * numLabels + c] = (scale * votes[c]) / total;
+  });
+  return out;
+}

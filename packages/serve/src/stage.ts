@@ -1,11 +1,11 @@
 /**
  * The serve stage: the final evaluation. Reads: the quantize stages' model directories, the teacher stages' baselines
- * (naive Bayes, refitted; zero-shot, with the character vectors it names) and the test set (input `data`). Writes:
+ * (naive Bayes, refitted; zero-shot and kNN, with the character vectors they name) and the test set (input `data`). Writes:
  * `benchmark.json` with one entry per model variant and baseline.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { argmaxRows, classificationMetrics, loadCharVectors, meanStd, NaiveBayes, percentile, readJson, zeroshotLogits, writeJsonAtomic, type Example, type StageContext, type StageDefinition } from '@distill/core';
+import { argmaxRows, classificationMetrics, knnLogits, loadCharVectors, meanStd, NaiveBayes, percentile, readJson, sentenceVectors, zeroshotLogits, writeJsonAtomic, type Example, type StageContext, type StageDefinition } from '@distill/core';
 import { benchmarkModel, scoreLogits, type ModelResult } from './benchmark';
 import { paramsSchema, type ServeParams } from './config';
 import { loadTest, serverArgs, startServerProcess, type HttpPoint, type ServerSettings } from './http-bench';
@@ -55,31 +55,42 @@ function naiveBayesResult(ctx: StageContext<ServeParams>, file: string, train: r
 }
 
 /**
- * The zero-shot classifier a teacher stage describes (`mode: zeroshot`, its `baseline.json`): no fitting, the same
- * label-name similarity scored on test.
+ * A classifier on character vectors that a teacher stage describes (its `baseline.json`): `zero-shot` (label names
+ * against the texts) or `knn` (the nearest training rows), scored on test with the vectors it names and the same
+ * training rows; nothing is fitted here.
  */
-function zeroshotResult(ctx: StageContext<ServeParams>, file: string, test: readonly Example[], labels: readonly string[], inTrain: readonly boolean[]): ModelResult {
-  const spec = readJson<{ name: string; vectors: { file: string; vocab: string; dim: number }; label_names: string[]; centre: number[]; scale: number }>(file);
-  if (spec.label_names?.length !== labels.length) throw new Error(`${file}: ${spec.label_names?.length ?? 0} label names for ${labels.length} labels`);
+function vectorBaselineResult(ctx: StageContext<ServeParams>, file: string, train: readonly Example[], test: readonly Example[], labels: readonly string[], inTrain: readonly boolean[]): ModelResult {
+  const spec = readJson<{ name: string; format: 'zero-shot' | 'knn'; vectors: { file: string; vocab: string; dim: number }; centre: number[]; scale: number; label_names?: string[]; k?: number }>(file);
   const vectorsFile = ctx.path(spec.vectors.file);
   ctx.recordRead(vectorsFile);
   const vectors = loadCharVectors(vectorsFile, ctx.path(spec.vectors.vocab), spec.vectors.dim);
   const centre = Float32Array.from(spec.centre);
-  const scores = zeroshotLogits(test.map((r) => r.text), spec.label_names, centre, vectors, spec.scale);
+  let classify: (texts: readonly string[]) => Float32Array;
+  if (spec.format === 'zero-shot') {
+    const names = spec.label_names ?? [];
+    if (names.length !== labels.length) throw new Error(`${file}: ${names.length} label names for ${labels.length} labels`);
+    classify = (texts) => zeroshotLogits(texts, names, centre, vectors, spec.scale);
+  } else {
+    if (!Number.isInteger(spec.k) || spec.k! < 1) throw new Error(`${file}: a knn baseline needs k`);
+    const refs = sentenceVectors(train.map((r) => r.text), vectors, centre);
+    const refLabels = train.map((r) => r.label);
+    classify = (texts) => knnLogits(sentenceVectors(texts, vectors, centre), refs, refLabels, labels.length, spec.k!, spec.scale);
+  }
+  const scores = classify(test.map((r) => r.text));
   const times = test.slice(0, 200).map((r) => {
     const t0 = process.hrtime.bigint();
-    zeroshotLogits([r.text], spec.label_names, centre, vectors, spec.scale);
+    classify([r.text]);
     return Number(process.hrtime.bigint() - t0) / 1e6;
   });
   const gold = test.map((r) => r.label);
   const m = classificationMetrics(gold, argmaxRows(scores, labels.length), labels);
   const score = scoreLogits(scores, gold, labels.length, inTrain);
   const { mean, std } = meanStd(times);
-  ctx.log.info(`${spec.name}: accuracy ${(100 * m.accuracy).toFixed(2)} [${score.ci95.map((x) => (100 * x).toFixed(2)).join(', ')}] with no labels (chance ${(100 / labels.length).toFixed(2)})`);
+  ctx.log.info(`${spec.name}: accuracy ${(100 * m.accuracy).toFixed(2)} [${score.ci95.map((x) => (100 * x).toFixed(2)).join(', ')}]${spec.format === 'zero-shot' ? ' with no labels' : ''} (chance ${(100 / labels.length).toFixed(2)})`);
   return {
     name: spec.name,
     role: 'baseline',
-    format: 'zero-shot',
+    format: spec.format,
     file,
     accuracy: m.accuracy,
     macro_f1: m.macro_f1,
@@ -110,7 +121,7 @@ export async function runServe(ctx: StageContext<ServeParams>) {
     const baselineFile = path.join(modelsDir, 'baseline.json');
     if (fs.existsSync(baselineFile)) {
       const format = readJson<{ format?: string }>(baselineFile).format;
-      const r = format === 'zero-shot' ? zeroshotResult(ctx, baselineFile, test.rows, test.labels, inTrain) : naiveBayesResult(ctx, baselineFile, train.rows, test.rows, test.labels, inTrain);
+      const r = format === 'zero-shot' || format === 'knn' ? vectorBaselineResult(ctx, baselineFile, train.rows, test.rows, test.labels, inTrain) : naiveBayesResult(ctx, baselineFile, train.rows, test.rows, test.labels, inTrain);
       if (!models.some((m) => m.name === r.name && m.accuracy === r.accuracy)) models.push({ ...r, file: path.relative(ctx.root, baselineFile), name: models.some((m) => m.name === r.name) ? `${r.name}-${inputRole}` : r.name });
       continue;
     }

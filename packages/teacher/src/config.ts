@@ -119,12 +119,30 @@ export const zeroshotSchema = z
   })
   .strict();
 
-export const paramsSchema = z.discriminatedUnion('mode', [pretrainSchema, finetuneSchema, promptSchema, prefixSchema, zeroshotSchema]);
+/**
+ * `knn`: embedding lookup. Each text's sentence vector (its mean character vector, centred as in `zeroshot`) finds its
+ * `k` most similar training rows, which vote for their labels; `k` is chosen on valid from the list. Writes logits (the
+ * training rows' leave-one-out) and no checkpoint.
+ */
+export const knnSchema = z
+  .object({
+    mode: z.literal('knn'),
+    vectors: embeddingsSchema,
+    center: z.boolean().default(true),
+    k: z.array(z.number().int().positive().max(1000)).min(1).default([1, 3, 5, 10, 20]),
+    /** logits = scale × each label's share of the vote */
+    scale: z.number().positive().default(10),
+    label_unlabeled: z.boolean().default(true),
+  })
+  .strict();
+
+export const paramsSchema = z.discriminatedUnion('mode', [pretrainSchema, finetuneSchema, promptSchema, prefixSchema, zeroshotSchema, knnSchema]);
 
 export type TeacherParams = z.infer<typeof paramsSchema>;
 export type PretrainParams = z.infer<typeof pretrainSchema>;
 export type FinetuneParams = z.infer<typeof finetuneSchema>;
 export type ClassifyParams = z.infer<typeof finetuneSchema> | z.infer<typeof promptSchema> | z.infer<typeof prefixSchema>;
 export type ZeroshotParams = z.infer<typeof zeroshotSchema>;
+export type KnnParams = z.infer<typeof knnSchema>;
 export type InitParams = z.infer<typeof initSchema>;
 export type EmbeddingsParams = z.infer<typeof embeddingsSchema>;

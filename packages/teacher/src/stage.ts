@@ -6,13 +6,15 @@
  *   + the stage named by `init.input`). Writes `checkpoint/` (+ `prefix.safetensors`), `logits/{train,valid,test}.arrow`
  *   (+ `logits/augmented.arrow`), `metrics.json`, `curves.json`, `baseline.json`.
  * - `zeroshot`: label-name similarity with character vectors, no labels. Reads `data`. Writes
- *   `logits/{train,valid}.arrow` (+ `logits/unlabeled.arrow`) and `metrics.json`; no checkpoint.
+ *   `logits/{train,valid}.arrow` (+ `logits/unlabeled.arrow`), `baseline.json` and `metrics.json`; no checkpoint.
+ * - `knn`: embedding lookup (nearest labeled rows by sentence vector). Reads and writes as `zeroshot`.
  * Checkpoints use the Hugging Face layout (safetensors + config.json + vocab.txt).
  */
 import type { StageContext, StageDefinition } from '@distill/core';
 import { runClassify } from './classify';
-import { paramsSchema, type ClassifyParams, type PretrainParams, type TeacherParams, type ZeroshotParams } from './config';
+import { paramsSchema, type ClassifyParams, type PretrainParams, type KnnParams, type TeacherParams, type ZeroshotParams } from './config';
 import { runPretrain } from './pretrain';
+import { runKnn } from './knn';
 import { runZeroshot } from './zeroshot';
 
 export async function runTeacher(ctx: StageContext<TeacherParams>) {
@@ -25,6 +27,8 @@ export async function runTeacher(ctx: StageContext<TeacherParams>) {
       return runClassify(ctx as StageContext<ClassifyParams>);
     case 'zeroshot':
       return runZeroshot(ctx as StageContext<ZeroshotParams>);
+    case 'knn':
+      return runKnn(ctx as StageContext<KnnParams>);
   }
 }
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { corpusCentre, meanVector, readLogits, Rng, runStage, SMOKE_FIXTURE, smokeWorkspace, zeroshotLogits } from '@distill/core';
+import { corpusCentre, knnLogits, meanVector, readLogits, Rng, runStage, SMOKE_FIXTURE, smokeWorkspace, zeroshotLogits } from '@distill/core';
 import { dataStage } from '@distill/data';
 import { serveStage } from '@distill/serve';
 import { teacherStage } from './stage';
@@ -23,6 +23,24 @@ describe('zero-shot label-name similarity', () => {
     const raw = zeroshotLogits(['球赛的'], ['球', '股'], new Float32Array(3), v, 10);
     expect(raw[0] - raw[1]).toBeLessThan(logits[0] - logits[1]);
     expect(() => zeroshotLogits(['球'], ['球', '无名'], new Float32Array(3), v, 1)).toThrow(/label name '无名' \(label 1\)/);
+  });
+
+  it('kNN: the nearest reference rows vote by similarity; a row can be left out of its own vote', () => {
+    const u = (x: number, y: number) => Float32Array.of(x / Math.hypot(x, y), y / Math.hypot(x, y));
+    const refs = [u(1, 0), u(1, 0.1), u(0, 1), u(0.1, 1)];
+    const labels = [0, 0, 1, 1];
+    const l = knnLogits([u(1, 0.05), u(0.05, 1), null], refs, labels, 2, 2, 10);
+    expect(l[0]).toBeCloseTo(10, 3); // both neighbours are label 0
+    expect(l[3]).toBeCloseTo(10, 3);
+    expect([l[4], l[5]]).toEqual([0, 0]);
+    // k 3: the third neighbour is of the other label and far: it weighs little
+    const l3 = knnLogits([u(1, 0.05)], refs, labels, 2, 3, 1);
+    expect(l3[0]).toBeGreaterThan(0.85);
+    // leave-one-out: ref 0 without itself takes ref 1 and then the label-1 rows
+    const loo = knnLogits([refs[0]], refs, labels, 2, 1, 1, [0]);
+    expect(Array.from(loo)).toEqual([1, 0]);
+    const loo2 = knnLogits([refs[2]], refs, labels, 2, 1, 1, [2]);
+    expect(Array.from(loo2)).toEqual([0, 1]);
   });
 
   it('runs as a teacher mode without labels: above chance with vectors that know the topics, near chance with random ones', async () => {
@@ -53,9 +71,13 @@ describe('zero-shot label-name similarity', () => {
     uses: teacher
     inputs: { data: data }
     params: { mode: zeroshot, vectors: { file: data/zs.f32, vocab: data/zs.json, dim: ${dim} } }
+  knn:
+    uses: teacher
+    inputs: { data: data }
+    params: { mode: knn, k: [1, 5], vectors: { file: data/zs.f32, vocab: data/zs.json, dim: ${dim} } }
   serve:
     uses: serve
-    inputs: { data: data, zeroshot: zs }
+    inputs: { data: data, zeroshot: zs, knn: knn }
 `;
     const accuracy = async (informed: boolean) => {
       const root = smokeWorkspace(stages);
@@ -75,6 +97,13 @@ describe('zero-shot label-name similarity', () => {
     write(root, true);
     await runStage(dataStage, 'p.yaml', 'data', root);
     await runStage(teacherStage, 'p.yaml', 'zs', root);
+    const knn = await runStage(teacherStage, 'p.yaml', 'knn', root);
+    const knnBaseline = JSON.parse(fs.readFileSync(path.join(root, 'artifacts', 'p', 'knn', 'baseline.json'), 'utf8'));
+    expect(knnBaseline.tried.map((t: { k: number }) => t.k)).toEqual([1, 5]);
+    expect(knnBaseline.k).toBe((knn.summary as { k: number }).k);
+    // a logit row for every training row (each left out of its own vote)
+    const trainLogits = readLogits(path.join(root, 'artifacts', 'p', 'knn', 'logits', 'train.arrow'));
+    expect(trainLogits.ids).toHaveLength(270);
     const served = await runStage(serveStage, 'p.yaml', 'serve', root);
     const bench = JSON.parse(fs.readFileSync(path.join(root, 'artifacts', 'p', 'serve', 'benchmark.json'), 'utf8'));
     const zs = bench.models.find((m: { name: string }) => m.name === 'zero-shot');
@@ -82,6 +111,9 @@ describe('zero-shot label-name similarity', () => {
     expect(zs.accuracy).toBeGreaterThan(0.6);
     expect(zs.ci95[0]).toBeLessThanOrEqual(zs.accuracy);
     expect(served.reads).toEqual(expect.arrayContaining(['data/zs.f32']));
+    const nearest = bench.models.find((m: { name: string }) => m.name === 'knn');
+    expect(nearest).toMatchObject({ role: 'baseline', format: 'knn' });
+    expect(nearest.accuracy).toBeGreaterThan(0.6);
     expect(await accuracy(false)).toBeLessThan(0.45);
   }, 60_000);
 });
