@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { argmaxRows, classificationMetrics, deriveSeed, NaiveBayes, loadTokenizer, readTokenizerSpec, Rng, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, type Example, type StageContext, type TrainingParams, type WideParams } from '@distill/core';
+import { argmaxRows, classificationMetrics, deriveSeed, loadTokenizer, readTokenizerSpec, Rng, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, type Example, type StageContext, type TrainingParams, type WideParams } from '@distill/core';
 import {
   batchLabels,
   buildVerbalizer,
@@ -52,48 +52,10 @@ import {
 } from '@distill/model';
 import type { ClassifyParams } from './config';
 import { startingEncoder } from './init';
+import { fitNaiveBayes } from './naive-bayes';
 
 type WideFitParams = NonNullable<WideParams['fit']>;
 type AdamWideFit = Extract<WideFitParams, { method: 'adam' }>;
-
-/**
- * The naive Bayes baseline's settings and its valid score; the final evaluation refits it and scores test. With `em`,
- * self-trained on the unlabeled text, its rounds and weight chosen on valid (ties: fewer rounds, then less weight).
- */
-function naiveBayesBaseline(log: StageContext<unknown>['log'], p: ClassifyParams['naive_bayes'], train: readonly Example[], valid: readonly Example[], unlabeled: readonly string[] | null, labels: readonly string[]) {
-  let nb = NaiveBayes.train(train, labels.length, p.ngram_max, p.alpha);
-  let metrics = nb.evaluate(valid, labels);
-  let em: { rounds: number; unlabeled_weight: number; tried: { rounds: number; unlabeled_weight: number; valid_accuracy: number }[] } | null = null;
-  if (p.em && unlabeled?.length) {
-    const tried: { rounds: number; unlabeled_weight: number; valid_accuracy: number }[] = [];
-    let best = { rounds: 0, unlabeled_weight: 0, nb, metrics };
-    for (const rounds of [...p.em.rounds].sort((a, b) => a - b)) {
-      for (const w of rounds === 0 ? [0] : [...p.em.unlabeled_weight].sort((a, b) => a - b)) {
-        const model = rounds === 0 ? NaiveBayes.train(train, labels.length, p.ngram_max, p.alpha) : NaiveBayes.trainEm(train, unlabeled, labels.length, p.ngram_max, p.alpha, rounds, w);
-        const m = model.evaluate(valid, labels);
-        tried.push({ rounds, unlabeled_weight: w, valid_accuracy: m.accuracy });
-        if (m.accuracy > best.metrics.accuracy) best = { rounds, unlabeled_weight: w, nb: model, metrics: m };
-      }
-    }
-    ({ nb, metrics } = best);
-    em = { rounds: best.rounds, unlabeled_weight: best.unlabeled_weight, tried };
-    log.info(`naive Bayes self-training (EM on ${unlabeled.length} unlabeled texts): ${tried.map((t) => `${t.rounds} rounds × ${t.unlabeled_weight}: ${(100 * t.valid_accuracy).toFixed(2)}`).join(', ')}; kept ${best.rounds} rounds × ${best.unlabeled_weight}`);
-  }
-  return {
-    name: em && em.rounds > 0 ? 'naive-bayes-em' : 'naive-bayes',
-    role: 'baseline' as const,
-    format: 'naive-bayes',
-    description: `multinomial naive Bayes, character 1-${p.ngram_max}-grams, alpha ${p.alpha}${em && em.rounds > 0 ? `, self-trained by EM on the unlabeled text (${em.rounds} rounds, weight ${em.unlabeled_weight})` : ''}`,
-    ngram_max: p.ngram_max,
-    alpha: p.alpha,
-    ...(em ? { em } : {}),
-    split: 'valid',
-    accuracy: metrics.accuracy,
-    macro_f1: metrics.macro_f1,
-    params: nb.numParams,
-    metrics,
-  };
-}
 
 /** The head for the mode, the parameters the loop sees, and which of them train. */
 function buildHead(ctx: StageContext<ClassifyParams>, p: ClassifyParams, encoder: Encoder, tokenizer: WordPieceTokenizer, labels: string[]): { head: ClassificationHead; params: Params; trainable: string[] } {
@@ -185,7 +147,7 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   let baseline = null;
   if (p.naive_bayes.enabled) {
     const unlabeled = p.naive_bayes.em ? ctx.dataset('data', 'unlabeled.arrow').rows.map((r) => r.text) : null;
-    baseline = naiveBayesBaseline(ctx.log, p.naive_bayes, trainSet.rows, valid.rows, unlabeled, labels);
+    baseline = fitNaiveBayes(ctx.log, p.naive_bayes, trainSet.rows, valid.rows, unlabeled, labels).baseline;
     writeJsonAtomic(path.join(ctx.outDir, 'baseline.json'), baseline);
     ctx.log.info(`naive Bayes baseline: valid accuracy ${(100 * baseline.accuracy).toFixed(2)}, macro-F1 ${(100 * baseline.macro_f1).toFixed(2)}`);
   }

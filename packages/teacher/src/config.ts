@@ -43,27 +43,24 @@ export const pretrainSchema = z
   })
   .strict();
 
-/** train and score a multinomial naive Bayes baseline on character n-grams in the same run */
-const naiveBayes = z
-  .object({
-    enabled: z.boolean().default(true),
-    ngram_max: z.number().int().min(1).max(4).default(2),
-    alpha: z.number().positive().default(0.1),
-    /**
-     * self-training by EM on the data stage's unlabeled text (Nigam et al., 2000): `rounds` of labelling the unlabeled
-     * texts with the model's posteriors and refitting with them at `unlabeled_weight`; each pair of the lists is tried
-     * and the best on valid kept (0 rounds: the supervised baseline)
-     */
-    em: z
-      .object({
-        rounds: z.array(z.number().int().min(0).max(50)).min(1).default([0, 1, 3]),
-        unlabeled_weight: z.array(z.number().positive().max(1)).min(1).default([0.1, 0.3, 1]),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict()
-  .prefault({});
+/** a multinomial naive Bayes classifier on character n-grams (a baseline every classification mode scores, or a teacher) */
+const naiveBayesFields = {
+  ngram_max: z.number().int().min(1).max(4).default(2),
+  alpha: z.number().positive().default(0.1),
+  /**
+   * self-training by EM on the data stage's unlabeled text (Nigam et al., 2000): `rounds` of labelling the unlabeled
+   * texts with the model's posteriors and refitting with them at `unlabeled_weight`; each pair of the lists is tried
+   * and the best on valid kept (0 rounds: the supervised baseline)
+   */
+  em: z
+    .object({
+      rounds: z.array(z.number().int().min(0).max(50)).min(1).default([0, 1, 3]),
+      unlabeled_weight: z.array(z.number().positive().max(1)).min(1).default([0.1, 0.3, 1]),
+    })
+    .strict()
+    .optional(),
+};
+const naiveBayes = z.object({ enabled: z.boolean().default(true), ...naiveBayesFields }).strict().prefault({});
 
 /** options every classification mode shares */
 const classify = {
@@ -136,7 +133,21 @@ export const knnSchema = z
   })
   .strict();
 
-export const paramsSchema = z.discriminatedUnion('mode', [pretrainSchema, finetuneSchema, promptSchema, prefixSchema, zeroshotSchema, knnSchema]);
+/**
+ * `naive_bayes`: the naive Bayes classifier (character n-grams; self-trained by EM on the unlabeled text with `em`) as
+ * a teacher whose soft labels a student distils: its log posteriors divided by a temperature chosen on valid (the one
+ * with the least valid log-loss: naive Bayes is overconfident). Writes logits and `baseline.json`; no checkpoint.
+ */
+export const naiveBayesTeacherSchema = z
+  .object({
+    mode: z.literal('naive_bayes'),
+    ...naiveBayesFields,
+    calibration: z.array(z.number().positive()).min(1).default([1, 2, 5, 10, 20, 50]),
+    label_unlabeled: z.boolean().default(true),
+  })
+  .strict();
+
+export const paramsSchema = z.discriminatedUnion('mode', [pretrainSchema, finetuneSchema, promptSchema, prefixSchema, zeroshotSchema, knnSchema, naiveBayesTeacherSchema]);
 
 export type TeacherParams = z.infer<typeof paramsSchema>;
 export type PretrainParams = z.infer<typeof pretrainSchema>;
@@ -144,5 +155,6 @@ export type FinetuneParams = z.infer<typeof finetuneSchema>;
 export type ClassifyParams = z.infer<typeof finetuneSchema> | z.infer<typeof promptSchema> | z.infer<typeof prefixSchema>;
 export type ZeroshotParams = z.infer<typeof zeroshotSchema>;
 export type KnnParams = z.infer<typeof knnSchema>;
+export type NaiveBayesTeacherParams = z.infer<typeof naiveBayesTeacherSchema>;
 export type InitParams = z.infer<typeof initSchema>;
 export type EmbeddingsParams = z.infer<typeof embeddingsSchema>;

@@ -5,6 +5,7 @@ import { readDataset, readLogits, readSafetensors, runStage, SMOKE_FIXTURE, smok
 import { ernieConfig, randomWeights, writeHfCheckpoint, type HfShape } from '../../model/src/hf-checkpoints.testutil';
 import { classifierHead, loadCheckpoint, predictLogits } from '@distill/model';
 import { dataStage } from '@distill/data';
+import { distillStage } from '@distill/distill';
 import { serveStage } from '@distill/serve';
 import { teacherStage } from './stage';
 
@@ -249,5 +250,31 @@ stages:
     const bench = JSON.parse(fs.readFileSync(out(root, 'serve', 'benchmark.json'), 'utf8'));
     expect(bench.models.map((m: { name: string }) => m.name)).toEqual([baseline.name]);
     expect(bench.models[0].accuracy).toBeGreaterThan(0.5);
+  });
+
+  it('is a naive Bayes teacher (mode naive_bayes): calibrated logits on every split, unlabeled included, that a student distils', async () => {
+    const root = smokeWorkspace(`  nb:
+    uses: teacher
+    inputs: { data: data }
+    params: { mode: naive_bayes, em: { rounds: [0, 1], unlabeled_weight: [0.3] } }
+  student:
+    uses: distill
+    inputs: { data: data, teacher: nb }
+    params: { objective: task, student: { hidden_size: 16, layers: 1, heads: 2, intermediate_size: 32, max_length: 24 }, latent: { weight: 0 }, use_unlabeled: true, alpha: 0.7, training: { epochs: 1, batch_size: 16 } }
+`);
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    const m = await runStage(teacherStage, 'p.yaml', 'nb', root);
+    const summary = m.summary as { valid_accuracy: number; temperature: number };
+    expect(summary.valid_accuracy).toBeGreaterThan(0.8);
+    expect([1, 2, 5, 10, 20, 50]).toContain(summary.temperature);
+    const metrics = JSON.parse(fs.readFileSync(out(root, 'nb', 'metrics.json'), 'utf8'));
+    const best = metrics.calibration.tried.reduce((a: { valid_log_loss: number }, b: { valid_log_loss: number }) => (b.valid_log_loss < a.valid_log_loss ? b : a));
+    expect(best.temperature).toBe(summary.temperature);
+    expect(fs.existsSync(out(root, 'nb', 'checkpoint'))).toBe(false);
+    for (const split of ['train', 'valid', 'unlabeled']) expect(readLogits(out(root, 'nb', `logits/${split}.arrow`)).numLabels).toBe(5);
+    await runStage(distillStage, 'p.yaml', 'student', root);
+    // the student trained on the training rows plus every unlabeled row, labelled by the naive Bayes teacher
+    const rows = JSON.parse(fs.readFileSync(out(root, 'student', 'metrics.json'), 'utf8')).rows;
+    expect(rows).toEqual({ train: readLogits(out(root, 'nb', 'logits/train.arrow')).ids.length, unlabeled: readLogits(out(root, 'nb', 'logits/unlabeled.arrow')).ids.length });
   });
 });

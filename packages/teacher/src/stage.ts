@@ -8,13 +8,16 @@
  * - `zeroshot`: label-name similarity with character vectors, no labels. Reads `data`. Writes
  *   `logits/{train,valid}.arrow` (+ `logits/unlabeled.arrow`), `baseline.json` and `metrics.json`; no checkpoint.
  * - `knn`: embedding lookup (nearest labeled rows by sentence vector). Reads and writes as `zeroshot`.
+ * - `naive_bayes`: naive Bayes (self-trained by EM with `em`) as a teacher, its log posteriors calibrated on valid.
+ *   Reads and writes as `zeroshot`.
  * Checkpoints use the Hugging Face layout (safetensors + config.json + vocab.txt).
  */
 import type { StageContext, StageDefinition } from '@distill/core';
 import { runClassify } from './classify';
-import { paramsSchema, type ClassifyParams, type PretrainParams, type KnnParams, type TeacherParams, type ZeroshotParams } from './config';
+import { paramsSchema, type ClassifyParams, type PretrainParams, type KnnParams, type NaiveBayesTeacherParams, type TeacherParams, type ZeroshotParams } from './config';
 import { runPretrain } from './pretrain';
 import { runKnn } from './knn';
+import { runNaiveBayesTeacher } from './naive-bayes';
 import { runZeroshot } from './zeroshot';
 
 export async function runTeacher(ctx: StageContext<TeacherParams>) {
@@ -29,6 +32,8 @@ export async function runTeacher(ctx: StageContext<TeacherParams>) {
       return runZeroshot(ctx as StageContext<ZeroshotParams>);
     case 'knn':
       return runKnn(ctx as StageContext<KnnParams>);
+    case 'naive_bayes':
+      return runNaiveBayesTeacher(ctx as StageContext<NaiveBayesTeacherParams>);
   }
 }
 
