@@ -106,7 +106,7 @@ are in the pipeline's report (\`artifacts/${m.pipeline}/report.html\`).
 
 - Intended: classifying short Chinese texts like the training data's, on CPU, where a small fast model matters.
 - Trained from scratch on this task's data (no pretrained language model): texts far from the training data's topic
-  and style get confident but unreliable answers; check the score, or the report's calibration and per-class results.
+  and style get confident but unreliable answers: check the score before trusting a label.
 - Inputs longer than ${m.data.max_length} tokens are cut; only the beginning counts.
 - Characters missing from \`vocab.txt\` are read as \`[UNK]\`.
 
