@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { OnnxClassifier } from '@distill/runtime';
-import { INPUT_FORMATS, OUTPUT_FORMATS, readSchema } from './config';
+import { INPUT_FORMATS, readSchema } from './config';
 import { labelCounts, predictAll, readInputs, writePredictions } from './predict';
 
 const positive = (name: string) => (v: string) => {
@@ -48,7 +48,7 @@ new Command()
       const predictions = await predictAll(clf, input.texts, o.batchSize);
       await clf.dispose();
       const seconds = (Date.now() - started) / 1000;
-      const outFormat = (OUTPUT_FORMATS as readonly string[]).includes(path.extname(o.output).slice(1)) && o.output.endsWith('.arrow') ? 'arrow' : 'jsonl';
+      const outFormat = path.extname(o.output).toLowerCase() === '.arrow' ? 'arrow' : 'jsonl';
       writePredictions(o.output, input.ids, predictions, outFormat, o.topK);
       process.stderr.write(`${input.texts.length} predictions in ${seconds.toFixed(1)} s (${(input.texts.length / seconds).toFixed(0)} texts/s) → ${o.output}\n`);
       process.stderr.write(`labels: ${JSON.stringify(labelCounts(predictions))}\n`);
