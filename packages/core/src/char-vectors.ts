@@ -61,22 +61,12 @@ export function corpusCentre(texts: readonly string[], v: CharVectors): Float32A
  * character vector. A text without any known character gets zeros (a uniform soft label).
  */
 export function zeroshotLogits(texts: readonly string[], names: readonly string[], centre: Float32Array, v: CharVectors, scale: number): Float32Array {
-  const unit = (x: Float32Array | null) => {
-    if (!x) return null;
-    const y = x.map((a, j) => a - centre[j]);
-    let norm = 0;
-    for (const a of y) norm += a * a;
-    norm = Math.sqrt(norm);
-    return norm > 0 ? y.map((a) => a / norm) : null;
-  };
-  const labels = names.map((name, i) => {
-    const u = unit(meanVector(name, v));
-    if (!u) throw new Error(`zeroshot: no character of the label name '${name}' (label ${i}) has a vector`);
+  const labels = sentenceVectors(names, v, centre).map((u, i) => {
+    if (!u) throw new Error(`zeroshot: no character of the label name '${names[i]}' (label ${i}) has a vector`);
     return u;
   });
   const out = new Float32Array(texts.length * names.length);
-  texts.forEach((t, r) => {
-    const u = unit(meanVector(t, v));
+  sentenceVectors(texts, v, centre).forEach((u, r) => {
     if (!u) return;
     labels.forEach((l, c) => {
       let dot = 0;

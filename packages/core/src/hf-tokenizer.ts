@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic, writeJsonAtomic } from './fsutil';
+import { readJson, writeFileAtomic, writeJsonAtomic } from './fsutil';
 import { parseNormalization, type Normalization } from './text';
 import { SPECIAL_TOKENS, WordPieceTokenizer } from './tokenizer';
 
@@ -96,12 +96,7 @@ export function writeTokenizerFiles(dir: string, vocab: readonly string[], spec:
 export function readTokenizerSpec(dir: string, defaults: Partial<TokenizerSpec> = {}): TokenizerSpec {
   const file = path.join(dir, 'tokenizer_config.json');
   if (!fs.existsSync(file)) throw new Error(`${file}: tokenizer settings not found (write them with writeTokenizerFiles)`);
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`${file}: invalid JSON: ${(err as Error).message}`);
-  }
+  const raw = readJson<Record<string, unknown>>(file);
   const lower = raw.do_lower_case ?? defaults.lowerCase ?? true;
   if (typeof lower !== 'boolean') throw new Error(`${file}: do_lower_case must be true or false, got ${JSON.stringify(lower)}`);
   const max = raw.model_max_length ?? defaults.maxLength ?? 512;

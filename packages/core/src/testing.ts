@@ -17,8 +17,9 @@ export const SMOKE_FIXTURE = path.resolve(__dirname, '..', '..', '..', 'fixtures
 /**
  * A workspace over the smoke fixture (copied to `data/`): `p.yaml` on the wasm backend with a `data` stage reading it
  * (every character in the vocabulary, max length 24) followed by `stages`, YAML indented as entries of `stages:`.
+ * `vocab` replaces the data stage's vocabulary params (e.g. `{ file: ckpt/vocab.txt }`).
  */
-export function smokeWorkspace(stages: string): string {
+export function smokeWorkspace(stages: string, o: { vocab?: string } = {}): string {
   return tempWorkspace(
     `backend: wasm
 stages:
@@ -27,7 +28,7 @@ stages:
     params:
       source: { format: tsv, train: data/train.tsv, test: data/test.tsv, labels: data/labels.txt }
       unlabeled: [data/unlabeled.txt]
-      vocab: { min_frequency: 1 }
+      vocab: ${o.vocab ?? '{ min_frequency: 1 }'}
       max_length: 24
 ${stages}`,
     { data: SMOKE_FIXTURE },

@@ -50,8 +50,11 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
   const valid = ctx.dataset('data', 'valid.arrow');
   const tokenizerSpec = readTokenizerSpec(data);
   const dataCard = path.join(data, 'data-card.json');
-  if (fs.existsSync(dataCard)) ctx.recordRead(dataCard);
-  const trainRows = fs.existsSync(dataCard) ? (readJson<{ splits?: { train?: { rows?: number } } }>(dataCard).splits?.train?.rows ?? null) : null;
+  let trainRows: number | null = null;
+  if (fs.existsSync(dataCard)) {
+    ctx.recordRead(dataCard);
+    trainRows = readJson<{ splits?: { train?: { rows?: number } } }>(dataCard).splits?.train?.rows ?? null;
+  }
   const report: Record<string, unknown> = {};
   for (const [role, dir] of Object.entries(ctx.inputs)) {
     if (role === 'data') continue;

@@ -20,38 +20,66 @@ function serverSettings(h: NonNullable<ServeParams['http']>): ServerSettings {
   return { workers: h.workers, threads: h.threads, spinning: h.spinning, max_batch_size: h.max_batch_size, max_queue_delay_ms: h.max_queue_delay_ms };
 }
 
+/** What every baseline kind gives the final evaluation: its test logits, how to score one text (for the latency), its size. */
+interface ScoredBaseline {
+  name: string;
+  format: string;
+  scores: Float32Array;
+  scoreOne(text: string): unknown;
+  params: number;
+  sizeBytes: number;
+}
+
+/** A baseline's test accuracy with its interval, macro-F1 and batch-1 latency (the first 200 test texts). */
+function baselineResult(b: ScoredBaseline, file: string, test: readonly Example[], labels: readonly string[], inTrain: readonly boolean[]): ModelResult {
+  const times = test.slice(0, 200).map((r) => {
+    const t0 = process.hrtime.bigint();
+    b.scoreOne(r.text);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  });
+  const gold = test.map((r) => r.label);
+  const m = classificationMetrics(gold, argmaxRows(b.scores, labels.length), labels);
+  const score = scoreLogits(b.scores, gold, labels.length, inTrain);
+  const { mean, std } = meanStd(times);
+  return {
+    name: b.name,
+    role: 'baseline',
+    format: b.format,
+    file,
+    accuracy: m.accuracy,
+    macro_f1: m.macro_f1,
+    ci95: score.ci95,
+    ...(score.accuracy_unseen !== undefined ? { accuracy_unseen: score.accuracy_unseen } : {}),
+    params: b.params,
+    size_bytes: b.sizeBytes,
+    latency_ms: { p50: percentile(times, 50), p99: percentile(times, 99), mean, std },
+  };
+}
+
+interface BaselineSpec {
+  name: string;
+  format?: string;
+  /** naive Bayes */
+  ngram_max: number;
+  alpha: number;
+  em?: { rounds: number; unlabeled_weight: number };
+  /** zero-shot and knn */
+  vectors: { file: string; vocab: string; dim: number };
+  centre: number[];
+  scale: number;
+  label_names?: string[];
+  k?: number;
+}
+
 /** The naive Bayes baseline a teacher stage describes (its `baseline.json`), fitted on train and scored on test. */
-function naiveBayesResult(ctx: StageContext<ServeParams>, file: string, train: readonly Example[], test: readonly Example[], labels: readonly string[], inTrain: readonly boolean[]): ModelResult {
-  const spec = readJson<{ name: string; description?: string; ngram_max: number; alpha: number; em?: { rounds: number; unlabeled_weight: number } }>(file);
+function naiveBayesBaseline(ctx: StageContext<ServeParams>, spec: BaselineSpec, file: string, train: readonly Example[], test: readonly Example[], labels: readonly string[]): ScoredBaseline {
   if (!Number.isInteger(spec.ngram_max) || !(spec.alpha > 0)) throw new Error(`${file}: a naive Bayes baseline needs ngram_max and alpha`);
   // self-trained: the same EM on the same unlabeled text
   const nb =
     spec.em && spec.em.rounds > 0
       ? NaiveBayes.trainEm(train, ctx.dataset('data', 'unlabeled.arrow').rows.map((r) => r.text), labels.length, spec.ngram_max, spec.alpha, spec.em.rounds, spec.em.unlabeled_weight)
       : NaiveBayes.train(train, labels.length, spec.ngram_max, spec.alpha);
-  const scores = nb.scoresAll(test.map((r) => r.text));
-  const times = test.slice(0, 200).map((r) => {
-    const t0 = process.hrtime.bigint();
-    nb.scores(r.text);
-    return Number(process.hrtime.bigint() - t0) / 1e6;
-  });
-  const gold = test.map((r) => r.label);
-  const m = classificationMetrics(gold, argmaxRows(scores, labels.length), labels);
-  const score = scoreLogits(scores, gold, labels.length, inTrain);
-  const { mean, std } = meanStd(times);
-  return {
-    name: spec.name,
-    role: 'baseline',
-    format: 'naive-bayes',
-    file,
-    accuracy: m.accuracy,
-    macro_f1: m.macro_f1,
-    ci95: score.ci95,
-    ...(score.accuracy_unseen !== undefined ? { accuracy_unseen: score.accuracy_unseen } : {}),
-    params: nb.numParams,
-    size_bytes: nb.numParams * 4,
-    latency_ms: { p50: percentile(times, 50), p99: percentile(times, 99), mean, std },
-  };
+  return { name: spec.name, format: 'naive-bayes', scores: nb.scoresAll(test.map((r) => r.text)), scoreOne: (t) => nb.scores(t), params: nb.numParams, sizeBytes: nb.numParams * 4 };
 }
 
 /**
@@ -59,8 +87,7 @@ function naiveBayesResult(ctx: StageContext<ServeParams>, file: string, train: r
  * against the texts) or `knn` (the nearest training rows), scored on test with the vectors it names and the same
  * training rows; nothing is fitted here.
  */
-function vectorBaselineResult(ctx: StageContext<ServeParams>, file: string, train: readonly Example[], test: readonly Example[], labels: readonly string[], inTrain: readonly boolean[]): ModelResult {
-  const spec = readJson<{ name: string; format: 'zero-shot' | 'knn'; vectors: { file: string; vocab: string; dim: number }; centre: number[]; scale: number; label_names?: string[]; k?: number }>(file);
+function vectorBaseline(ctx: StageContext<ServeParams>, spec: BaselineSpec, file: string, train: readonly Example[], test: readonly Example[], labels: readonly string[]): ScoredBaseline {
   const vectorsFile = ctx.path(spec.vectors.file);
   ctx.recordRead(vectorsFile);
   const vectors = loadCharVectors(vectorsFile, ctx.path(spec.vectors.vocab), spec.vectors.dim);
@@ -76,30 +103,16 @@ function vectorBaselineResult(ctx: StageContext<ServeParams>, file: string, trai
     const refLabels = train.map((r) => r.label);
     classify = (texts) => knnLogits(sentenceVectors(texts, vectors, centre), refs, refLabels, labels.length, spec.k!, spec.scale);
   }
-  const scores = classify(test.map((r) => r.text));
-  const times = test.slice(0, 200).map((r) => {
-    const t0 = process.hrtime.bigint();
-    classify([r.text]);
-    return Number(process.hrtime.bigint() - t0) / 1e6;
-  });
-  const gold = test.map((r) => r.label);
-  const m = classificationMetrics(gold, argmaxRows(scores, labels.length), labels);
-  const score = scoreLogits(scores, gold, labels.length, inTrain);
-  const { mean, std } = meanStd(times);
-  ctx.log.info(`${spec.name}: accuracy ${(100 * m.accuracy).toFixed(2)} [${score.ci95.map((x) => (100 * x).toFixed(2)).join(', ')}]${spec.format === 'zero-shot' ? ' with no labels' : ''} (chance ${(100 / labels.length).toFixed(2)})`);
-  return {
-    name: spec.name,
-    role: 'baseline',
-    format: spec.format,
-    file,
-    accuracy: m.accuracy,
-    macro_f1: m.macro_f1,
-    ci95: score.ci95,
-    ...(score.accuracy_unseen !== undefined ? { accuracy_unseen: score.accuracy_unseen } : {}),
-    params: 0,
-    size_bytes: vectors.values.byteLength,
-    latency_ms: { p50: percentile(times, 50), p99: percentile(times, 99), mean, std },
-  };
+  return { name: spec.name, format: spec.format!, scores: classify(test.map((r) => r.text)), scoreOne: (t) => classify([t]), params: 0, sizeBytes: vectors.values.byteLength };
+}
+
+/** A teacher stage's `baseline.json`, scored on test: naive Bayes (refitted), zero-shot or knn. */
+function baselineFromFile(ctx: StageContext<ServeParams>, file: string, train: readonly Example[], test: readonly Example[], labels: readonly string[], inTrain: readonly boolean[]): ModelResult {
+  const spec = readJson<BaselineSpec>(file);
+  const onVectors = spec.format === 'zero-shot' || spec.format === 'knn';
+  const r = baselineResult(onVectors ? vectorBaseline(ctx, spec, file, train, test, labels) : naiveBayesBaseline(ctx, spec, file, train, test, labels), file, test, labels, inTrain);
+  if (onVectors) ctx.log.info(`${r.name}: accuracy ${(100 * r.accuracy).toFixed(2)} [${r.ci95!.map((x) => (100 * x).toFixed(2)).join(', ')}]${spec.format === 'zero-shot' ? ' with no labels' : ''} (chance ${(100 / labels.length).toFixed(2)})`);
+  return r;
 }
 
 /**
@@ -120,8 +133,7 @@ export async function runServe(ctx: StageContext<ServeParams>) {
     if (inputRole === 'data') continue;
     const baselineFile = path.join(modelsDir, 'baseline.json');
     if (fs.existsSync(baselineFile)) {
-      const format = readJson<{ format?: string }>(baselineFile).format;
-      const r = format === 'zero-shot' || format === 'knn' ? vectorBaselineResult(ctx, baselineFile, train.rows, test.rows, test.labels, inTrain) : naiveBayesResult(ctx, baselineFile, train.rows, test.rows, test.labels, inTrain);
+      const r = baselineFromFile(ctx, baselineFile, train.rows, test.rows, test.labels, inTrain);
       if (!models.some((m) => m.name === r.name && m.accuracy === r.accuracy)) models.push({ ...r, file: path.relative(ctx.root, baselineFile), name: models.some((m) => m.name === r.name) ? `${r.name}-${inputRole}` : r.name });
       continue;
     }

@@ -98,6 +98,14 @@ export const prefixSchema = z
   .object({ mode: z.literal('prefix'), ...common, prefix_length: z.number().int().positive().default(16), ...classify })
   .strict();
 
+/** what the teachers on character vectors (`zeroshot`, `knn`) share: the vectors and the sentence vectors' centring */
+const vectorTeacherFields = {
+  vectors: embeddingsSchema,
+  /** remove the training and unlabeled texts' mean vector before comparing */
+  center: z.boolean().default(true),
+  label_unlabeled: z.boolean().default(true),
+};
+
 /**
  * `zeroshot`: no labels at all. Each text scores each label by the cosine between its mean character vector and that of
  * the label's name (the label file's verbalizer, else the label itself), after removing the mean text vector of the
@@ -107,12 +115,9 @@ export const prefixSchema = z
 export const zeroshotSchema = z
   .object({
     mode: z.literal('zeroshot'),
-    vectors: embeddingsSchema,
-    /** remove the texts' mean vector before comparing */
-    center: z.boolean().default(true),
+    ...vectorTeacherFields,
     /** logits = scale × cosine: the sharpness of the soft labels it hands on */
     scale: z.number().positive().default(10),
-    label_unlabeled: z.boolean().default(true),
   })
   .strict();
 
@@ -124,12 +129,10 @@ export const zeroshotSchema = z
 export const knnSchema = z
   .object({
     mode: z.literal('knn'),
-    vectors: embeddingsSchema,
-    center: z.boolean().default(true),
+    ...vectorTeacherFields,
     k: z.array(z.number().int().positive().max(1000)).min(1).default([1, 3, 5, 10, 20]),
     /** logits = scale × each label's share of the vote */
     scale: z.number().positive().default(10),
-    label_unlabeled: z.boolean().default(true),
   })
   .strict();
 

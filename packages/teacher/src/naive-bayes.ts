@@ -29,11 +29,13 @@ export function fitNaiveBayes(log: StageContext<unknown>['log'], p: NaiveBayesPa
   let em: EmChoice | null = null;
   if (p.em && unlabeled?.length) {
     const tried: EmChoice['tried'] = [];
+    const supervised = { nb, metrics };
     let best = { rounds: 0, unlabeled_weight: 0, nb, metrics };
     for (const rounds of [...p.em.rounds].sort((a, b) => a - b)) {
       for (const w of rounds === 0 ? [0] : [...p.em.unlabeled_weight].sort((a, b) => a - b)) {
-        const model = rounds === 0 ? NaiveBayes.train(train, labels.length, p.ngram_max, p.alpha) : NaiveBayes.trainEm(train, unlabeled, labels.length, p.ngram_max, p.alpha, rounds, w);
-        const m = model.evaluate(valid, labels);
+        // 0 rounds is the supervised model fitted above
+        const model = rounds === 0 ? supervised.nb : NaiveBayes.trainEm(train, unlabeled, labels.length, p.ngram_max, p.alpha, rounds, w);
+        const m = rounds === 0 ? supervised.metrics : model.evaluate(valid, labels);
         tried.push({ rounds, unlabeled_weight: w, valid_accuracy: m.accuracy });
         if (m.accuracy > best.metrics.accuracy) best = { rounds, unlabeled_weight: w, nb: model, metrics: m };
       }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readDataset, readLogits, readSafetensors, runStage, SMOKE_FIXTURE, smokeWorkspace, tempWorkspace, WordPieceTokenizer } from '@distill/core';
+import { readDataset, readLogits, readSafetensors, runStage, SMOKE_FIXTURE, smokeWorkspace, WordPieceTokenizer } from '@distill/core';
 import { ernieConfig, randomWeights, writeHfCheckpoint, type HfShape } from '../../model/src/hf-checkpoints.testutil';
 import { classifierHead, loadCheckpoint, predictLogits } from '@distill/model';
 import { dataStage } from '@distill/data';
@@ -192,21 +192,13 @@ describe('teacher stage', () => {
       vocab: ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...[...chars].sort()], hidden: 16, layers: 1, heads: 2, intermediate: 32,
       positions: 32, types: 4, tasks: 3, eps: 1e-5, labels: ['edu', 'car', 'tech', 'finance', 'sports'],
     };
-    const root = tempWorkspace(
-      `backend: wasm
-stages:
-  data:
-    uses: data
-    params:
-      source: { format: tsv, train: data/train.tsv, test: data/test.tsv, labels: data/labels.txt }
-      vocab: { file: ernie/vocab.txt }
-      max_length: 24
-  teacher:
+    const root = smokeWorkspace(
+      `  teacher:
     uses: teacher
     inputs: { data: data }
     params: { mode: finetune, init: { path: ernie }, training: { epochs: 10, batch_size: 16, lr: 0.01 } }
 `,
-      { data: SMOKE_FIXTURE },
+      { vocab: '{ file: ernie/vocab.txt }' },
     );
     const stored = writeHfCheckpoint(path.join(root, 'ernie'), shape, randomWeights(shape, 3, { scale: 0.05 }), ernieConfig(shape), { prefix: 'ernie', dtype: 'F16' });
     await runStage(dataStage, 'p.yaml', 'data', root);

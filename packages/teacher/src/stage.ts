@@ -16,9 +16,8 @@ import type { StageContext, StageDefinition } from '@distill/core';
 import { runClassify } from './classify';
 import { paramsSchema, type ClassifyParams, type PretrainParams, type KnnParams, type NaiveBayesTeacherParams, type TeacherParams, type ZeroshotParams } from './config';
 import { runPretrain } from './pretrain';
-import { runKnn } from './knn';
 import { runNaiveBayesTeacher } from './naive-bayes';
-import { runZeroshot } from './zeroshot';
+import { runKnn, runZeroshot } from './vector-teachers';
 
 export async function runTeacher(ctx: StageContext<TeacherParams>) {
   switch (ctx.params.mode) {
