@@ -25,12 +25,24 @@ export const paramsSchema = z
         embeddings: z.boolean().default(true),
         /** weight-name prefixes kept in float32, e.g. `classifier` or `bert.encoder.layer.0.` */
         exclude: z.array(z.string()).default([]),
+        /**
+         * the wide n-gram table in the INT8 model (table.ts): `all` keeps it whole (int8, one scale); `auto` keeps the
+         * fewest most-important rows that lose at most `max_accuracy_drop` points on valid; a number keeps that many
+         * rows. Kept rows are int8 with a scale each, behind a bucket → row map.
+         */
+        table: z
+          .object({
+            keep: z.union([z.enum(['all', 'auto']), z.number().int().positive()]).default('all'),
+            max_accuracy_drop: z.number().min(0).default(0.3),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
-    /** FP32 ONNX vs tfjs logits on the test set: largest allowed |Δlogit| */
+    /** FP32 ONNX vs tfjs logits on valid: largest allowed |Δlogit| */
     parity_tolerance: z.number().positive().default(1e-4),
-    /** largest allowed accuracy loss of INT8 vs FP32, in points (checked on valid rows while guarding, then on test) */
+    /** largest allowed accuracy loss of INT8 vs FP32, in points (on `guard.calibration_rows` valid rows while guarding, then on all of valid) */
     max_accuracy_drop: z.number().min(0).default(1.0),
     /** the guard: sensitivity is measured on this many valid rows; at most this many layers are kept in float32 */
     guard: z.object({ calibration_rows: z.number().int().positive().default(1000), max_excluded: z.number().int().min(0).default(8) }).strict().prefault({}),

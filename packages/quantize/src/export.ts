@@ -21,6 +21,7 @@ import { WIDE_HASH_MULTIPLIERS, WIDE_ORDER_OFFSET, WIDE_TABLE, wideShape, type E
 import { ENCODER_LOGITS, TABLE_LOGITS } from '@distill/runtime';
 import { GraphBuilder } from './onnx/graph';
 import { DataType } from './onnx/onnx-proto';
+import { emitCompressedLookup, type CompressedTable } from './table';
 
 /** How weights are emitted: `matmul` for x·W (layer `name`), `embedding` for a table lookup. */
 export interface Precision {
@@ -49,6 +50,8 @@ export interface ExportOptions {
    * constants that every position attends to (portable flavour)
    */
   prefix?: { length: number; keys: Float32Array[]; values: Float32Array[] };
+  /** the wide table compressed (table.ts): replaces the table's lookup, whatever the precision */
+  table?: CompressedTable;
   /** more `metadata_props` (the tokenizer settings a user of the .onnx file needs) */
   metadata?: Record<string, string>;
   /** called with the finished graph before it is serialised (calibration adds outputs here) */
@@ -65,9 +68,10 @@ const MS = 'com.microsoft';
 
 /**
  * The wide part (encoder.ts `wideNgrams` and wide.ts `tableLogits`), the same integer hash in int64:
- * Σₖ weightₖ · table[idₖ] over the hashed 1..maxN-grams of the ids inside the mask (weight 1/count or 1/√count).
+ * Σₖ weightₖ · table[idₖ] over the hashed 1..maxN-grams of the ids inside the mask (weight 1/count or 1/√count);
+ * `lookup` emits the table's rows for the n-gram ids.
  */
-function wideLogits(g: GraphBuilder, P: Precision, ids: string, mask: string, wide: WideShape, table: Float32Array, labels: number): string {
+function wideLogits(g: GraphBuilder, ids: string, mask: string, wide: WideShape, lookup: (ngramIds: string) => string): string {
   const i64 = (name: string, value: number) => g.initializer(name, DataType.INT64, [], BigInt64Array.of(BigInt(value)));
   const buckets = i64('wide_buckets', wide.buckets);
   const [m1, m2] = WIDE_HASH_MULTIPLIERS.map((m, i) => i64(`wide_hash_multiplier_${i + 1}`, m));
@@ -92,7 +96,7 @@ function wideLogits(g: GraphBuilder, P: Precision, ids: string, mask: string, wi
   const count = g.op('Max', [g.op('ReduceSum', [valid, axis1], { keepdims: 1 }), g.scalar('wide_one', 1)]);
   const divisor = wide.pooling === 'sqrt' ? g.op('Sqrt', [count]) : count;
   const weights = g.op('Unsqueeze', [g.op('Div', [valid, divisor]), g.int64('wide_axis2', [2])], {}, 'wide_weights');
-  const rows = P.embedding(g, ngramIds, WIDE_TABLE, table, wide.buckets, labels);
+  const rows = lookup(ngramIds);
   return g.op('ReduceSum', [g.op('Mul', [rows, weights]), axis1], { keepdims: 0 }, 'wide_logits');
 }
 
@@ -196,7 +200,12 @@ export function exportEncoder(encoder: Encoder, opts: ExportOptions = {}): Uint8
   const pooled = g.op('Tanh', [linear(cls, 'bert.pooler.dense', H, H)]);
   const deep = linear(pooled, 'classifier', H, c.numLabels);
   const wide = wideShape(c);
-  const table = wide ? wideLogits(g, P, ids, mask, wide, v(WIDE_TABLE), c.numLabels) : null;
+  const compressed = opts.table;
+  if (compressed && (!wide || compressed.buckets !== wide.buckets || compressed.labels !== c.numLabels)) throw new Error("export: the compressed table does not match the model's wide part");
+  // the table's rows for the n-gram ids: the compressed table's, or the dense table's in the model's precision
+  const lookup = (ngramIds: string) =>
+    compressed ? emitCompressedLookup(g, ngramIds, WIDE_TABLE, compressed) : P.embedding(g, ngramIds, WIDE_TABLE, v(WIDE_TABLE), wide!.buckets, c.numLabels);
+  const table = wide ? wideLogits(g, ids, mask, wide, lookup) : null;
   const logits = table ? g.op('Add', [deep, table]) : deep;
   g.node('Identity', [logits], ['logits']);
   g.output('logits', DataType.FLOAT, ['batch', c.numLabels]);

@@ -11,9 +11,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { WordPieceTokenizer, argmaxRows, bootstrapAccuracyInterval, readJson, readLogits, readManifest, readTokenizerSpec, writeFileAtomic, writeJsonAtomic, writeTokenizerFiles, type StageContext, type StageDefinition } from '@distill/core';
+import { WordPieceTokenizer, applyNormalization, argmaxRows, bootstrapAccuracyInterval, readJson, readLogits, readManifest, readTokenizerSpec, writeFileAtomic, writeJsonAtomic, writeTokenizerFiles, type StageContext, type StageDefinition } from '@distill/core';
 import { servingMetadata, type ServingConfig } from '@distill/runtime';
-import { countParams, loadCheckpoint, loadPrefix, selectBackend, tableParams } from '@distill/model';
+import { WIDE_TABLE, countParams, loadCheckpoint, loadPrefix, selectBackend, tableParams, wideShape, type Encoder } from '@distill/model';
 import { paramsSchema, type QuantizeParams } from './config';
 import { onnxLogits, parity } from './evaluate';
 import { modelCard, type CardFile } from './model-card';
@@ -22,6 +22,7 @@ import { guardInt8, opHistogram, quantizableLayers } from './guard';
 import { int8Precision } from './int8';
 import { calibrate, staticPrecision, type ActivationRange } from './qdq';
 import { onnxTypes } from './onnx/onnx-proto';
+import { chooseTableRows, compressTable, compressedTableBytes, tableLogitsOf, textNgrams, type CompressedTable, type TableChoice } from './table';
 
 /** The op types of a serialized ONNX model's graph (contrib ops as `com.microsoft:Op`). */
 function opTypes(bytes: Uint8Array): string[] {
@@ -41,6 +42,25 @@ async function optimizedOpTypes(modelFile: string): Promise<string[]> {
   } finally {
     fs.rmSync(file, { force: true });
   }
+}
+
+/**
+ * The INT8 model's wide table (config `int8.table`): null keeps it whole; otherwise compressed to a row count that is
+ * given or chosen on valid (`auto`), with the full table's logits taken out of the FP32 model's valid logits to leave
+ * the encoder's.
+ */
+function compressedTable(encoder: Encoder, keep: QuantizeParams['int8']['table']['keep'], maxDrop: number, valid: { texts: string[]; labels: number[]; fp32Logits: Float32Array }, encode: (text: string) => number[]): { table: CompressedTable; choice: TableChoice | null } | null {
+  const wide = wideShape(encoder.config);
+  if (!wide || keep === 'all') return null;
+  const k = encoder.config.numLabels;
+  const full = encoder.params.get(WIDE_TABLE)!.dataSync() as Float32Array;
+  if (keep !== 'auto') return { table: compressTable(full, k, keep), choice: null };
+  const ngrams = textNgrams(valid.texts.map(encode), wide);
+  const encoderLogits = valid.fp32Logits.slice();
+  const tableFull = tableLogitsOf(ngrams, full, k);
+  for (let i = 0; i < encoderLogits.length; i++) encoderLogits[i] -= tableFull[i];
+  const choice = chooseTableRows(full, k, ngrams, encoderLogits, valid.labels, maxDrop);
+  return { table: compressTable(full, k, choice.chosen.kept), choice };
 }
 
 export async function runQuantize(ctx: StageContext<QuantizeParams>) {
@@ -106,8 +126,16 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
         ctx.log.info(`${role}: calibrated ${ranges.size} activation ranges on ${Math.min(c.rows, valid.rows.length)} valid rows (${c.method}${c.method === 'percentile' ? ` ${c.percentile}` : ''})`);
       }
       const int8Options = { perChannel: p.int8.per_channel, embeddings: p.int8.embeddings };
-      const exportInt8 = (exclude: string[]) => exportEncoder(encoder, { labels, flavour, metadata, prefix, precision: ranges ? staticPrecision({ ...int8Options, exclude, ranges }) : int8Precision({ ...int8Options, exclude }) });
-      // the guard works on valid rows (never the test set); the result is checked on test below
+      const encode = (text: string) => tokenizer.encode(applyNormalization(text, serving.normalization ?? 'none'), serving.max_length).ids;
+      const validSet = { texts: valid.rows.map((r) => r.text), labels: valid.rows.map((r) => r.label), fp32Logits: fp32.logits };
+      const compressed = compressedTable(encoder, p.int8.table.keep, p.int8.table.max_accuracy_drop, validSet, encode);
+      if (compressed) {
+        const { table: t, choice } = compressed;
+        ctx.log.info(`${role}: INT8 table keeps ${t.kept} of ${t.buckets} rows (${compressedTableBytes(t)} bytes)${choice ? `, chosen on valid: ${(100 * choice.chosen.valid_accuracy).toFixed(2)} vs ${(100 * choice.full_valid_accuracy).toFixed(2)} with the full table (${choice.used_rows} rows used)` : ''}`);
+      }
+      const exportInt8 = (exclude: string[]) =>
+        exportEncoder(encoder, { labels, flavour, metadata, prefix, table: compressed?.table, precision: ranges ? staticPrecision({ ...int8Options, exclude, ranges }) : int8Precision({ ...int8Options, exclude }) });
+      // the guard works on valid rows (never the test set)
       const calibration = valid.rows.slice(0, p.guard.calibration_rows);
       const fp32Valid = (await onnxLogits(fp32File, calibration)).accuracy;
       const guard = await guardInt8(quantizableLayers(encoder), p.int8.exclude, p.max_accuracy_drop, p.guard.max_excluded, async (exclude) => {
@@ -134,6 +162,7 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
         mode: p.int8.mode,
         calibration: ranges ? { ...p.int8.calibration, ranges: Object.fromEntries(ranges) } : null,
         float32_layers: guard.excluded,
+        ...(compressed ? { table: { kept_rows: compressed.table.kept, buckets: compressed.table.buckets, bytes: compressedTableBytes(compressed.table), choice: compressed.choice } } : {}),
         guard,
         ops: opHistogram(opTypes(bytes)),
         ort_optimized_ops: opHistogram(await optimizedOpTypes(int8File)),
