@@ -17,3 +17,4 @@ export * from './naive-bayes';
 export * from './text';
 export * from './char-vectors';
 export * from './git';
+export * from './multilabel';

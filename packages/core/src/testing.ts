@@ -14,6 +14,9 @@ export function tempWorkspace(pipelineYaml: string, copy: Record<string, string>
 /** The repository's small TSV dataset (`fixtures/smoke`: train/test with a label map, unlabeled lines, vectors). */
 export const SMOKE_FIXTURE = path.resolve(__dirname, '..', '..', '..', 'fixtures', 'smoke');
 
+/** The multi-label fixture (`fixtures/multilabel`: titles with one or two of 5 topics, labels joined by `|`). */
+export const MULTILABEL_FIXTURE = path.resolve(__dirname, '..', '..', '..', 'fixtures', 'multilabel');
+
 /**
  * A workspace over the smoke fixture (copied to `data/`): `p.yaml` on the wasm backend with a `data` stage reading it
  * (every character in the vocabulary, max length 24) followed by `stages`, YAML indented as entries of `stages:`.

@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { deriveSeed, writeJsonAtomic, writeLogits, loadTokenizer, readTokenizerSpec, type WordPieceTokenizer, type StageContext, type StageDefinition } from '@distill/core';
+import { deriveSeed, isMultiLabel, writeJsonAtomic, writeLogits, loadTokenizer, readTokenizerSpec, type WordPieceTokenizer, type StageContext, type StageDefinition } from '@distill/core';
 import { classifierHead, countParams, describeBackend, evaluateClassifier, hasWide, loadCheckpoint, mixHeads, modelShape, saveCheckpoint, selectBackend, tableParams, train, trainingConfigFrom, type Encoder } from '@distill/model';
 import { paramsSchema, type DistillParams } from './config';
 import { startingStudent } from './init';
@@ -48,6 +48,7 @@ async function runTask(ctx: StageContext<DistillParams>, tokenizer: WordPieceTok
   const p = ctx.params;
   const valid = ctx.dataset('data', 'valid.arrow');
   const labels = valid.labels;
+  if (isMultiLabel(valid.rows)) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}: task distillation is single-label (softmax soft labels); a multi-label dataset serves its teacher (quantize it directly)`);
   if (!ctx.inputs.teacher && (p.alpha > 0 || p.latent.weight > 0 || p.search || p.wide_from_teacher)) {
     throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}: without input teacher only the student-alone baseline runs: set alpha: 0 and latent: { weight: 0 } (and no search or wide_from_teacher), or add inputs.teacher`);
   }

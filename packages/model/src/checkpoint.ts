@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { asFloat32, f32, readJson, readSafetensors, writeFileAtomic, writeJsonAtomic, writeSafetensors, writeTokenizerFiles, type TensorMap, type TokenizerSpec } from '@distill/core';
-import { Encoder, WIDE_HASH_VERSION, WIDE_TABLE, parameterShapes, wideShape, type EncoderConfig, type Params, type WidePooling } from './encoder';
+import { Encoder, WIDE_HASH_VERSION, WIDE_TABLE, parameterShapes, wideShape, type EncoderConfig, type Params, type ProblemType, type WidePooling } from './encoder';
 
 /** A model with the wide n-gram table: BERT's config keys plus `wide_*`; transformers has no such model type. */
 export const NGRAM_MODEL_TYPE = 'bert-ngram';
@@ -46,6 +46,7 @@ export interface HfBertConfig {
   use_task_id?: boolean;
   task_type_vocab_size?: number;
   position_embedding_type?: string;
+  problem_type?: ProblemType;
 }
 
 /** Dense kernels are [in, out] here and [out, in] in PyTorch; embeddings are [rows, hidden] in both. */
@@ -71,6 +72,7 @@ export function toHfConfig(c: EncoderConfig, labels: readonly string[]): HfBertC
     attention_probs_dropout_prob: c.attentionDropout,
     initializer_range: c.initializerRange,
     ...(wide ? { wide_buckets: wide.buckets, wide_max_n: wide.maxN, wide_pooling: wide.pooling, wide_hash: WIDE_HASH_VERSION } : {}),
+    ...(c.problemType && c.numLabels > 0 ? { problem_type: c.problemType } : {}),
     ...(labels.length
       ? { id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])) }
       : {}),
@@ -83,6 +85,7 @@ export function fromHfConfig(h: HfBertConfig, file: string, hasMlmHead: boolean,
     return h[k] as NonNullable<HfBertConfig[K]>;
   };
   if (h.hidden_act && h.hidden_act !== 'gelu') throw new Error(`${file}: hidden_act '${h.hidden_act}' is not supported (only 'gelu')`);
+  if (h.problem_type && !['single_label_classification', 'multi_label_classification'].includes(h.problem_type)) throw new Error(`${file}: problem_type '${h.problem_type}' is not supported (single_label_classification or multi_label_classification)`);
   if (h.position_embedding_type && h.position_embedding_type !== 'absolute') throw new Error(`${file}: position_embedding_type '${h.position_embedding_type}' is not supported (only 'absolute')`);
   if (hasClassifier && (h.wide_buckets ?? 0) > 0 && (h.wide_hash ?? 1) !== WIDE_HASH_VERSION) {
     throw new Error(`${file}: the wide n-gram table was written for hash version ${h.wide_hash ?? 1}, this code hashes with version ${WIDE_HASH_VERSION}; rerun the stage that wrote it`);
@@ -107,6 +110,7 @@ export function fromHfConfig(h: HfBertConfig, file: string, hasMlmHead: boolean,
       wideBuckets: hasClassifier ? (h.wide_buckets ?? 0) : 0,
       wideMaxN: h.wide_max_n ?? 3,
       ...(h.wide_pooling !== undefined ? { widePooling: h.wide_pooling } : {}),
+      ...(hasClassifier && h.problem_type === 'multi_label_classification' ? { problemType: h.problem_type } : {}),
     },
   };
 }

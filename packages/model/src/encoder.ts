@@ -45,6 +45,18 @@ export interface EncoderConfig {
   /** how the n-gram rows are pooled: 'sqrt' = sum / √count (the sum of a length-normalized (L2) bag of n-grams), 'mean'
    * = sum / count. Absent = 'mean', the pooling of checkpoints written before this option. */
   widePooling?: WidePooling;
+  /**
+   * Hugging Face's `problem_type`: `multi_label_classification` scores each label on its own (a sigmoid per label,
+   * binary cross-entropy); absent = single-label (softmax over the labels)
+   */
+  problemType?: ProblemType;
+}
+
+export type ProblemType = 'single_label_classification' | 'multi_label_classification';
+
+/** Whether the model's classifier is multi-label (a sigmoid per label). */
+export function isMultiLabelModel(c: EncoderConfig): boolean {
+  return c.problemType === 'multi_label_classification';
 }
 
 export type WidePooling = 'mean' | 'sqrt';

@@ -14,6 +14,14 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
 }
 
 /**
+ * Binary cross-entropy on logits against 0/1 targets (multi-label: a sigmoid per label), averaged over labels and
+ * rows, in the stable form max(x, 0) − x·y + log(1 + e^−|x|).
+ */
+export function binaryCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
+  return logits.relu().sub(logits.mul(targets)).add(logits.abs().neg().exp().add(1).log()).mean() as tf.Scalar;
+}
+
+/**
  * Soft-label loss (Hinton et al. 2015): KL(softmax(teacher/T) ‖ softmax(student/T)) · T², averaged over the batch.
  * The T² keeps its gradient on the scale of the hard-label loss.
  */

@@ -1,6 +1,6 @@
 /** Accuracy of an ONNX model and its agreement with reference logits, on ONNX Runtime. */
 import { argmaxRows, type Example } from '@distill/core';
-import { OnnxClassifier } from '@distill/runtime';
+import { OnnxClassifier, type EvaluationMetrics } from '@distill/runtime';
 
 export interface Parity {
   max_abs_diff: number;
@@ -18,11 +18,12 @@ export function parity(a: Float32Array, b: Float32Array, k: number): Parity {
   return { max_abs_diff: max, argmax_agreement: x.length ? same / x.length : 1 };
 }
 
-export async function onnxLogits(modelFile: string, rows: readonly Example[]): Promise<{ logits: Float32Array; accuracy: number; macro_f1: number; labels: string[] }> {
+/** An ONNX model's logits and metrics on labeled rows (multi-label: at serving.json's thresholds, `accuracy` being subset accuracy). */
+export async function onnxLogits(modelFile: string, rows: readonly Example[]): Promise<EvaluationMetrics & { logits: Float32Array; labels: string[] }> {
   const clf = await OnnxClassifier.load(modelFile, { threads: 1 });
   try {
     const { logits, metrics } = await clf.evaluate(rows);
-    return { logits, accuracy: metrics.accuracy, macro_f1: metrics.macro_f1, labels: clf.labels };
+    return { logits, ...metrics, labels: clf.labels };
   } finally {
     await clf.dispose();
   }

@@ -1,7 +1,8 @@
 /**
  * ONNX export of an encoder checkpoint with its classification head (opset 17).
  *
- * Inputs `input_ids` and `attention_mask` (int64, [batch, seq], both axes dynamic), output `logits` [batch, labels];
+ * Inputs `input_ids` and `attention_mask` (int64, [batch, seq], both axes dynamic), output `logits` [batch, labels]
+ * (a multi-label model also outputs `probabilities`, the sigmoid of each logit);
  * a model with a wide part also outputs its two heads apart, `encoder_logits` and `table_logits` (their sum is `logits`).
  * A model with a wide n-gram part computes its hashed n-grams from `input_ids` inside the graph, so serving needs
  * nothing beyond the token ids.
@@ -17,8 +18,8 @@
  * How each weight multiply and the word embedding are emitted is the `precision`'s business: float32, INT8 dynamic
  * (`int8.ts`) or INT8 static QDQ (`qdq.ts`).
  */
-import { WIDE_HASH_MULTIPLIERS, WIDE_ORDER_OFFSET, WIDE_TABLE, wideShape, type Encoder, type WideShape } from '@distill/model';
-import { ENCODER_LOGITS, TABLE_LOGITS } from '@distill/runtime';
+import { WIDE_HASH_MULTIPLIERS, WIDE_ORDER_OFFSET, WIDE_TABLE, isMultiLabelModel, wideShape, type Encoder, type WideShape } from '@distill/model';
+import { ENCODER_LOGITS, PROBABILITIES, TABLE_LOGITS } from '@distill/runtime';
 import { GraphBuilder } from './onnx/graph';
 import { DataType } from './onnx/onnx-proto';
 import { emitCompressedLookup, type CompressedTable } from './table';
@@ -209,6 +210,11 @@ export function exportEncoder(encoder: Encoder, opts: ExportOptions = {}): Uint8
   const logits = table ? g.op('Add', [deep, table]) : deep;
   g.node('Identity', [logits], ['logits']);
   g.output('logits', DataType.FLOAT, ['batch', c.numLabels]);
+  if (isMultiLabelModel(c)) {
+    // a multi-label model scores each label on its own: its probabilities are the sigmoid of each logit
+    g.node('Sigmoid', [logits], [PROBABILITIES]);
+    g.output(PROBABILITIES, DataType.FLOAT, ['batch', c.numLabels]);
+  }
   if (table) {
     // the two heads' logits apart (their sum is `logits`), so an evaluation can say what each part earns
     g.node('Identity', [deep], [ENCODER_LOGITS]);

@@ -11,9 +11,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { WordPieceTokenizer, applyNormalization, argmaxRows, bootstrapAccuracyInterval, readJson, readLogits, readManifest, readTokenizerSpec, writeFileAtomic, writeJsonAtomic, writeTokenizerFiles, type StageContext, type StageDefinition } from '@distill/core';
+import { WordPieceTokenizer, applyNormalization, argmaxRows, chooseThresholds, labelSets, sigmoidAll, subsetCorrect, bootstrapAccuracyInterval, readJson, readLogits, readManifest, readTokenizerSpec, writeFileAtomic, writeJsonAtomic, writeTokenizerFiles, type StageContext, type StageDefinition } from '@distill/core';
 import { servingMetadata, type ServingConfig } from '@distill/runtime';
-import { WIDE_TABLE, countParams, loadCheckpoint, loadPrefix, selectBackend, tableParams, wideShape, type Encoder } from '@distill/model';
+import { WIDE_TABLE, isMultiLabelModel, countParams, loadCheckpoint, loadPrefix, selectBackend, tableParams, wideShape, type Encoder } from '@distill/model';
 import { paramsSchema, type QuantizeParams } from './config';
 import { onnxLogits, parity } from './evaluate';
 import { modelCard, type CardFile } from './model-card';
@@ -42,6 +42,11 @@ async function optimizedOpTypes(modelFile: string): Promise<string[]> {
   } finally {
     fs.rmSync(file, { force: true });
   }
+}
+
+/** A multi-label model's valid micro-F1, for the report (nothing for a single-label one). */
+function microF1(m: { micro_f1?: number }): { valid_micro_f1?: number } {
+  return m.micro_f1 !== undefined ? { valid_micro_f1: m.micro_f1 } : {};
 }
 
 /**
@@ -83,7 +88,19 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
     const { encoder, labels, vocab } = loadCheckpoint(ckpt);
     const tokenizer = new WordPieceTokenizer(vocab, { lowerCase: tokenizerSpec.lowerCase }); // the vocabulary must be usable before it is shipped
     const out = path.join(ctx.outDir, role);
-    const serving: ServingConfig = { max_length: encoder.config.maxPositions, lower_case: tokenizerSpec.lowerCase, normalization: tokenizerSpec.normalization };
+    const referenceFile = path.join(dir, 'logits', 'valid.arrow');
+    ctx.recordRead(referenceFile);
+    const reference = readLogits(referenceFile);
+    // multi-label: one threshold per label, chosen on valid from the model's own (tfjs) valid logits
+    const multiLabel = isMultiLabelModel(encoder.config);
+    const thresholds = multiLabel ? chooseThresholds(labelSets(valid.rows), sigmoidAll(reference.logits), labels.length) : null;
+    const serving: ServingConfig = {
+      max_length: encoder.config.maxPositions,
+      lower_case: tokenizerSpec.lowerCase,
+      normalization: tokenizerSpec.normalization,
+      ...(thresholds ? { problem_type: 'multi_label_classification' as const, thresholds } : {}),
+    };
+    if (thresholds) ctx.log.info(`${role}: multi-label, thresholds chosen on valid: ${thresholds.map((t, j) => `${labels[j]} ${t}`).join(', ')}`);
     writeTokenizerFiles(out, vocab, { ...tokenizerSpec, maxLength: serving.max_length });
     writeJsonAtomic(path.join(out, 'labels.json'), labels);
     writeJsonAtomic(path.join(out, 'serving.json'), serving);
@@ -96,15 +113,12 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
     const fp32Bytes = exportEncoder(encoder, { labels, flavour, metadata, prefix });
     writeFileAtomic(fp32File, fp32Bytes);
     const fp32 = await onnxLogits(fp32File, valid.rows);
-    const referenceFile = path.join(dir, 'logits', 'valid.arrow');
-    ctx.recordRead(referenceFile);
-    const reference = readLogits(referenceFile);
     const par = parity(fp32.logits, reference.logits, labels.length);
     ctx.log.info(`${role}: FP32 ONNX vs tfjs max |Δ| ${par.max_abs_diff.toExponential(2)}, argmax agreement ${(100 * par.argmax_agreement).toFixed(2)}%`);
     if (par.max_abs_diff > p.parity_tolerance) {
       throw new Error(`${role}: FP32 ONNX logits differ from tfjs by ${par.max_abs_diff.toExponential(3)} > parity_tolerance ${p.parity_tolerance}`);
     }
-    let int8Result: { logits: Float32Array; accuracy: number; macro_f1: number } | null = null;
+    let int8Result: Awaited<ReturnType<typeof onnxLogits>> | null = null;
     const prefixParams = prefix ? 2 * encoder.config.numLayers * prefix.length * encoder.config.hiddenSize : 0;
     const params = countParams(encoder.params) + prefixParams;
     const table = tableParams(encoder);
@@ -114,8 +128,9 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
       // the model's parts: the wide n-gram table (a head of its own) and the encoder with its classifier
       params_by_part: { ...(table ? { table } : {}), encoder: params - table - prefixParams, ...(prefix ? { prefix: prefixParams } : {}) },
       flavour,
+      ...(thresholds ? { problem_type: 'multi_label_classification', thresholds } : {}),
       ...(prefix ? { prefix_length: prefix.length } : {}),
-      fp32: { file: `${role}/model.onnx`, bytes: fs.statSync(fp32File).size, valid_accuracy: fp32.accuracy, valid_macro_f1: fp32.macro_f1, parity: par, ops: opHistogram(opTypes(fp32Bytes)), ort_optimized_ops: opHistogram(await optimizedOpTypes(fp32File)) },
+      fp32: { file: `${role}/model.onnx`, bytes: fs.statSync(fp32File).size, valid_accuracy: fp32.accuracy, valid_macro_f1: fp32.macro_f1, ...microF1(fp32), parity: par, ops: opHistogram(opTypes(fp32Bytes)), ort_optimized_ops: opHistogram(await optimizedOpTypes(fp32File)) },
     };
     if (p.int8.enabled) {
       const int8File = path.join(out, 'model.int8.onnx');
@@ -157,6 +172,7 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
         size_ratio: fs.statSync(int8File).size / fs.statSync(fp32File).size,
         valid_accuracy: q.accuracy,
         valid_macro_f1: q.macro_f1,
+        ...microF1(q),
         valid_accuracy_drop_points: drop,
         parity_vs_fp32: parity(q.logits, fp32.logits, labels.length),
         mode: p.int8.mode,
@@ -169,9 +185,12 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
       };
     }
     report[role] = entry;
+    // per valid row: right (multi-label: the predicted set is the gold set), for the bootstrap interval
+    const correct = (logits: Float32Array) =>
+      thresholds ? subsetCorrect(labelSets(valid.rows), sigmoidAll(logits), thresholds) : Array.from(argmaxRows(logits, labels.length), (y, i) => y === valid.rows[i].label);
     const card = (f: string, precision: 'FP32' | 'INT8', logits: Float32Array, metrics: { accuracy: number; macro_f1: number }): CardFile => ({
       file: f, precision, bytes: fs.statSync(path.join(out, f)).size, valid_accuracy: metrics.accuracy, valid_macro_f1: metrics.macro_f1,
-      valid_ci95: bootstrapAccuracyInterval(Array.from(argmaxRows(logits, labels.length), (y, i) => y === valid.rows[i].label)),
+      valid_ci95: bootstrapAccuracyInterval(correct(logits)),
     });
     const files = [card('model.onnx', 'FP32', fp32.logits, fp32)];
     if (int8Result) files.push(card('model.int8.onnx', 'INT8', int8Result.logits, int8Result));

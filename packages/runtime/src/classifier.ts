@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { WordPieceTokenizer, applyNormalization, argmaxRows, classificationMetrics, parseNormalization, readJson, type ClassificationMetrics, type Example, type Normalization } from '@distill/core';
+import { WordPieceTokenizer, applyNormalization, argmaxRows, classificationMetrics, labelSets, multiLabelMetrics, parseNormalization, predictedSet, readJson, sigmoid, sigmoidAll, type Example, type Normalization } from '@distill/core';
 
 export interface ServingConfig {
   /** the longest input in tokens, [CLS] and [SEP] included: the model's position count */
@@ -15,11 +15,29 @@ export interface ServingConfig {
   lower_case: boolean;
   /** the training data's text normalisation; absent in directories written before it was recorded: `none` */
   normalization?: Normalization;
+  /** `multi_label_classification`: a sigmoid per label, every label at or above its threshold predicted; absent = single-label */
+  problem_type?: 'multi_label_classification';
+  /** multi-label: one probability threshold per label (in labels.json order), chosen on valid */
+  thresholds?: number[];
 }
 
 /** The serving settings as ONNX `metadata_props`, for users of the .onnx file alone (see docs/formats.md). */
 export function servingMetadata(s: ServingConfig): Record<string, string> {
-  return { max_length: String(s.max_length), do_lower_case: String(s.lower_case), text_normalization: s.normalization ?? 'none', tokenizer: 'tokenizer.json' };
+  return {
+    max_length: String(s.max_length),
+    do_lower_case: String(s.lower_case),
+    text_normalization: s.normalization ?? 'none',
+    tokenizer: 'tokenizer.json',
+    ...(s.problem_type ? { problem_type: s.problem_type } : {}),
+    ...(s.thresholds ? { thresholds: JSON.stringify(s.thresholds) } : {}),
+  };
+}
+
+/** What `evaluate` scores: accuracy (multi-label: subset accuracy, the predicted set equal to the gold set) and macro-F1, plus micro-F1 for multi-label. */
+export interface EvaluationMetrics {
+  accuracy: number;
+  macro_f1: number;
+  micro_f1?: number;
 }
 
 export interface ClassifierOptions {
@@ -40,9 +58,12 @@ export interface ClassifierOptions {
 }
 
 export interface Prediction {
+  /** the most probable label and its probability */
   label: string;
   score: number;
   top: { label: string; score: number }[];
+  /** multi-label: every label whose probability reaches its threshold */
+  labels?: string[];
 }
 
 export function softmaxRow(logits: Float32Array, offset: number, k: number): number[] {
@@ -101,6 +122,8 @@ export function idsFeeds(encoded: readonly (readonly number[])[], padId: number)
 /** Graph outputs beside `logits` of a model with a wide n-gram table: each head's logits alone (their sum is `logits`). */
 export const ENCODER_LOGITS = 'encoder_logits';
 export const TABLE_LOGITS = 'table_logits';
+/** A multi-label model's graph output beside `logits`: each label's sigmoid probability. */
+export const PROBABILITIES = 'probabilities';
 
 /** Logits of a model's parts: `both` is the served output; `encoder` and `table` are present for a model with a table. */
 export interface ComponentLogits {
@@ -131,6 +154,10 @@ export class OnnxClassifier {
     if (!Number.isInteger(serving.max_length) || serving.max_length < 2) throw new Error(`${servingFile}: max_length must be an integer ≥ 2, got ${JSON.stringify(serving.max_length)}`);
     serving.normalization = parseNormalization(serving.normalization, `${servingFile}: normalization`);
     const labels = readJson<string[]>(path.join(dir, 'labels.json'));
+    if (serving.problem_type !== undefined && serving.problem_type !== 'multi_label_classification') throw new Error(`${servingFile}: problem_type must be 'multi_label_classification' or absent, got ${JSON.stringify(serving.problem_type)}`);
+    if (serving.thresholds !== undefined && (!Array.isArray(serving.thresholds) || serving.thresholds.length !== labels.length || serving.thresholds.some((t) => typeof t !== 'number' || !(t >= 0 && t <= 1)))) {
+      throw new Error(`${servingFile}: thresholds must be ${labels.length} numbers in [0, 1], one per label`);
+    }
     const tokenizer = WordPieceTokenizer.fromFile(path.join(dir, 'vocab.txt'), { lowerCase: serving.lower_case });
     const session = await ort.InferenceSession.create(modelFile, {
       intraOpNumThreads: options.threads ?? 1,
@@ -199,23 +226,39 @@ export class OnnxClassifier {
     return out;
   }
 
-  /** Logits, accuracy and macro-F1 on labeled rows. */
-  async evaluate(rows: readonly Example[]): Promise<{ logits: Float32Array; metrics: ClassificationMetrics }> {
-    const logits = await this.logitsAll(rows.map((r) => r.text));
-    const metrics = classificationMetrics(rows.map((r) => r.label), argmaxRows(logits, this.labels.length), this.labels);
-    return { logits, metrics };
+  /** Whether the model is multi-label (serving.json `problem_type`). */
+  get multiLabel(): boolean {
+    return this.serving.problem_type === 'multi_label_classification';
   }
 
+  /** Multi-label: each label's threshold (0.5 where serving.json has none). */
+  get thresholds(): number[] {
+    return this.serving.thresholds ?? this.labels.map(() => 0.5);
+  }
+
+  /** Logits and metrics on labeled rows: accuracy and macro-F1; multi-label: subset accuracy, macro- and micro-F1 at the thresholds. */
+  async evaluate(rows: readonly Example[]): Promise<{ logits: Float32Array; metrics: EvaluationMetrics }> {
+    const logits = await this.logitsAll(rows.map((r) => r.text));
+    if (this.multiLabel) {
+      const m = multiLabelMetrics(labelSets(rows), sigmoidAll(logits), this.thresholds, this.labels);
+      return { logits, metrics: { accuracy: m.subset_accuracy, macro_f1: m.macro_f1, micro_f1: m.micro_f1 } };
+    }
+    const m = classificationMetrics(rows.map((r) => r.label), argmaxRows(logits, this.labels.length), this.labels);
+    return { logits, metrics: { accuracy: m.accuracy, macro_f1: m.macro_f1 } };
+  }
+
+  /** Each text's most probable labels (softmax; multi-label: a sigmoid per label, and `labels` above the thresholds). */
   async classify(texts: readonly string[], topK = 1): Promise<Prediction[]> {
     const k = this.labels.length;
     const logits = await this.logits(texts);
     return texts.map((_, r) => {
-      const probs = softmaxRow(logits, r * k, k);
+      const probs = this.multiLabel ? Array.from(logits.subarray(r * k, (r + 1) * k), sigmoid) : softmaxRow(logits, r * k, k);
       const top = probs
         .map((score, j) => ({ label: this.labels[j], score }))
         .sort((a, b) => b.score - a.score)
         .slice(0, Math.max(1, topK));
-      return { label: top[0].label, score: top[0].score, top };
+      const chosen = this.multiLabel ? { labels: predictedSet(Float32Array.from(probs), 0, this.thresholds).map((j) => this.labels[j]) } : {};
+      return { label: top[0].label, score: top[0].score, top, ...chosen };
     });
   }
 

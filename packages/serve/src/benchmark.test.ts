@@ -1,8 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OnnxClassifier, lengthGroups } from '@distill/runtime';
-import { benchmarkModel, subsetAccuracy } from './benchmark';
+import * as ort from 'onnxruntime-node';
+import { OnnxClassifier, idsFeeds, lengthGroups } from '@distill/runtime';
+import { argmaxRows } from '@distill/core';
+import { benchmarkModel, keptAccuracy } from './benchmark';
 import { TEST_LABELS as LABELS, writeTestModel } from './test-model';
+
+/** Accuracy of argmax over the rows where `keep` holds. */
+function subsetAccuracy(logits: Float32Array, gold: number[], k: number, keep: boolean[]): number {
+  const predicted = argmaxRows(logits, k);
+  return keptAccuracy(gold.map((g, i) => predicted[i] === g), keep);
+}
 
 describe('OnnxClassifier and the benchmark', () => {
   let dir: string;
@@ -91,5 +99,30 @@ describe('OnnxClassifier and the benchmark', () => {
     await clf.dispose();
     const r = await benchmarkModel(path.join(dir, 'model.onnx'), test, { latencySamples: 2, warmup: 0, threads: 1, inTrain: [false, true, false, true] });
     expect(r.accuracy_unseen).toBe(subsetAccuracy(all, [0, 1, 0, 1], 2, [true, false, true, false]));
+  });
+
+  it('a multi-label model: sigmoid probabilities in the graph; subset accuracy with its interval, micro- and macro-F1 at the thresholds', async () => {
+    // thresholds [0, 1]: every text gets {sports} and never finance
+    const file = await writeTestModel({ multiLabel: { thresholds: [0, 1] } });
+    const test = [
+      { id: 'a', text: '体育', label: -1, labels: [0] },
+      { id: 'b', text: '财经', label: -1, labels: [0, 1] },
+      { id: 'c', text: '科技', label: -1, labels: [1] },
+    ];
+    const session = await ort.InferenceSession.create(file);
+    const clf = await OnnxClassifier.load(file);
+    const out = await session.run(idsFeeds([clf.encode('体育')], clf.tokenizer.padId));
+    const logits = out.logits.data as Float32Array;
+    (out.probabilities.data as Float32Array).forEach((p, j) => expect(p).toBeCloseTo(1 / (1 + Math.exp(-logits[j])), 6));
+    const { metrics } = await clf.evaluate(test);
+    await clf.dispose();
+    await session.release();
+    expect(metrics.accuracy).toBeCloseTo(1 / 3, 10);
+    const r = await benchmarkModel(file, test, { latencySamples: 2, warmup: 0, threads: 1 });
+    expect(r.problem_type).toBe('multi_label_classification');
+    expect(r.accuracy).toBeCloseTo(1 / 3, 10);
+    expect(r.micro_f1).toBeCloseTo(4 / 7, 6); // tp 2, fp 1, fn 2
+    expect(r.macro_f1).toBeCloseTo(0.4, 6); // sports 0.8, finance 0
+    expect(r.ci95![0]).toBeLessThanOrEqual(r.accuracy);
   });
 });

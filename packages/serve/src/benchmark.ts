@@ -3,7 +3,7 @@
  * throughput at batch 32 over the same sentences (in test order, as a client would send them).
  */
 import * as fs from 'node:fs';
-import { argmaxRows, bootstrapAccuracyInterval, classificationMetrics, meanStd, percentile, type Example } from '@distill/core';
+import { argmaxRows, bootstrapAccuracyInterval, classificationMetrics, labelSets, meanStd, multiLabelMetrics, percentile, sigmoidAll, subsetCorrect, type Example } from '@distill/core';
 import { OnnxClassifier } from '@distill/runtime';
 
 export interface ModelResult {
@@ -11,8 +11,12 @@ export interface ModelResult {
   role: 'teacher' | 'student' | 'baseline';
   format: string;
   file: string;
+  /** multi-label models: subset accuracy (the predicted label set equals the gold set) */
   accuracy: number;
   macro_f1: number;
+  /** multi-label models: the problem type and micro-F1 (at the per-label thresholds chosen on valid) */
+  problem_type?: 'multi_label_classification';
+  micro_f1?: number;
   /** 95% bootstrap interval of `accuracy` (1000 resamples of the test rows) */
   ci95?: [number, number];
   /** accuracy on the test rows whose text is not in the training set (when the benchmark was told which those are) */
@@ -47,24 +51,27 @@ export interface ComponentScore {
   accuracy_unseen?: number;
 }
 
-/** Accuracy, its bootstrap interval and (given `inTrain`) the accuracy on unseen rows, of one set of logits. */
-export function scoreLogits(logits: Float32Array, gold: readonly number[], numLabels: number, inTrain?: readonly boolean[]): ComponentScore {
-  const predicted = argmaxRows(logits, numLabels);
-  const correct = gold.map((g, i) => predicted[i] === g);
-  const accuracy = correct.filter(Boolean).length / Math.max(1, gold.length);
-  const unseen = inTrain ? subsetAccuracy(logits, gold, numLabels, inTrain.map((x) => !x)) : undefined;
+/** Accuracy, its bootstrap interval and (given `inTrain`) the accuracy on unseen rows, from per-row outcomes. */
+export function scoreCorrect(correct: readonly boolean[], inTrain?: readonly boolean[]): ComponentScore {
+  const accuracy = correct.filter(Boolean).length / Math.max(1, correct.length);
+  const unseen = inTrain ? keptAccuracy(correct, inTrain.map((x) => !x)) : undefined;
   return { accuracy, ci95: bootstrapAccuracyInterval(correct), ...(unseen !== undefined ? { accuracy_unseen: unseen } : {}) };
 }
 
-/** Accuracy over the rows where `keep` holds. */
-export function subsetAccuracy(logits: Float32Array, labels: readonly number[], numLabels: number, keep: readonly boolean[]): number {
+/** `scoreCorrect` of one set of logits against single labels (argmax). */
+export function scoreLogits(logits: Float32Array, gold: readonly number[], numLabels: number, inTrain?: readonly boolean[]): ComponentScore {
   const predicted = argmaxRows(logits, numLabels);
+  return scoreCorrect(gold.map((g, i) => predicted[i] === g), inTrain);
+}
+
+/** Accuracy over the rows where `keep` holds. */
+export function keptAccuracy(correct: readonly boolean[], keep: readonly boolean[]): number {
   let n = 0;
   let right = 0;
-  labels.forEach((label, i) => {
+  correct.forEach((c, i) => {
     if (!keep[i]) return;
     n += 1;
-    if (predicted[i] === label) right += 1;
+    if (c) right += 1;
   });
   return n ? right / n : NaN;
 }
@@ -75,8 +82,10 @@ export async function benchmarkModel(file: string, test: readonly Example[], o: 
     const gold = test.map((r) => r.label);
     const k = clf.labels.length;
     const parts = await clf.componentLogits(test.map((r) => r.text));
-    const m = classificationMetrics(gold, argmaxRows(parts.both, k), clf.labels);
-    const both = scoreLogits(parts.both, gold, k, o.inTrain);
+    // multi-label: subset accuracy (with its interval), macro- and micro-F1 at the thresholds chosen on valid
+    const multi = clf.multiLabel ? multiLabelMetrics(labelSets(test), sigmoidAll(parts.both), clf.thresholds, clf.labels) : null;
+    const m = multi ? { accuracy: multi.subset_accuracy, macro_f1: multi.macro_f1 } : classificationMetrics(gold, argmaxRows(parts.both, k), clf.labels);
+    const both = multi ? scoreCorrect(subsetCorrect(labelSets(test), sigmoidAll(parts.both), clf.thresholds), o.inTrain) : scoreLogits(parts.both, gold, k, o.inTrain);
     const components: ModelResult['components'] = parts.table && parts.encoder ? { table: scoreLogits(parts.table, gold, k, o.inTrain), encoder: scoreLogits(parts.encoder, gold, k, o.inTrain), both } : { encoder: both };
     const texts = test.slice(0, Math.min(test.length, o.latencySamples)).map((r) => r.text);
     for (let i = 0; i < o.warmup; i++) await clf.logits([texts[i % texts.length]]);
@@ -95,6 +104,7 @@ export async function benchmarkModel(file: string, test: readonly Example[], o: 
       file,
       accuracy: m.accuracy,
       macro_f1: m.macro_f1,
+      ...(multi ? { problem_type: 'multi_label_classification' as const, micro_f1: multi.micro_f1 } : {}),
       ci95: both.ci95,
       ...(both.accuracy_unseen !== undefined ? { accuracy_unseen: both.accuracy_unseen } : {}),
       components,

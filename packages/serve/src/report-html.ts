@@ -21,9 +21,14 @@ export interface DataCardSummary {
 }
 
 export function renderReportHtml(report: Report, charts: Record<string, string>, dataCard: DataCardSummary | null): string {
+  // multi-label models: accuracy is subset accuracy, and micro-F1 gets a column
+  const multi = report.models.some((m) => m.micro_f1 !== undefined);
   const models = table(
-    ['model', 'role', 'format', 'accuracy %', '95% interval', 'on test rows not in train %', 'macro-F1 %', 'params', 'size MB', 'p50 ms', 'p99 ms', 'mean ± std ms', 'texts/s at batch 32'],
-    report.models.map((m) => [m.name, m.role, m.format, pct(m.accuracy), interval(m.ci95), m.accuracy_unseen !== undefined ? pct(m.accuracy_unseen) : '–', pct(m.macro_f1), m.params.toLocaleString('en'), num(m.size_bytes / 1e6), num(m.latency_ms.p50, 3), num(m.latency_ms.p99, 3), `${num(m.latency_ms.mean, 3)} ± ${num(m.latency_ms.std, 3)}`, m.throughput ? num(m.throughput.texts_per_s, 0) : '–']),
+    ['model', 'role', 'format', multi ? 'subset accuracy %' : 'accuracy %', '95% interval', 'on test rows not in train %', ...(multi ? ['micro-F1 %'] : []), 'macro-F1 %', 'params', 'size MB', 'p50 ms', 'p99 ms', 'mean ± std ms', 'texts/s at batch 32'],
+    report.models.map((m) => [
+      m.name, m.role, m.format, pct(m.accuracy), interval(m.ci95), m.accuracy_unseen !== undefined ? pct(m.accuracy_unseen) : '–', ...(multi ? [m.micro_f1 !== undefined ? pct(m.micro_f1) : '–'] : []), pct(m.macro_f1),
+      m.params.toLocaleString('en'), num(m.size_bytes / 1e6), num(m.latency_ms.p50, 3), num(m.latency_ms.p99, 3), `${num(m.latency_ms.mean, 3)} ± ${num(m.latency_ms.std, 3)}`, m.throughput ? num(m.throughput.texts_per_s, 0) : '–',
+    ]),
   );
   // which part of each model earns its accuracy: the n-gram table alone, the encoder alone, both
   const parted = report.models.filter((m) => m.components?.table);

@@ -17,6 +17,21 @@ async function started(options = {}, load: () => Promise<TextClassifier> = () =>
 }
 
 describe('classification server', () => {
+  it('a multi-label model: every label at or above its threshold, with sigmoid scores', async () => {
+    const results = async (thresholds: number[]) => {
+      const file = await writeTestModel({ multiLabel: { thresholds } });
+      const { server, post } = await started({}, () => OnnxClassifier.load(file));
+      const body = (await (await post({ texts: ['体育新闻', '汽车'], top_k: 2 })).json()) as { results: { labels: string[]; top: { score: number }[] }[] };
+      await server.close();
+      return body.results;
+    };
+    const low = await results([0, 0]);
+    expect(low.map((r) => r.labels)).toEqual([TEST_LABELS, TEST_LABELS]);
+    // independent sigmoids: the two scores need not sum to 1
+    expect(low.some((r) => Math.abs(r.top[0].score + r.top[1].score - 1) > 1e-3)).toBe(true);
+    expect((await results([0, 1])).map((r) => r.labels)).toEqual([[TEST_LABELS[0]], [TEST_LABELS[0]]]);
+  });
+
   it('classifies one text or many, with labels, scores and top-k', async () => {
     const { server, post } = await started();
     const one = await post({ text: '体育新闻' });

@@ -1,6 +1,7 @@
 /**
  * The classification service (fastify):
  *   POST /v1/classify  {"text": "…"} or {"texts": ["…", …]}, optional "top_k" → {"results": [{label, score, top}], "model", "model_version"}
+ *                      (a multi-label model adds `labels`: every label at or above its threshold)
  *   GET  /v1/models    the served model: name, version (content hash), labels, maximum length in tokens
  *   GET  /openapi.json the OpenAPI 3 description of these routes
  *   GET  /healthz      the process is up
@@ -16,6 +17,7 @@ import * as path from 'node:path';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { textProblem } from '@distill/core';
+import type { Prediction } from '@distill/runtime';
 import { DynamicBatcher } from './batcher';
 import { createMetrics, type ServiceMetrics } from './metrics';
 
@@ -25,7 +27,7 @@ export interface TextClassifier {
   modelFile: string;
   /** the longest input in tokens (longer texts are cut), when known */
   maxLength?: number;
-  classify(texts: readonly string[], topK?: number): Promise<{ label: string; score: number; top: { label: string; score: number }[] }[]>;
+  classify(texts: readonly string[], topK?: number): Promise<Prediction[]>;
   dispose(): Promise<void>;
 }
 
@@ -98,7 +100,7 @@ const scored = { type: 'object', properties: { label: { type: 'string' }, score:
 const classifyResponse = {
   type: 'object',
   properties: {
-    results: { type: 'array', items: { type: 'object', properties: { label: { type: 'string' }, score: { type: 'number' }, top: { type: 'array', items: scored }, fallback: { type: 'boolean' } } } },
+    results: { type: 'array', items: { type: 'object', properties: { label: { type: 'string' }, score: { type: 'number' }, top: { type: 'array', items: scored }, labels: { type: 'array', items: { type: 'string' } }, fallback: { type: 'boolean' } } } },
     model: { type: 'string' },
     model_version: { type: 'string' },
   },
@@ -124,7 +126,7 @@ export class ClassificationServer {
   private model: TextClassifier | null = null;
   private info: ModelInfo | null = null;
   private models: TextClassifier[] = [];
-  private batcher: DynamicBatcher<string, { label: string; score: number; top: { label: string; score: number }[] }> | null = null;
+  private batcher: DynamicBatcher<string, Prediction> | null = null;
   private ready = false;
   private closing = false;
   /** classification requests accepted and not yet answered */
@@ -208,7 +210,7 @@ export class ClassificationServer {
       metrics.texts.inc(list.length);
       const results = predictions.map((p) => {
         const fallback = options.threshold !== undefined && p.score < options.threshold;
-        return { label: fallback ? (options.fallbackLabel ?? 'unknown') : p.label, score: p.score, top: p.top.slice(0, topK), ...(fallback ? { fallback: true } : {}) };
+        return { label: fallback ? (options.fallbackLabel ?? 'unknown') : p.label, score: p.score, top: p.top.slice(0, topK), ...(p.labels ? { labels: p.labels } : {}), ...(fallback ? { fallback: true } : {}) };
       });
       return { results, model: this.info!.name, model_version: this.info!.version };
     });

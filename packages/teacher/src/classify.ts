@@ -7,10 +7,14 @@
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { argmaxRows, classificationMetrics, deriveSeed, loadTokenizer, readTokenizerSpec, Rng, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, type Example, type StageContext, type TrainingParams, type WideParams } from '@distill/core';
+import { argmaxRows, chooseThresholds, classificationMetrics, deriveSeed, isMultiLabel, labelSets, loadTokenizer, readTokenizerSpec, Rng, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, type Example, type StageContext, type TrainingParams, type WideParams } from '@distill/core';
 import {
   batchLabels,
+  batchMultiHot,
+  binaryCrossEntropy,
   buildVerbalizer,
+  Encoder,
+  evaluateMultiLabel,
   classifierHead,
   classifierTask,
   countParams,
@@ -47,7 +51,6 @@ import {
   type TrainingConfig,
   type TrainTask,
   type ClassificationHead,
-  type Encoder,
   type Params,
 } from '@distill/model';
 import type { ClassifyParams } from './config';
@@ -132,6 +135,17 @@ function withAuxMlm(task: TrainTask, encoder: Encoder, tokenizer: WordPieceToken
   };
 }
 
+/**
+ * What a multi-label dataset trains with: `finetune` (a sigmoid per label, binary cross-entropy), without the wide
+ * table, whose fits (naive Bayes, softmax logistic regression) are single-label.
+ */
+function checkMultiLabel(ctx: StageContext<ClassifyParams>): void {
+  const where = `${ctx.pipeline.file}: stages.${ctx.stage}.params`;
+  if (ctx.params.mode !== 'finetune') throw new Error(`${where}.mode: '${ctx.params.mode}' is single-label; a multi-label dataset trains with mode finetune`);
+  if (ctx.params.wide) throw new Error(`${where}.wide: the wide n-gram table is single-label; remove it for a multi-label dataset`);
+  if (ctx.params.label_unlabeled || ctx.inputs.augment) throw new Error(`${where}: soft labels for data distillation (label_unlabeled, an augment input) are single-label; remove them for a multi-label dataset`);
+}
+
 export async function runClassify(ctx: StageContext<ClassifyParams>) {
   const p = ctx.params;
   await selectBackend(ctx.backend);
@@ -143,9 +157,12 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   const valid = ctx.dataset('data', 'valid.arrow');
   const labels = trainSet.labels;
 
+  const multiLabel = isMultiLabel(trainSet.rows);
+  if (multiLabel) checkMultiLabel(ctx);
   // the baseline's test score is the final evaluation's (serve); here it is scored on valid
   let baseline = null;
-  if (p.naive_bayes.enabled) {
+  if (p.naive_bayes.enabled && multiLabel) ctx.log.info('naive Bayes baseline: single-label only, skipped for this multi-label dataset');
+  if (p.naive_bayes.enabled && !multiLabel) {
     const unlabeled = p.naive_bayes.em ? ctx.dataset('data', 'unlabeled.arrow').rows.map((r) => r.text) : null;
     baseline = fitNaiveBayes(ctx.log, p.naive_bayes, trainSet.rows, valid.rows, unlabeled, labels).baseline;
     writeJsonAtomic(path.join(ctx.outDir, 'baseline.json'), baseline);
@@ -154,6 +171,7 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
 
   const auxMlm = p.mode === 'finetune' ? p.aux_mlm : undefined;
   let encoder = startingEncoder(ctx, p.model, p.init, tokenizer.vocab, p.mode === 'prompt' ? [] : labels, p.mode === 'prompt' || !!auxMlm, p.embeddings);
+  if (multiLabel) encoder = new Encoder({ ...encoder.config, problemType: 'multi_label_classification' }, encoder.params);
   const wide = p.mode === 'finetune' ? p.wide : undefined;
   if (wide && !hasWide(encoder.config)) {
     if (!wide.fit && p.training.wide_lr === 0) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params: wide with training.wide_lr 0 and no wide.fit leaves the table at zero; add wide.fit or a wide_lr above 0`);
@@ -182,7 +200,8 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
     valid: valid.rows,
     labels,
     batchSize: p.training.batch_size,
-    loss: (logits, batch) => crossEntropy(logits, batchLabels(trainSet.rows, batch)),
+    loss: (logits, batch) => (multiLabel ? binaryCrossEntropy(logits, batchMultiHot(trainSet.rows, batch, labels.length)) : crossEntropy(logits, batchLabels(trainSet.rows, batch))),
+    multiLabel,
   });
   const task = auxMlm ? withAuxMlm(classification, encoder, tokenizer, ctx.dataset('data', 'unlabeled.arrow').rows.map((r) => r.text), auxMlm, p.training.batch_size) : classification;
   const result = await train(trainParams, trainable, task, trainingConfigFrom(p.training, deriveSeed(ctx.seed, `${ctx.stage}-train`)), ctx.log, ctx.stage, ctx.resume('train', p.training.checkpoint_every));
@@ -195,7 +214,15 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   if (p.mode === 'prefix') savePrefix(path.join(ctx.outDir, 'checkpoint'), trainParams);
   const logitsDir = path.join(ctx.outDir, 'logits');
   const metrics: Record<string, unknown> = {};
+  // multi-label: one threshold per label, chosen on valid; both splits are scored at them
+  const thresholds = multiLabel ? chooseThresholds(labelSets(valid.rows), evaluateMultiLabel(head, tokenizer, valid.rows, labels).probs, labels.length) : null;
   for (const [name, ds] of Object.entries({ train: trainSet, valid })) {
+    if (thresholds) {
+      const { metrics: m, logits } = evaluateMultiLabel(head, tokenizer, ds.rows, labels, thresholds);
+      writeLogits(path.join(logitsDir, `${name}.arrow`), ds.rows.map((r) => r.id), logits, labels.length);
+      metrics[name] = { ...m, thresholds };
+      continue;
+    }
     // with cross-fitting, a training row's logits take the table's from the fold that did not count it: the teacher's
     // honest prediction, which students learn from, rather than the full table's memory of the row's label
     const { metrics: m, logits } = name === 'train' && outOfFold ? honestTrainLogits(encoder, tokenizer, ds.rows, labels, outOfFold) : evaluateClassifier(head, tokenizer, ds.rows, labels);
@@ -218,9 +245,12 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   }
   writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), metrics);
   writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best, ...(wideFit?.curves ? { wide_fit: wideFit.curves } : {}) });
-  const validM = metrics.valid as { accuracy: number; macro_f1: number };
+  const validM = metrics.valid as { accuracy?: number; macro_f1: number; micro_f1?: number; subset_accuracy?: number };
   const shape = modelShape(encoder.config);
-  ctx.log.info(`${p.mode} teacher valid accuracy ${(100 * validM.accuracy).toFixed(2)}, macro-F1 ${(100 * validM.macro_f1).toFixed(2)}; ${result.samplesPerSecond.toFixed(1)} samples/s`);
+  const scores = multiLabel
+    ? `micro-F1 ${(100 * validM.micro_f1!).toFixed(2)}, macro-F1 ${(100 * validM.macro_f1).toFixed(2)}, subset accuracy ${(100 * validM.subset_accuracy!).toFixed(2)} (thresholds chosen on valid)`
+    : `accuracy ${(100 * validM.accuracy!).toFixed(2)}, macro-F1 ${(100 * validM.macro_f1).toFixed(2)}`;
+  ctx.log.info(`${p.mode} teacher valid ${scores}; ${result.samplesPerSecond.toFixed(1)} samples/s`);
   encoder.dispose();
   return {
     backend,
@@ -232,7 +262,7 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
       trainable_share: trainableCount / total,
       steps: result.steps,
       samples_per_s: result.samplesPerSecond,
-      valid_accuracy: validM.accuracy,
+      ...(multiLabel ? { problem_type: 'multi_label_classification', valid_micro_f1: validM.micro_f1, valid_subset_accuracy: validM.subset_accuracy, thresholds } : { valid_accuracy: validM.accuracy }),
       valid_macro_f1: validM.macro_f1,
       ...(baseline ? { naive_bayes_valid_accuracy: baseline.accuracy } : {}),
       ...(components ? { valid_components: components } : {}),

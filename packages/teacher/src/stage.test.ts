@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readDataset, readLogits, readSafetensors, runStage, SMOKE_FIXTURE, smokeWorkspace, WordPieceTokenizer } from '@distill/core';
+import { MULTILABEL_FIXTURE, readDataset, readJson, readLogits, readSafetensors, runStage, SMOKE_FIXTURE, smokeWorkspace, tempWorkspace, WordPieceTokenizer } from '@distill/core';
 import { ernieConfig, randomWeights, writeHfCheckpoint, type HfShape } from '../../model/src/hf-checkpoints.testutil';
 import { classifierHead, loadCheckpoint, predictLogits } from '@distill/model';
 import { dataStage } from '@distill/data';
@@ -62,6 +62,57 @@ function workspace(finetuneEpochs = 2): string {
 const out = (root: string, stage: string, f = '') => path.join(root, 'artifacts', 'p', stage, f);
 
 describe('teacher stage', () => {
+  it('multi-label: a sigmoid per label trained with binary cross-entropy, thresholds chosen on valid; single-label modes refused', async () => {
+    const model = '{ hidden_size: 64, layers: 2, heads: 4, intermediate_size: 128, max_length: 24 }';
+    const root = tempWorkspace(
+      `backend: wasm
+stages:
+  data:
+    uses: data
+    params:
+      source: { format: tsv, train: data/train.tsv, test: data/test.tsv, labels: data/labels.txt, label_separator: '|' }
+      vocab: { min_frequency: 1 }
+      max_length: 24
+  teacher:
+    uses: teacher
+    inputs: { data: data }
+    params: { mode: finetune, model: ${model}, training: { epochs: 20, batch_size: 16, lr: 0.002 } }
+  prompt:
+    uses: teacher
+    inputs: { data: data }
+    params: { mode: prompt, model: ${model}, template: '[MASK][MASK]：{text}', training: { epochs: 1 } }
+  wide:
+    uses: teacher
+    inputs: { data: data }
+    params: { mode: finetune, model: ${model}, wide: { buckets: 64, fit: { epochs: 1 } }, training: { epochs: 1 } }
+  nb:
+    uses: teacher
+    inputs: { data: data }
+    params: { mode: naive_bayes }
+  distill:
+    uses: distill
+    inputs: { data: data, teacher: teacher }
+    params: { objective: task, student: ${model}, training: { epochs: 1 } }
+`,
+      { data: MULTILABEL_FIXTURE },
+    );
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    const manifest = await runStage(teacherStage, 'p.yaml', 'teacher', root);
+    const summary = manifest.summary as { problem_type: string; valid_micro_f1: number; thresholds: number[] };
+    expect(summary.problem_type).toBe('multi_label_classification');
+    expect(summary.thresholds).toHaveLength(5);
+    // five balanced topics: a model that learned nothing predicts no label (micro-F1 0) or every label (~0.45)
+    expect(summary.valid_micro_f1).toBeGreaterThan(0.7);
+    expect(readJson<{ problem_type: string }>(out(root, 'teacher', 'checkpoint/config.json')).problem_type).toBe('multi_label_classification');
+    const { encoder } = loadCheckpoint(out(root, 'teacher', 'checkpoint'));
+    expect(encoder.config.problemType).toBe('multi_label_classification');
+    encoder.dispose();
+    await expect(runStage(teacherStage, 'p.yaml', 'prompt', root)).rejects.toThrow(/stages\.prompt\.params\.mode: 'prompt' is single-label/);
+    await expect(runStage(teacherStage, 'p.yaml', 'wide', root)).rejects.toThrow(/stages\.wide\.params\.wide: the wide n-gram table is single-label/);
+    await expect(runStage(teacherStage, 'p.yaml', 'nb', root)).rejects.toThrow(/stages\.nb\.params\.mode: 'naive_bayes' is single-label/);
+    await expect(runStage(distillStage, 'p.yaml', 'distill', root)).rejects.toThrow(/stages\.distill: task distillation is single-label/);
+  });
+
   it('pretrains with an MLM head, then fine-tunes from it, with logits, metrics and a naive Bayes baseline', async () => {
     const root = workspace();
     await runStage(dataStage, 'p.yaml', 'data', root);

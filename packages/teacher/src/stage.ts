@@ -12,7 +12,7 @@
  *   Reads and writes as `zeroshot`.
  * Checkpoints use the Hugging Face layout (safetensors + config.json + vocab.txt).
  */
-import type { StageContext, StageDefinition } from '@distill/core';
+import { isMultiLabel, type StageContext, type StageDefinition } from '@distill/core';
 import { runClassify } from './classify';
 import { paramsSchema, type ClassifyParams, type PretrainParams, type KnnParams, type NaiveBayesTeacherParams, type TeacherParams, type ZeroshotParams } from './config';
 import { runPretrain } from './pretrain';
@@ -20,6 +20,10 @@ import { runNaiveBayesTeacher } from './naive-bayes';
 import { runKnn, runZeroshot } from './vector-teachers';
 
 export async function runTeacher(ctx: StageContext<TeacherParams>) {
+  const mode = ctx.params.mode;
+  if ((mode === 'zeroshot' || mode === 'knn' || mode === 'naive_bayes') && isMultiLabel(ctx.dataset('data', 'train.arrow').rows)) {
+    throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params.mode: '${mode}' is single-label; a multi-label dataset trains with mode finetune`);
+  }
   switch (ctx.params.mode) {
     case 'pretrain':
       return runPretrain(ctx as StageContext<PretrainParams>);
