@@ -1,7 +1,7 @@
 /**
  * Writes the multi-label fixture (fixtures/multilabel): synthetic Chinese news titles about one topic or two (a car
  * maker's AI chip is `car|tech`), composed from the smoke fixture's per-class word lists, as `text<TAB>labels` files
- * (labels joined by `|`) plus a `label==word` label file. Titles with two topics take the subject and event from one
+ * (labels joined by `|`) plus a `label==word` label file and unlabeled titles (for batch prediction). Titles with two topics take the subject and event from one
  * class and an object from the other, so each label has words of its own to be found by. Some training rows lose or
  * gain a label, so that the scores are not perfect.
  * Deterministic: rerunning it rewrites the same bytes.  Usage: npx tsx tools/make-multilabel-fixture.ts
@@ -43,6 +43,7 @@ function main(): void {
   writeFileAtomic(path.join(dir, 'train.tsv'), tsv(train));
   writeFileAtomic(path.join(dir, 'test.tsv'), tsv(test));
   writeFileAtomic(path.join(dir, 'labels.txt'), Object.entries(CLASSES).map(([l, c]) => `${l}==${c.word}`).join('\n') + '\n');
+  writeFileAtomic(path.join(dir, 'unlabeled.txt'), Array.from({ length: 60 }, () => row(rng).text).join('\n') + '\n');
 }
 
 main();

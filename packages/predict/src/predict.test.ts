@@ -68,6 +68,22 @@ describe('batch prediction', () => {
     for (let r = 0; r < probs.rows; r++) expect(probs.values[2 * r] + probs.values[2 * r + 1]).toBeCloseTo(1, 5);
   });
 
+  it('a multi-label model: sigmoid probabilities and the labels above their thresholds, as the server gives them', async () => {
+    const clf = await OnnxClassifier.load(await writeTestModel({ multiLabel: { thresholds: [0, 0.5] } }));
+    const texts = ['体育新闻', '财经', '汽车教育科技', '预热'];
+    const p = await predictAll(clf, texts, 3, false);
+    const expected = await clf.classify(texts, 2);
+    await clf.dispose();
+    const out = path.join(tmp(), 'out.jsonl');
+    writePredictions(out, ['a', 'b', 'c', 'd'], p, 'jsonl', 2);
+    const lines = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    lines.forEach((l, i) => {
+      expect(l.labels).toEqual(expected[i].labels);
+      expect(l.labels[0]).toBe(TEST_LABELS[0]); // threshold 0: always
+      expect(l.score).toBeCloseTo(expected[i].score, 6);
+    });
+  });
+
   it('runs as a pipeline stage on a quantize stage\'s model, and as `npm run predict`', async () => {
     const root = tempWorkspace(`stages:
   data:

@@ -1,12 +1,12 @@
 /**
  * Batch prediction: texts from a file (JSON lines, TSV, plain text or Arrow), predicted in batches by an
- * `OnnxClassifier`, written as JSON lines (`{"id", "label", "score", "top": [{label, score}, …]}`) or Arrow (`id`,
- * `label`, `score`, and `probs`: every label's probability, labels in the schema metadata). The output is written whole
- * or not at all.
+ * `OnnxClassifier`, written as JSON lines (`{"id", "label", "score", "top": [{label, score}, …]}`, plus `labels` above
+ * their thresholds for a multi-label model) or Arrow (`id`, `label`, `score`, and `probs`: every label's probability,
+ * labels in the schema metadata). The output is written whole or not at all.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ArrowFile, Progress, float32, float32xN, readLines, textProblem, utf8, writeArrow, writeFileAtomic } from '@distill/core';
+import { ArrowFile, Progress, float32, float32xN, predictedSet, readLines, sigmoidAll, textProblem, utf8, writeArrow, writeFileAtomic } from '@distill/core';
 import { softmaxRow, type OnnxClassifier } from '@distill/runtime';
 import type { ReadOptions } from './config';
 
@@ -75,8 +75,10 @@ export function readInputs(file: string, o: ReadOptions): InputRows {
 
 export interface Predictions {
   labels: string[];
-  /** [rows × labels] probabilities, row-major */
+  /** [rows × labels] probabilities, row-major (multi-label: a sigmoid per label) */
   probs: Float32Array;
+  /** multi-label models: each label's threshold (a text gets every label at or above it) */
+  thresholds?: number[];
 }
 
 /** Probabilities for every text, `batchSize` at a time, with a progress line. */
@@ -87,10 +89,11 @@ export async function predictAll(clf: OnnxClassifier, texts: readonly string[], 
   for (let start = 0; start < texts.length; start += batchSize) {
     const chunk = texts.slice(start, start + batchSize);
     const logits = await clf.logits(chunk);
-    chunk.forEach((_, r) => probs.set(softmaxRow(logits, r * k, k), (start + r) * k));
+    if (clf.multiLabel) probs.set(sigmoidAll(logits), start * k);
+    else chunk.forEach((_, r) => probs.set(softmaxRow(logits, r * k, k), (start + r) * k));
     bar?.update(start + chunk.length);
   }
-  return { labels: clf.labels, probs };
+  return { labels: clf.labels, probs, ...(clf.multiLabel ? { thresholds: clf.thresholds } : {}) };
 }
 
 function topOf(p: Predictions, row: number, topK: number): { label: string; score: number }[] {
@@ -110,7 +113,8 @@ export function writePredictions(file: string, ids: readonly string[], p: Predic
   }
   const lines = ids.map((id, i) => {
     const top = topOf(p, i, topK);
-    return JSON.stringify({ id, label: top[0].label, score: top[0].score, top });
+    const chosen = p.thresholds ? { labels: predictedSet(p.probs, i, p.thresholds).map((j) => p.labels[j]) } : {};
+    return JSON.stringify({ id, label: top[0].label, score: top[0].score, top, ...chosen });
   });
   writeFileAtomic(file, lines.join('\n') + (lines.length ? '\n' : ''));
 }

@@ -27,12 +27,26 @@ export interface ModelCardInfo {
   files: CardFile[];
   data: { train_rows: number | null; valid_rows: number; normalization: Normalization; lower_case: boolean; max_length: number };
   git_commit: string | null;
+  /** a multi-label model: each label's threshold (chosen on valid); its accuracy is subset accuracy */
+  thresholds?: number[] | null;
 }
 
 const pct = (x: number) => (100 * x).toFixed(2);
 
+/** What a multi-label model's outputs mean, with its thresholds (nothing for a single-label one). */
+function multiLabelNote(m: ModelCardInfo): string {
+  if (!m.thresholds) return '';
+  return `
+Multi-label: each label has its own probability, the sigmoid of its logit (the graph's \`probabilities\` output); a
+text gets every label at or above that label's threshold, chosen on valid (also in \`serving.json\` and the ONNX
+metadata): ${m.thresholds.map((t, j) => `\`${m.labels[j]}\` ${t}`).join(', ')}. Subset accuracy counts a text right
+when its predicted label set is exactly its gold set.
+`;
+}
+
 export function modelCard(m: ModelCardInfo): string {
   const name = `${m.pipeline}-${m.role}`;
+  const accuracyName = m.thresholds ? 'subset accuracy' : 'accuracy';
   const front = {
     language: ['zh'],
     library_name: 'onnxruntime',
@@ -46,7 +60,7 @@ export function modelCard(m: ModelCardInfo): string {
           task: { type: 'text-classification', name: 'Text Classification' },
           dataset: { name: `${m.pipeline} (valid split)`, type: m.pipeline, split: 'valid' },
           metrics: [
-            { type: 'accuracy', value: Number(pct(f.valid_accuracy)), name: `valid accuracy, ${f.precision} (${f.file})` },
+            { type: 'accuracy', value: Number(pct(f.valid_accuracy)), name: `valid ${accuracyName}, ${f.precision} (${f.file})` },
             { type: 'f1', value: Number(pct(f.valid_macro_f1)), name: `valid macro-F1, ${f.precision} (${f.file})`, args: { average: 'macro' } },
           ],
         })),
@@ -94,10 +108,10 @@ Lower-cased: ${m.data.lower_case ? 'yes' : 'no'}. The data stage's \`data-card.m
 
 ## Evaluation (valid split)
 
-| file | precision | size | accuracy [95% CI] | macro-F1 |
+| file | precision | size | ${accuracyName} [95% CI] | macro-F1 |
 |---|---|---|---|---|
 ${table.join('\n')}
-
+${multiLabelNote(m)}
 Intervals: 1,000 bootstrap resamples of the valid rows. The valid split chose this model's settings (best step, head
 mix, quantization guard), so these scores lean optimistic; the test-split scores, read once by the final evaluation,
 are in the pipeline's report (\`artifacts/${m.pipeline}/report.html\`).

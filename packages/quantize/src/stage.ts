@@ -197,7 +197,7 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
     const source = readManifest(dir);
     writeFileAtomic(path.join(out, 'README.md'), modelCard({
       pipeline: ctx.pipeline.name, role, source: { stage: source.stage, uses: source.uses, params: source.params }, labels, params,
-      params_by_part: entry.params_by_part as Record<string, number>, files, git_commit: source.git_commit ?? null,
+      params_by_part: entry.params_by_part as Record<string, number>, files, git_commit: source.git_commit ?? null, thresholds,
       data: { train_rows: trainRows, valid_rows: valid.rows.length, normalization: serving.normalization ?? 'none', lower_case: serving.lower_case, max_length: serving.max_length },
     }));
     encoder.dispose();
