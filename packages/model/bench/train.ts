@@ -5,12 +5,17 @@
  *
  *   npm run bench:train                 one line per case
  *   npm run bench:train -- --json       one JSON object per line: case, samples_per_s, peak_rss_mb, …
- *   options: --backend wasm|cpu|…  --steps N (timed)  --warmup N  --case <substring>
+ *   options: --backend wasm|cpu|…  --steps N (timed)  --warmup N  --case <substring>  --torch <python> | --no-torch
+ *
+ * Where a Python on the machine imports torch, each case also runs in PyTorch (torch_train.py: the same model, batch,
+ * loss and optimizer) on 1 and 2 threads, and the line shows our samples/s over PyTorch's best: the ratio measured in
+ * one run. The product itself never needs Python.
  *
  * Each case runs in its own process: the wasm heap only grows, so cases in one process would measure (and run out
  * of) the memory the previous ones left behind.
  */
 import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { AdamW, DEFAULT_ENCODER, Encoder, crossEntropy, describeBackend, selectBackend, type EncoderConfig } from '../src';
@@ -70,6 +75,46 @@ async function run(c: Case, steps: number, warmup: number, batch: number) {
   return { samples_per_s: (steps * batch) / seconds, step_ms: (1000 * seconds) / steps, peak_rss_mb: peak / 2 ** 20 };
 }
 
+/** What one case measured (the child process prints it as one JSON line). */
+interface Measured {
+  case: string;
+  backend: string;
+  batch: number;
+  seq: number;
+  mode: Case['mode'];
+  samples_per_s: number;
+  step_ms: number;
+  peak_rss_mb: number;
+}
+
+interface TorchPoint {
+  threads: number;
+  samples_per_s: number;
+  step_ms: number;
+  torch: string;
+}
+
+/** A Python that imports torch: `--torch <python>`, else the first of python3 and /usr/bin/python3 that does; or null. */
+function torchPython(choice: string): string | null {
+  const candidates = choice === 'auto' ? ['python3', '/usr/bin/python3'] : [choice];
+  return candidates.find((py) => spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) ?? null;
+}
+
+/**
+ * PyTorch's samples/s on the same case (torch_train.py), on 1 and 2 threads. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
+ * are unset for that process only: set, they make OpenBLAS pick slower kernels on this CPU.
+ */
+function torchCase(python: string, c: Case, o: { steps: number; warmup: number; batch: number }): TorchPoint[] {
+  const shape = { ...DEFAULT_ENCODER, ...SHAPES[c.shape] };
+  const args = ['--layers', shape.numLayers, '--hidden', shape.hiddenSize, '--heads', shape.numHeads, '--intermediate', shape.intermediateSize, '--seq', c.seq, '--batch', o.batch, '--mode', c.mode, '--steps', o.steps, '--warmup', o.warmup, '--threads', '1,2'].map(String);
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const r = spawnSync(python, [path.join(__dirname, 'torch_train.py'), ...args], { env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`PyTorch comparison for ${c.name} failed (exit ${r.status ?? r.signal}): ${r.stderr.trim().split('\n').pop()}`);
+  return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as TorchPoint);
+}
+
 new Command()
   .name('bench:train')
   .option('--json', 'one JSON object per line')
@@ -78,19 +123,33 @@ new Command()
   .option('--warmup <n>', 'untimed steps per case', (v) => Number(v), 2)
   .option('--batch <n>', 'batch size', (v) => Number(v), 32)
   .option('--case <substring>', 'only cases whose name contains this')
+  .option('--torch <python>', "compare with PyTorch run by this Python ('auto': python3 or /usr/bin/python3, if one imports torch)", 'auto')
+  .option('--no-torch', 'no PyTorch comparison')
   .option('--only <name>', 'run exactly this case in this process (used by the parent for each case)')
-  .action(async (o: { json?: boolean; backend: string; steps: number; warmup: number; batch: number; case?: string; only?: string }) => {
+  .action(async (o: { json?: boolean; backend: string; steps: number; warmup: number; batch: number; case?: string; torch: string | false; only?: string }) => {
     if (!o.only) {
+      const python = o.torch === false ? null : torchPython(o.torch);
       if (!o.json) {
         await selectBackend(o.backend as never);
         console.log(`backend: ${describeBackend()}`);
+        console.log(python ? `PyTorch comparison: ${python} (1 and 2 threads; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for it)` : 'PyTorch comparison: none (no Python that imports torch; --torch <python> to name one)');
       }
       const selected = cases().filter((x) => !o.case || x.name.includes(o.case));
       if (!selected.length) throw new Error(`no case matches '${o.case}' (cases: ${cases().map((c) => c.name).join(', ')})`);
       for (const c of selected) {
-        const args = [...process.execArgv, process.argv[1], '--only', c.name, '--backend', o.backend, '--steps', String(o.steps), '--warmup', String(o.warmup), '--batch', String(o.batch), ...(o.json ? ['--json'] : [])];
-        const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
+        const args = [...process.execArgv, process.argv[1], '--only', c.name, '--backend', o.backend, '--steps', String(o.steps), '--warmup', String(o.warmup), '--batch', String(o.batch)];
+        const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
         if (r.status !== 0) throw new Error(`case ${c.name} failed (exit ${r.status ?? r.signal})`);
+        const ours = JSON.parse(r.stdout.trim().split('\n').pop()!) as Measured;
+        const torch = python ? torchCase(python, c, o) : null;
+        const best = torch ? Math.max(...torch.map((t) => t.samples_per_s)) : null;
+        const ratio = best ? ours.samples_per_s / best : null;
+        if (o.json) {
+          console.log(JSON.stringify({ ...ours, ...(torch ? { pytorch: torch, ratio_vs_pytorch_best: +ratio!.toFixed(3) } : {}) }));
+          continue;
+        }
+        const vs = torch ? `  | PyTorch ${torch[0].torch}: ${torch.map((t) => `${t.samples_per_s.toFixed(1)} (${t.threads} thread${t.threads > 1 ? 's' : ''})`).join(', ')}; ours / best ${ratio!.toFixed(2)}×` : '';
+        console.log(`${c.name.padEnd(26)} ${ours.samples_per_s.toFixed(1).padStart(8)} samples/s  ${ours.step_ms.toFixed(0).padStart(6)} ms/step  peak RSS ${ours.peak_rss_mb.toFixed(0)} MB${vs}`);
       }
       return;
     }
@@ -99,7 +158,7 @@ new Command()
     await selectBackend(o.backend as never);
     const backend = describeBackend();
     const r = await run(c, o.steps, o.warmup, o.batch);
-    if (o.json) console.log(JSON.stringify({ case: c.name, backend, batch: o.batch, seq: c.seq, mode: c.mode, samples_per_s: +r.samples_per_s.toFixed(2), step_ms: +r.step_ms.toFixed(1), peak_rss_mb: +r.peak_rss_mb.toFixed(0) }));
-    else console.log(`${c.name.padEnd(26)} ${r.samples_per_s.toFixed(1).padStart(8)} samples/s  ${r.step_ms.toFixed(0).padStart(6)} ms/step  peak RSS ${r.peak_rss_mb.toFixed(0)} MB`);
+    const measured: Measured = { case: c.name, backend, batch: o.batch, seq: c.seq, mode: c.mode, samples_per_s: +r.samples_per_s.toFixed(2), step_ms: +r.step_ms.toFixed(1), peak_rss_mb: +r.peak_rss_mb.toFixed(0) };
+    console.log(JSON.stringify(measured));
   })
   .parseAsync();
