@@ -61,6 +61,7 @@ describe('pipeline targets', () => {
         { runtime: 'node pipelines/stage-inputs.js pipelines/smoke.yaml distill' },
         '{workspaceRoot}/packages/distill/src/**/*',
         '{workspaceRoot}/packages/model/src/**/*',
+        { env: 'DISTILL_MATMUL' },
         { dependentTasksOutputFiles: '**/!(manifest.json)', transitive: true },
       ]),
     );

@@ -116,6 +116,8 @@ export function pipelineTargets(file: string): PipelineTargets {
         { runtime: `node pipelines/stage-inputs.js ${rel} ${stage}` },
         ...sourceInputs(pkg.sources),
         '{workspaceRoot}/package-lock.json',
+        // the matmul precision changes what training computes (native-kernels.ts); the thread count does not
+        { env: 'DISTILL_MATMUL' },
         // upstream outputs, but not their manifests: a manifest's timing changes with every rerun, its outputs need not
         { dependentTasksOutputFiles: '**/!(manifest.json)', transitive: true },
       ],

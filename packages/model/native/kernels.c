@@ -15,6 +15,10 @@
  * Work is split over POSIX threads (batches, else columns, else rows); every element of C is computed by one thread in
  * the same order, so results do not depend on the thread count.
  *
+ * With BF16 precision (`setPrecision(1)`, only where the CPU has AVX-512 BF16), A and B are rounded to bfloat16 while
+ * they are packed (round to nearest even) and the micro-kernel multiplies pairs of k with VDPBF16PS into float32
+ * accumulators: twice the multiply-adds per instruction, at bfloat16's 8-bit mantissa for the inputs.
+ *
  * ## Sum, Exp, Erf
  * Plain loops the compiler vectorises, split over the same threads by output range; a sum is computed in the same
  * order whatever the thread count.
@@ -30,6 +34,13 @@
 #include <string.h>
 
 typedef float v16 __attribute__((vector_size(64)));
+
+#if defined(__AVX512BF16__)
+#include <immintrin.h>
+#define HAVE_BF16 1
+#else
+#define HAVE_BF16 0
+#endif
 
 #if defined(__AVX512F__)
 #define MR 12
@@ -61,6 +72,7 @@ typedef struct {
 } Task;
 
 static int g_threads = 1;
+static int g_bf16 = 0; /* 1: BF16 inputs, float32 accumulation (only when HAVE_BF16) */
 static float *g_packA[MAX_THREADS], *g_packB[MAX_THREADS];
 
 /* op(A)[i, kk] for the strip rows i0..i0+MR and k0..k0+kc, zero-padded past mEnd. Layout: ap[kk * MR + r]. */
@@ -130,8 +142,101 @@ static void micro_kernel(int kc, const float *ap, const float *bp, float *c, int
   }
 }
 
+#if HAVE_BF16
+/* float32 → bfloat16, rounded to nearest even (inputs here are finite) */
+static inline uint16_t to_bf16(float x) {
+  uint32_t u;
+  memcpy(&u, &x, 4);
+  u += 0x7FFFu + ((u >> 16) & 1u);
+  return (uint16_t)(u >> 16);
+}
+
+static inline uint32_t bf16_pair(float lo, float hi) {
+  return (uint32_t)to_bf16(lo) | ((uint32_t)to_bf16(hi) << 16);
+}
+
+/* BF16 strips hold pairs of k side by side: dst[kp * W + s] = (X[s, k0 + 2kp], X[s, k0 + 2kp + 1]) for strip index s
+ * (a row of A, a column of B) below `valid`; a k past kc (odd kc) and an s past `valid` are zero. Two source layouts:
+ * k contiguous for each s (`along_k`: x[s * ld + k]) or s contiguous for each k (`along_s`: x[k * ld + s]). */
+static void pack_pairs_along_k(uint32_t *dst, int W, int valid, const float *x, int64_t ld, int kc) {
+  int pairs = kc / 2;
+  for (int s = 0; s < W; s++) {
+    const float *row = x + (int64_t)s * ld;
+    if (s >= valid) {
+      for (int kp = 0; kp < (kc + 1) / 2; kp++) dst[kp * W + s] = 0;
+      continue;
+    }
+    for (int kp = 0; kp < pairs; kp++) dst[kp * W + s] = bf16_pair(row[2 * kp], row[2 * kp + 1]);
+    if (kc & 1) dst[pairs * W + s] = bf16_pair(row[kc - 1], 0.0f);
+  }
+}
+
+static void pack_pairs_along_s(uint32_t *dst, int W, int valid, const float *x, int64_t ld, int kc) {
+  for (int kp = 0; kp < (kc + 1) / 2; kp++) {
+    const float *lo = x + (int64_t)(2 * kp) * ld;
+    const float *hi = 2 * kp + 1 < kc ? lo + ld : NULL;
+    uint32_t *d = dst + kp * W;
+    int s = 0;
+    if (hi)
+      for (; s < valid; s++) d[s] = bf16_pair(lo[s], hi[s]);
+    else
+      for (; s < valid; s++) d[s] = bf16_pair(lo[s], 0.0f);
+    for (; s < W; s++) d[s] = 0;
+  }
+}
+
+static void pack_a_bf16(const Problem *p, const float *a, int i0, int mEnd, int k0, int kc, uint32_t *ap) {
+  int valid = mEnd - i0 < MR ? mEnd - i0 : MR;
+  if (p->transA) pack_pairs_along_s(ap, MR, valid, a + (int64_t)k0 * p->m + i0, p->m, kc);
+  else pack_pairs_along_k(ap, MR, valid, a + (int64_t)i0 * p->k + k0, p->k, kc);
+}
+
+static void pack_b_bf16(const Problem *p, const float *b, int j0, int nEnd, int k0, int kc, uint32_t *bp) {
+  int valid = nEnd - j0 < NR ? nEnd - j0 : NR;
+  if (p->transB) pack_pairs_along_k(bp, NR, valid, b + (int64_t)j0 * p->k + k0, p->k, kc);
+  else pack_pairs_along_s(bp, NR, valid, b + (int64_t)k0 * p->n + j0, p->n, kc);
+}
+
+static void micro_kernel_bf16(int kc, const uint32_t *ap, const uint32_t *bp, float *c, int ldc, int rows, int cols) {
+  __m512 acc0[MR], acc1[MR];
+  for (int r = 0; r < MR; r++) {
+    acc0[r] = _mm512_setzero_ps();
+    acc1[r] = _mm512_setzero_ps();
+  }
+  for (int kp = 0; kp < (kc + 1) / 2; kp++) {
+    const __m512bh b0 = (__m512bh)_mm512_loadu_si512(bp + kp * NR);
+    const __m512bh b1 = (__m512bh)_mm512_loadu_si512(bp + kp * NR + 16);
+    const uint32_t *a = ap + kp * MR;
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+      const __m512bh s = (__m512bh)_mm512_set1_epi32((int)a[r]);
+      acc0[r] = _mm512_dpbf16_ps(acc0[r], s, b0);
+      acc1[r] = _mm512_dpbf16_ps(acc1[r], s, b1);
+    }
+  }
+  float tile[NR] __attribute__((aligned(64)));
+  for (int r = 0; r < rows; r++) {
+    _mm512_store_ps(tile, acc0[r]);
+    _mm512_store_ps(tile + 16, acc1[r]);
+    float *dst = c + (int64_t)r * ldc;
+    for (int j = 0; j < cols; j++) dst[j] += tile[j];
+  }
+}
+#endif
+
+#if HAVE_BF16
+#define PACK_A_BF16(p, a, i0, mEnd, k0, kc, dst) pack_a_bf16(p, a, i0, mEnd, k0, kc, (uint32_t *)(dst))
+#define PACK_B_BF16(p, b, j0, nEnd, k0, kc, dst) pack_b_bf16(p, b, j0, nEnd, k0, kc, (uint32_t *)(dst))
+#define MICRO_BF16(kc, ap, bp, c, ldc, rows, cols) micro_kernel_bf16(kc, (const uint32_t *)(ap), (const uint32_t *)(bp), c, ldc, rows, cols)
+#else
+#define PACK_A_BF16(...) ((void)0)
+#define PACK_B_BF16(...) ((void)0)
+#define MICRO_BF16(...) ((void)0)
+#endif
+
 static void run_task(const Task *t) {
   const Problem *p = t->p;
+  const int bf16 = HAVE_BF16 && g_bf16;
   for (int bi = t->b0; bi < t->b1; bi++) {
     const float *a = p->a + bi * p->strideA;
     const float *b = p->b + bi * p->strideB;
@@ -142,19 +247,30 @@ static void run_task(const Task *t) {
       for (int pc = 0; pc < p->k; pc += KC) {
         int kc = p->k - pc < KC ? p->k - pc : KC;
         int strips = 0;
-        for (int j0 = jc; j0 < nEnd; j0 += NR) pack_b(p, b, j0, nEnd, pc, kc, t->packB + (int64_t)(strips++) * KC * NR);
+        /* a BF16 strip holds kc/2 pairs in the room of kc floats, so the same buffers and strides serve both */
+        for (int j0 = jc; j0 < nEnd; j0 += NR) {
+          float *dst = t->packB + (int64_t)(strips++) * KC * NR;
+          if (bf16) PACK_B_BF16(p, b, j0, nEnd, pc, kc, dst);
+          else pack_b(p, b, j0, nEnd, pc, kc, dst);
+        }
         for (int ic = t->m0; ic < t->m1; ic += MC) {
           int mEnd = ic + MC < t->m1 ? ic + MC : t->m1;
           int rowsStrips = 0;
-          for (int i0 = ic; i0 < mEnd; i0 += MR) pack_a(p, a, i0, mEnd, pc, kc, t->packA + (int64_t)(rowsStrips++) * KC * MR);
+          for (int i0 = ic; i0 < mEnd; i0 += MR) {
+            float *dst = t->packA + (int64_t)(rowsStrips++) * KC * MR;
+            if (bf16) PACK_A_BF16(p, a, i0, mEnd, pc, kc, dst);
+            else pack_a(p, a, i0, mEnd, pc, kc, dst);
+          }
           for (int s = 0; s < strips; s++) {
             int j0 = jc + s * NR;
             int cols = nEnd - j0 < NR ? nEnd - j0 : NR;
             for (int r = 0; r < rowsStrips; r++) {
               int i0 = ic + r * MR;
               int rows = mEnd - i0 < MR ? mEnd - i0 : MR;
-              micro_kernel(kc, t->packA + (int64_t)r * KC * MR, t->packB + (int64_t)s * KC * NR, c + (int64_t)i0 * p->n + j0, p->n,
-                           rows, cols);
+              const float *ap = t->packA + (int64_t)r * KC * MR, *bp = t->packB + (int64_t)s * KC * NR;
+              float *cp = c + (int64_t)i0 * p->n + j0;
+              if (bf16) MICRO_BF16(kc, ap, bp, cp, p->n, rows, cols);
+              else micro_kernel(kc, ap, bp, cp, p->n, rows, cols);
             }
           }
         }
@@ -469,9 +585,24 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* setPrecision(1): BF16 inputs with float32 accumulation; 0: float32. Returns whether BF16 is in use. */
+static napi_value js_set_precision(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  int bf16;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 1 || !get_int(env, argv[0], &bf16) || (bf16 != 0 && bf16 != 1)) {
+    napi_throw_range_error(env, NULL, "setPrecision(bf16): bf16 must be 0 or 1");
+    return NULL;
+  }
+  g_bf16 = HAVE_BF16 && bf16;
+  CHECK(napi_get_boolean(env, g_bf16, &result));
+  return result;
+}
+
 static napi_value js_info(napi_env env, napi_callback_info info) {
   (void)info;
-  napi_value obj, simd, threads, mr;
+  napi_value obj, simd, threads, mr, bf16, bf16Active;
   CHECK(napi_create_object(env, &obj));
   CHECK(napi_create_string_utf8(env, SIMD_NAME, NAPI_AUTO_LENGTH, &simd));
   CHECK(napi_create_int32(env, g_threads, &threads));
@@ -479,6 +610,10 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, obj, "simd", simd));
   CHECK(napi_set_named_property(env, obj, "threads", threads));
   CHECK(napi_set_named_property(env, obj, "mr", mr));
+  CHECK(napi_get_boolean(env, HAVE_BF16, &bf16));
+  CHECK(napi_get_boolean(env, g_bf16, &bf16Active));
+  CHECK(napi_set_named_property(env, obj, "bf16Supported", bf16));
+  CHECK(napi_set_named_property(env, obj, "bf16", bf16Active));
   return obj;
 }
 
@@ -490,6 +625,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"erf", NULL, js_erf, NULL, NULL, NULL, napi_default, NULL},
       {"adamw", NULL, js_adamw, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"setPrecision", NULL, js_set_precision, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));

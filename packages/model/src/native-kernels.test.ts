@@ -125,6 +125,53 @@ it('the fused AdamW kernel gives the same parameters and moments as the tfjs-op 
   expect(maxDiff(await adamwSteps(native), await adamwSteps(null))).toBeLessThan(1e-6);
 });
 
+describe('BF16 matmul (AVX-512 BF16 only)', () => {
+  const bf16Supported = native?.info().bf16Supported ?? false;
+  /** float32 → bfloat16 → float32, rounding to nearest even, as the kernel packs its inputs */
+  const toBf16 = (x: number) => {
+    const u = new Uint32Array(Float32Array.of(x).buffer)[0];
+    return new Float32Array(Uint32Array.of(((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) << 16).buffer)[0];
+  };
+  /** C = op(A) · op(B) in float64, of the given element transform */
+  const reference = (a0: Float32Array, b0: Float32Array, m: number, n: number, k: number, ta: boolean, tb: boolean, f: (x: number) => number) => {
+    const [a, b] = [Float64Array.from(a0, f), Float64Array.from(b0, f)];
+    const out = new Float64Array(m * n);
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let acc = 0;
+        for (let kk = 0; kk < k; kk++) acc += (ta ? a[kk * m + i] : a[i * k + kk]) * (tb ? b[j * k + kk] : b[kk * n + j]);
+        out[i * n + j] = acc;
+      }
+    return out;
+  };
+
+  it.each([
+    [7, 5, 3, false, false],
+    [150, 70, 601, false, false], // odd k past KC: a zero-padded last pair
+    [61, 70, 300, true, false],
+    [40, 33, 257, false, true],
+    [13, 45, 129, true, true],
+  ])('%i × %i (k %i, transA %s, transB %s): exact on bfloat16-rounded inputs, and not float32', (m, n, k, ta, tb) => {
+    if (!native || !bf16Supported) return expect(bf16Supported).toBe(false);
+    const rnd = (len: number, seed: number) => Float32Array.from({ length: len }, (_, i) => Math.sin(seed * 1000 + i * 12.9898) * 2);
+    const a = rnd(m * k, 1);
+    const b = rnd(k * n, 2);
+    const c = new Float32Array(m * n);
+    try {
+      expect(native.setPrecision(1)).toBe(true);
+      expect(native.info().bf16).toBe(true);
+      native.gemm(a, b, c, 1, 1, m, n, k, ta ? 1 : 0, tb ? 1 : 0);
+    } finally {
+      native.setPrecision(0);
+    }
+    const exact = reference(a, b, m, n, k, ta, tb, toBf16);
+    const fp32 = reference(a, b, m, n, k, ta, tb, (x) => x);
+    const err = (ref: Float64Array) => ref.reduce((worst, r, i) => Math.max(worst, Math.abs(r - c[i]) / (1 + Math.abs(r))), 0);
+    expect(err(exact)).toBeLessThan(1e-5 * Math.sqrt(k));
+    if (k > 5) expect(err(fp32)).toBeGreaterThan(1e-4); // the inputs really were rounded
+  });
+});
+
 it('rejects arrays too short for the sizes', () => {
   if (!native) return expect(native).toBeNull();
   expect(() => native.gemm(new Float32Array(5), new Float32Array(6), new Float32Array(4), 1, 1, 2, 2, 3, 0, 0)).toThrow(/lengths/);

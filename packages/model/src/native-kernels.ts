@@ -8,7 +8,9 @@
  * wasm backend keeps its own kernels. Each kernel also falls back to the wasm one for the cases it does not cover
  * (non-float32 tensors, broadcasts or axis sets the native code does not do).
  *
- * DISTILL_NATIVE_THREADS sets the thread count (default: the number of CPUs Node reports).
+ * DISTILL_NATIVE_THREADS sets the thread count (default: the number of CPUs Node reports). DISTILL_MATMUL=bf16 makes
+ * the matmul round its inputs to bfloat16 and accumulate in float32 (VDPBF16PS: twice the multiply-adds per
+ * instruction), on CPUs with AVX-512 BF16 only; the backend description then says `bf16`.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,7 +26,9 @@ export interface NativeKernels {
   /** one AdamW step; hyper = [lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale] (see optimizer.ts) */
   adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, hyper: Float32Array): void;
   setThreads(n: number): void;
-  info(): { simd: string; threads: number; mr: number };
+  /** 1: BF16 matmul inputs, float32 accumulation; 0: float32. Returns whether BF16 is now in use. */
+  setPrecision(bf16: number): boolean;
+  info(): { simd: string; threads: number; mr: number; bf16Supported: boolean; bf16: boolean };
 }
 
 export const NATIVE_KERNELS_PATH = path.join(__dirname, '..', 'native', 'build', 'distill_kernels.node');
@@ -41,6 +45,9 @@ export function loadNativeKernels(): NativeKernels | null {
     const threads = Number(process.env.DISTILL_NATIVE_THREADS || os.availableParallelism());
     if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new Error(`DISTILL_NATIVE_THREADS must be an integer from 1 to 64, got '${process.env.DISTILL_NATIVE_THREADS}'`);
     lib.setThreads(threads);
+    const precision = process.env.DISTILL_MATMUL ?? 'fp32';
+    if (precision !== 'fp32' && precision !== 'bf16') throw new Error(`DISTILL_MATMUL must be fp32 or bf16, got '${precision}'`);
+    if (precision === 'bf16' && !lib.setPrecision(1)) throw new Error('DISTILL_MATMUL=bf16: this CPU (or this build of the native kernels) has no AVX-512 BF16; unset DISTILL_MATMUL');
     cached = lib;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;

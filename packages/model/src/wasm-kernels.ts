@@ -92,8 +92,8 @@ export function patchWasmKernels(native: NativeKernels | null = loadNativeKernel
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm });
   }
   if (native) {
-    const { simd, threads } = native.info();
-    matmulKernel = `native (${simd}, ${threads} thread${threads > 1 ? 's' : ''})`;
+    const { simd, threads, bf16 } = native.info();
+    matmulKernel = `native (${simd}, ${threads} thread${threads > 1 ? 's' : ''}${bf16 ? ', bf16' : ''})`;
   } else {
     matmulKernel = 'wasm (XNNPACK)';
   }
