@@ -8,6 +8,7 @@ import { paramsSchema as augment } from '@distill/augment/config';
 import { paramsSchema as data } from '@distill/data/config';
 import { paramsSchema as distill } from '@distill/distill/config';
 import { paramsSchema as predict } from '@distill/predict/config';
+import { paramsSchema as prune } from '@distill/prune/config';
 import { paramsSchema as quantize } from '@distill/quantize/config';
 import { paramsSchema as serve } from '@distill/serve/config';
 import { paramsSchema as teacher } from '@distill/teacher/config';
@@ -31,6 +32,7 @@ export const STAGE_PACKAGES: Record<StageKind, StagePackage> = {
   augment: pkg('augment', augment, ['core', 'model']),
   teacher: pkg('teacher', teacher, ['core', 'model']),
   distill: pkg('distill', distill, ['core', 'model']),
+  prune: pkg('prune', prune, ['core', 'model', 'quantize', 'runtime']),
   quantize: pkg('quantize', quantize, ['core', 'model', 'runtime']),
   serve: pkg('serve', serve, ['core', 'runtime']),
   predict: pkg('predict', predict, ['core', 'runtime']),

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 
-export const STAGE_KINDS = ['data', 'augment', 'teacher', 'distill', 'quantize', 'serve', 'predict'] as const;
+export const STAGE_KINDS = ['data', 'augment', 'teacher', 'distill', 'prune', 'quantize', 'serve', 'predict'] as const;
 export type StageKind = (typeof STAGE_KINDS)[number];
 export const BACKENDS = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -276,7 +276,8 @@ export function runsAfter(def: StageDef): string[] {
 const ROLE_KINDS: Partial<Record<StageKind, Record<string, readonly StageKind[]>>> = {
   augment: { data: ['data'], mlm: ['teacher'] },
   teacher: { data: ['data'], augment: ['augment'], pretrained: ['teacher'] },
-  distill: { data: ['data'], teacher: ['teacher'], augment: ['augment'], student: ['distill'] },
+  distill: { data: ['data'], teacher: ['teacher'], augment: ['augment'], student: ['distill', 'prune'] },
+  prune: { data: ['data'], model: ['distill', 'teacher'] },
   quantize: { data: ['data'], teacher: ['teacher'], student: ['distill'] },
   serve: { data: ['data'], models: ['quantize'], ablation: ['quantize'], baselines: ['teacher'] },
   predict: { model: ['quantize'] },

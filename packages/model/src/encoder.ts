@@ -135,6 +135,11 @@ export interface ForwardOptions {
   seed?: number;
   /** prefix tuning (P-tuning v2): per layer, [prefixLength, hidden] keys and values every position also attends to */
   prefix?: Prefix;
+  /**
+   * per layer, an [intermediate] mask the FFN's activations (after GELU) are multiplied by: the gradient of the loss
+   * with respect to a mask of ones is each neuron's first-order importance (pruning.ts)
+   */
+  ffnMasks?: tf.Tensor1D[];
 }
 
 export interface Prefix {
@@ -370,7 +375,8 @@ export class Encoder {
       const context = tf.matMul(this.dropout(probs, c.attentionDropout, opts, site++), vAll).transpose([0, 2, 1, 3]).reshape([batch, seq, H]);
       const attnOut = this.dropout(dense(context, P, `${p}.attention.output.dense`), c.hiddenDropout, opts, site++);
       const h1 = layerNorm(attnOut.add(h), get(P, `${p}.attention.output.LayerNorm.weight`), get(P, `${p}.attention.output.LayerNorm.bias`), c.layerNormEps);
-      const ff = dense(gelu(dense(h1, P, `${p}.intermediate.dense`)), P, `${p}.output.dense`);
+      const act = gelu(dense(h1, P, `${p}.intermediate.dense`));
+      const ff = dense(opts.ffnMasks ? act.mul(opts.ffnMasks[l]) : act, P, `${p}.output.dense`);
       h = layerNorm(this.dropout(ff, c.hiddenDropout, opts, site++).add(h1), get(P, `${p}.output.LayerNorm.weight`), get(P, `${p}.output.LayerNorm.bias`), c.layerNormEps);
       out.queries.push(q);
       out.keys.push(k);

@@ -18,3 +18,4 @@ export * from './wide-naive-bayes';
 export * from './wide-logistic';
 export * from './lbfgs';
 export * from './head-mix';
+export * from './pruning';

@@ -79,5 +79,24 @@ export async function renderCharts(report: Report, curves: Curve[]): Promise<Rec
       },
     });
   }
+  const pruned = (report.pruning ?? []).flatMap((r) => [
+    ...r.structured.map((x) => ({ series: `${r.stage}: FFN neurons removed (structured)`, sparsity: 100 * (1 - x.keep), accuracy: 100 * x.valid_accuracy })),
+    ...r.unstructured.map((x) => ({ series: `${r.stage}: weights zeroed (magnitude)`, sparsity: 100 * x.sparsity, accuracy: 100 * x.valid_accuracy })),
+  ]);
+  if (pruned.length) {
+    charts.pruning = await toSvg({
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: 'Accuracy against sparsity (valid, before any recovery training)',
+      width: 520,
+      height: 260,
+      data: { values: pruned },
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'sparsity', type: 'quantitative', title: 'sparsity (% of FFN neurons or of layer weights)' },
+        y: { field: 'accuracy', type: 'quantitative', title: 'valid accuracy (%)', scale: { zero: false } },
+        color: { field: 'series', type: 'nominal' },
+      },
+    });
+  }
   return charts;
 }

@@ -54,6 +54,15 @@ export function renderReportHtml(report: Report, charts: Record<string, string>,
         .map((d) => `<h3>${esc(d.stage)}</h3>` + table(['rung', 'steps', 'α', 'T', 'lr', 'valid accuracy %', 'valid macro-F1 %'], d.search!.map((t) => [t.rung, t.steps, t.alpha, t.temperature, t.lr, pct(t.valid_accuracy ?? null), pct(t.valid_macro_f1 ?? null)])))
         .join('')
     : '';
+  const mb = (b: number) => num(b / 1e6, 2);
+  const pruning = (report.pruning ?? [])
+    .map(
+      (r) =>
+        `<h3>${esc(r.stage)} (pruning ${esc(r.model)}; written: FFN keep ${r.chosen.keep}, ${r.chosen.intermediate_size} neurons a layer)</h3>` +
+        table(['FFN neurons kept', 'neurons a layer', 'encoder params', 'valid accuracy %'], r.structured.map((x) => [x.keep, x.intermediate_size, x.encoder_params.toLocaleString('en'), pct(x.valid_accuracy)])) +
+        (r.unstructured.length ? table(['weights zeroed', 'valid accuracy %', 'FP32 ONNX MB', 'gzip MB', 'p50 ms, batch 1'], r.unstructured.map((x) => [x.sparsity, pct(x.valid_accuracy), mb(x.onnx_bytes), mb(x.onnx_gzip_bytes), num(x.p50_ms, 3)])) : ''),
+    )
+    .join('');
   const stages = table(['stage', 'uses', 'seconds', 'backend'], Object.entries(report.stages).map(([s, v]) => [s, v.uses, num(v.seconds, 1), v.backend ?? '–']));
   const data = dataCard
     ? table(['split', 'rows', 'tokens mean / p95', 'UNK rate %'], Object.entries(dataCard.splits).map(([s, c]) => [s, c.rows, `${num(c.tokens.mean, 1)} / ${num(c.tokens.p95, 0)}`, num(100 * c.unk_rate, 2)])) +
@@ -79,6 +88,7 @@ ${report.mixed_runs ? `<p class="warn">These outputs come from more than one run
 <h2>HTTP load test</h2>${http}
 <h2>Distillation</h2>${distill}
 ${search ? `<h2>α × T search (valid)</h2>${search}${chart('search')}` : ''}
+${pruning ? `<h2>Pruning (valid)</h2>${pruning}<p>Structured pruning removes whole FFN neurons: a smaller dense model, and less work for every kernel. Unstructured zeros leave the shape alone: ONNX Runtime's CPU kernels are dense, so the file and the latency stay as they were and only the compressed size shrinks.</p>${chart('pruning')}` : ''}
 <h2>Training curves</h2>${chart('curves') || '<p class="none">no curves</p>'}
 <h2>Stages</h2>${stages}
 <h2>Data</h2>${data}

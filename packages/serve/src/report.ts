@@ -27,6 +27,8 @@ export interface Report {
   /** every distillation step and variant of the pipeline, for the ablation table: test accuracy of task steps (from
    * the final evaluation), valid accuracy, and each loss term at the end of training */
   distillation: DistillationRow[];
+  /** every prune stage: the accuracy-vs-sparsity curve on valid (structured FFN width, unstructured magnitude) */
+  pruning?: PruningRow[];
   versions: Record<string, string>;
   /** what it takes to run this again: `npm run reproduce -- <this report.json>` */
   reproduce?: Reproduction;
@@ -88,6 +90,22 @@ export interface DistillationRow {
   final_loss_terms: Record<string, number> | null;
   /** the α × T (× lr) search on valid before training, every trial of every rung, when the stage ran one */
   search?: SearchTrial[];
+}
+
+export interface PruningRow {
+  stage: string;
+  /** the stage whose model was pruned */
+  model: string;
+  base_valid_accuracy: number;
+  structured: { keep: number; intermediate_size: number; encoder_params: number; valid_accuracy: number }[];
+  unstructured: { sparsity: number; valid_accuracy: number; onnx_bytes: number; onnx_gzip_bytes: number; p50_ms: number }[];
+  chosen: { keep: number; intermediate_size: number };
+}
+
+function pruningRows(pipeline: Pipeline, manifests: Record<string, StageManifest>): PruningRow[] {
+  return pipeline.order
+    .filter((s) => pipeline.stages[s].uses === 'prune')
+    .map((s) => ({ stage: s, model: pipeline.stages[s].inputs.model, ...(manifests[s].summary as Omit<PruningRow, 'stage' | 'model'>) }));
 }
 
 export interface SearchTrial {
@@ -171,6 +189,7 @@ export function buildReport(root: string, pipeline: Pipeline): Report {
     models,
     http: bench.http ?? [],
     distillation: distillationRows(root, pipeline, manifests, models),
+    ...(pipeline.order.some((s) => pipeline.stages[s].uses === 'prune') ? { pruning: pruningRows(pipeline, manifests) } : {}),
     versions: manifests[pipeline.order[0]].versions,
     reproduce: reproduction(root, pipeline),
   };

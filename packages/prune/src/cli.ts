@@ -1,0 +1,5 @@
+#!/usr/bin/env tsx
+import { stageMain } from '@distill/core';
+import { pruneStage } from './stage';
+
+stageMain(pruneStage);

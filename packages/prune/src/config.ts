@@ -1,0 +1,28 @@
+/** Parameters of the prune stage (`uses: prune`). */
+import { z } from 'zod';
+
+export const paramsSchema = z
+  .object({
+    /** shares of each layer's FFN neurons to keep, each scored on valid (the accuracy-vs-sparsity curve) */
+    ffn_keep: z.array(z.number().gt(0).lt(1)).min(1).default([0.75, 0.5, 0.25, 0.125]),
+    /**
+     * the written model's share of FFN neurons: one of `ffn_keep`, or `auto`, the smallest whose valid accuracy is
+     * within `max_accuracy_drop` points of the unpruned model's (none within: the largest share)
+     */
+    keep: z.union([z.literal('auto'), z.number().gt(0).lt(1)]).default('auto'),
+    max_accuracy_drop: z.number().min(0).default(1),
+    /** training rows (a seeded sample) whose loss gradients rank the neurons; valid stays for the choices */
+    importance_rows: z.number().int().positive().default(2048),
+    batch_size: z.number().int().positive().default(32),
+    /**
+     * unstructured magnitude pruning, for the curve: shares of the encoder layers' weights set to zero, each scored on
+     * valid and timed in ONNX Runtime (FP32, batch 1) beside the dense model; these models are not written
+     */
+    magnitude_sparsity: z.array(z.number().gt(0).lt(1)).default([0.5, 0.7, 0.9]),
+    /** valid texts the ONNX Runtime timing runs over, one at a time */
+    latency_rows: z.number().int().positive().default(200),
+  })
+  .strict()
+  .refine((p) => p.keep === 'auto' || p.ffn_keep.includes(p.keep), { message: 'keep must be auto or one of ffn_keep', path: ['keep'] });
+
+export type PruneParams = z.infer<typeof paramsSchema>;

@@ -1,0 +1,124 @@
+/**
+ * The prune stage. Reads: the data stage (input `data`: a sample of train ranks the neurons, valid scores every
+ * candidate) and a model stage's `checkpoint/` (input `model`). Writes: `checkpoint/` (the model with each layer's
+ * FFN cut to the chosen share of its neurons, most important kept: a smaller dense model that a distill stage can
+ * recover and the quantize stage exports like any other), `logits/valid.arrow` and `prune-report.json` (the
+ * accuracy-vs-sparsity curve of structured and unstructured pruning, and what unstructured sparsity changes in ONNX
+ * Runtime: file size, compressed size, latency).
+ */
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import * as ort from 'onnxruntime-node';
+import * as tf from '@tensorflow/tfjs';
+import { Rng, deriveSeed, isMultiLabel, loadTokenizer, percentile, readTokenizerSpec, writeJsonAtomic, writeLogits, type Example, type StageContext, type StageDefinition, type WordPieceTokenizer } from '@distill/core';
+import { classifierHead, countParams, crossEntropy, describeBackend, encodeAll, evaluateClassifier, ffnImportance, lengthSortedBatches, loadCheckpoint, magnitudePrune, pruneFfn, saveCheckpoint, selectBackend, tableParams, topNeurons, type Encoder } from '@distill/model';
+import { exportEncoder } from '@distill/quantize';
+import { idsFeeds } from '@distill/runtime';
+import { paramsSchema, type PruneParams } from './config';
+
+export interface StructuredPoint {
+  /** share of each layer's FFN neurons kept (1: the unpruned model) */
+  keep: number;
+  intermediate_size: number;
+  /** parameters without the n-gram table, which pruning leaves alone */
+  encoder_params: number;
+  valid_accuracy: number;
+}
+
+export interface UnstructuredPoint {
+  /** share of the encoder layers' weights set to zero (0: the dense model) */
+  sparsity: number;
+  valid_accuracy: number;
+  /** FP32 ONNX file: bytes, gzip-compressed bytes, p50 latency at batch 1 (ONNX Runtime, 1 thread) */
+  onnx_bytes: number;
+  onnx_gzip_bytes: number;
+  p50_ms: number;
+}
+
+/**
+ * p50 latency at batch 1 of each ONNX model over the same token ids (ONNX Runtime, one thread, after a warm-up). The
+ * models take turns on every text, so that none gains from running later (warmer caches, clock).
+ */
+async function batchOneP50(models: readonly Uint8Array[], encoded: readonly (readonly number[])[], padId: number): Promise<number[]> {
+  const sessions = await Promise.all(models.map((bytes) => ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' })));
+  try {
+    const times = sessions.map(() => [] as number[]);
+    for (const s of sessions) for (const ids of encoded.slice(0, 20)) await s.run(idsFeeds([ids], padId), ['logits']);
+    for (const ids of encoded) {
+      for (const [i, s] of sessions.entries()) {
+        const t0 = process.hrtime.bigint();
+        await s.run(idsFeeds([ids], padId), ['logits']);
+        times[i].push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }
+    return times.map((t) => percentile(t, 50));
+  } finally {
+    await Promise.all(sessions.map((s) => s.release()));
+  }
+}
+
+function validAccuracy(encoder: Encoder, tokenizer: WordPieceTokenizer, valid: readonly Example[], labels: readonly string[]): { accuracy: number; logits: Float32Array } {
+  const { metrics, logits } = evaluateClassifier(classifierHead(encoder), tokenizer, valid, labels);
+  return { accuracy: metrics.accuracy, logits };
+}
+
+export async function runPrune(ctx: StageContext<PruneParams>) {
+  const p = ctx.params;
+  await selectBackend(ctx.backend);
+  const backend = describeBackend();
+  const tokenizer = loadTokenizer(ctx.input('data')).tokenizer;
+  const train = ctx.dataset('data', 'train.arrow');
+  const valid = ctx.dataset('data', 'valid.arrow');
+  const labels = valid.labels;
+  if (isMultiLabel(valid.rows)) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}: pruning ranks neurons with the single-label loss; a multi-label model is not pruned`);
+  const { encoder } = loadCheckpoint(path.join(ctx.input('model'), 'checkpoint'), { labels });
+  const c = encoder.config;
+  const encoderParams = (e: Encoder) => countParams(e.params) - tableParams(e);
+
+  // importance: loss gradients on a seeded sample of training rows
+  const sample = new Rng(deriveSeed(ctx.seed, `${ctx.stage}-importance`)).shuffle([...train.rows]).slice(0, p.importance_rows);
+  const batches = lengthSortedBatches(encodeAll(tokenizer, sample.map((r) => r.text), c.maxPositions), p.batch_size, tokenizer.padId);
+  const importance = ffnImportance(classifierHead(encoder), batches, (logits, b) => crossEntropy(logits, tf.tensor1d(b.indices.map((i) => sample[i].label), 'int32')));
+  ctx.log.info(`FFN neuron importance from ${sample.length} training rows (${batches.length} batches), ${c.numLayers} layers × ${c.intermediateSize} neurons`);
+
+  const base = validAccuracy(encoder, tokenizer, valid.rows, labels);
+  const structured: StructuredPoint[] = [{ keep: 1, intermediate_size: c.intermediateSize, encoder_params: encoderParams(encoder), valid_accuracy: base.accuracy }];
+  const candidates = new Map<number, { model: Encoder; logits: Float32Array }>();
+  for (const share of [...p.ffn_keep].sort((a, b) => b - a)) {
+    const size = Math.max(1, Math.round(share * c.intermediateSize));
+    const pruned = pruneFfn(encoder, topNeurons(importance, size));
+    const v = validAccuracy(pruned, tokenizer, valid.rows, labels);
+    structured.push({ keep: share, intermediate_size: size, encoder_params: encoderParams(pruned), valid_accuracy: v.accuracy });
+    ctx.log.info(`FFN keep ${share} (${size} neurons a layer): valid accuracy ${(100 * v.accuracy).toFixed(2)} (unpruned ${(100 * base.accuracy).toFixed(2)})`);
+    candidates.set(share, { model: pruned, logits: v.logits });
+  }
+  const within = structured.filter((s) => s.keep < 1 && 100 * (base.accuracy - s.valid_accuracy) <= p.max_accuracy_drop);
+  const chosenShare = p.keep !== 'auto' ? p.keep : within.length ? Math.min(...within.map((s) => s.keep)) : Math.max(...p.ffn_keep);
+  const chosen = candidates.get(chosenShare)!;
+  const chosenPoint = structured.find((s) => s.keep === chosenShare)!;
+  ctx.log.info(`pruned model: FFN keep ${chosenShare} (${chosenPoint.intermediate_size} neurons a layer), valid accuracy ${(100 * chosenPoint.valid_accuracy).toFixed(2)}${p.keep === 'auto' ? ` (the smallest within ${p.max_accuracy_drop} points of the unpruned model)` : ''}`);
+  saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), chosen.model, labels, tokenizer.vocab, readTokenizerSpec(ctx.input('data')));
+  writeLogits(path.join(ctx.outDir, 'logits', 'valid.arrow'), valid.rows.map((r) => r.id), chosen.logits, labels.length);
+  for (const { model } of candidates.values()) model.dispose();
+
+  // unstructured magnitude pruning: accuracy, and what zeros change in an ONNX Runtime model (size, latency)
+  const points: { sparsity: number; accuracy: number; bytes: Uint8Array }[] = [{ sparsity: 0, accuracy: base.accuracy, bytes: exportEncoder(encoder, { labels }) }];
+  for (const sparsity of p.magnitude_sparsity) {
+    const { encoder: sparse } = magnitudePrune(encoder, sparsity);
+    points.push({ sparsity, accuracy: validAccuracy(sparse, tokenizer, valid.rows, labels).accuracy, bytes: exportEncoder(sparse, { labels }) });
+    sparse.dispose();
+  }
+  const unstructured: UnstructuredPoint[] = [];
+  if (p.magnitude_sparsity.length) {
+    const timed = valid.rows.slice(0, p.latency_rows).map((r) => tokenizer.encode(r.text, c.maxPositions).ids);
+    const p50 = await batchOneP50(points.map((x) => x.bytes), timed, tokenizer.padId);
+    points.forEach((x, i) => unstructured.push({ sparsity: x.sparsity, valid_accuracy: x.accuracy, onnx_bytes: x.bytes.length, onnx_gzip_bytes: zlib.gzipSync(x.bytes).length, p50_ms: p50[i] }));
+    for (const u of unstructured) ctx.log.info(`magnitude sparsity ${u.sparsity}: valid accuracy ${(100 * u.valid_accuracy).toFixed(2)}; FP32 ONNX ${u.onnx_bytes} bytes (gzip ${u.onnx_gzip_bytes}), p50 ${u.p50_ms.toFixed(3)} ms at batch 1`);
+  }
+  encoder.dispose();
+  const report = { importance_rows: sample.length, base_valid_accuracy: base.accuracy, structured, unstructured, chosen: chosenPoint };
+  writeJsonAtomic(path.join(ctx.outDir, 'prune-report.json'), report);
+  return { backend, summary: report };
+}
+
+export const pruneStage: StageDefinition<typeof paramsSchema> = { kind: 'prune', schema: paramsSchema, run: runPrune };
