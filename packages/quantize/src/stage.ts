@@ -1,5 +1,6 @@
 /**
- * The quantize stage. Reads: the data stage (input `data`, for the valid split) and every other input's `checkpoint/`
+ * The quantize stage. Reads: the data stage (input `data`: the valid split, and the training texts when a wide table is
+ * compressed) and every other input's `checkpoint/`
  * and `logits/valid.arrow` (the tfjs logits, for the parity check). Every check and choice here is made on valid: the
  * test split is the final evaluation's (serve). Writes, per model `<role>/`: `model.onnx`,
  * `model.int8.onnx`, the tokenizer files (Hugging Face's layout), `labels.json`, `serving.json` (the runtime's settings:
@@ -22,7 +23,7 @@ import { guardInt8, opHistogram, quantizableLayers } from './guard';
 import { int8Precision } from './int8';
 import { calibrate, staticPrecision, type ActivationRange } from './qdq';
 import { onnxTypes } from './onnx/onnx-proto';
-import { chooseTableRows, compressTable, compressedTableBytes, tableLogitsOf, textNgrams, type CompressedTable, type TableChoice } from './table';
+import { bucketCounts, chooseTableRows, compressTable, compressedTableBytes, rankRows, rowImportance, tableLogitsOf, textNgrams, type CompressedTable, type TableChoice } from './table';
 
 /** The op types of a serialized ONNX model's graph (contrib ops as `com.microsoft:Op`). */
 function opTypes(bytes: Uint8Array): string[] {
@@ -51,21 +52,22 @@ function microF1(m: { micro_f1?: number }): { valid_micro_f1?: number } {
 
 /**
  * The INT8 model's wide table (config `int8.table`): null keeps it whole; otherwise compressed to a row count that is
- * given or chosen on valid (`auto`), with the full table's logits taken out of the FP32 model's valid logits to leave
- * the encoder's.
+ * given or chosen on valid (`auto`). Rows are ranked by |weight| times how often the training texts' n-grams hash to
+ * them; for the choice, the full table's logits are taken out of the FP32 model's valid logits to leave the encoder's.
  */
-function compressedTable(encoder: Encoder, keep: QuantizeParams['int8']['table']['keep'], maxDrop: number, valid: { texts: string[]; labels: number[]; fp32Logits: Float32Array }, encode: (text: string) => number[]): { table: CompressedTable; choice: TableChoice | null } | null {
+function compressedTable(encoder: Encoder, keep: QuantizeParams['int8']['table']['keep'], maxDrop: number, trainTexts: () => string[], valid: { texts: string[]; labels: number[]; fp32Logits: Float32Array }, encode: (text: string) => number[]): { table: CompressedTable; choice: TableChoice | null } | null {
   const wide = wideShape(encoder.config);
   if (!wide || keep === 'all') return null;
   const k = encoder.config.numLabels;
   const full = encoder.params.get(WIDE_TABLE)!.dataSync() as Float32Array;
-  if (keep !== 'auto') return { table: compressTable(full, k, keep), choice: null };
+  const counts = bucketCounts(textNgrams(trainTexts().map(encode), wide), wide.buckets);
+  if (keep !== 'auto') return { table: compressTable(full, k, keep, rankRows(rowImportance(full, k, counts))), choice: null };
   const ngrams = textNgrams(valid.texts.map(encode), wide);
   const encoderLogits = valid.fp32Logits.slice();
   const tableFull = tableLogitsOf(ngrams, full, k);
   for (let i = 0; i < encoderLogits.length; i++) encoderLogits[i] -= tableFull[i];
-  const choice = chooseTableRows(full, k, ngrams, encoderLogits, valid.labels, maxDrop);
-  return { table: compressTable(full, k, choice.chosen.kept), choice };
+  const choice = chooseTableRows(full, k, ngrams, encoderLogits, valid.labels, maxDrop, counts);
+  return { table: compressTable(full, k, choice.chosen.kept, rankRows(rowImportance(full, k, counts))), choice };
 }
 
 export async function runQuantize(ctx: StageContext<QuantizeParams>) {
@@ -80,6 +82,8 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
     ctx.recordRead(dataCard);
     trainRows = readJson<{ splits?: { train?: { rows?: number } } }>(dataCard).splits?.train?.rows ?? null;
   }
+  let train: string[] | null = null;
+  const trainTexts = () => (train ??= ctx.dataset('data', 'train.arrow').rows.map((r) => r.text));
   const report: Record<string, unknown> = {};
   for (const [role, dir] of Object.entries(ctx.inputs)) {
     if (role === 'data') continue;
@@ -143,7 +147,7 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
       const int8Options = { perChannel: p.int8.per_channel, embeddings: p.int8.embeddings };
       const encode = (text: string) => tokenizer.encode(applyNormalization(text, serving.normalization ?? 'none'), serving.max_length).ids;
       const validSet = { texts: valid.rows.map((r) => r.text), labels: valid.rows.map((r) => r.label), fp32Logits: fp32.logits };
-      const compressed = compressedTable(encoder, p.int8.table.keep, p.int8.table.max_accuracy_drop, validSet, encode);
+      const compressed = compressedTable(encoder, p.int8.table.keep, p.int8.table.max_accuracy_drop, trainTexts, validSet, encode);
       if (compressed) {
         const { table: t, choice } = compressed;
         ctx.log.info(`${role}: INT8 table keeps ${t.kept} of ${t.buckets} rows (${compressedTableBytes(t)} bytes)${choice ? `, chosen on valid: ${(100 * choice.chosen.valid_accuracy).toFixed(2)} vs ${(100 * choice.full_valid_accuracy).toFixed(2)} with the full table (${choice.used_rows} rows used)` : ''}`);

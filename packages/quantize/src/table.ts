@@ -1,9 +1,11 @@
 /**
  * The wide n-gram table, compressed for the INT8 model. A table of 2^20 buckets × labels is most of a small model's
  * bytes, but most of its rows carry little: buckets no training n-gram hashed to are all zero, and most of the rest hold
- * n-grams seen once, with small weights. The compressed table keeps the `kept` rows with the largest |weight| (each
- * int8 with its own scale) behind a bucket → row map; every other bucket maps to row 0, all zeros. The map is uint16
- * while the rows fit (kept + 1 ≤ 65,536), int32 beyond. How many rows to keep is chosen on valid (`chooseTableRows`).
+ * n-grams seen once, with small weights. A row's importance is what dropping it would cost the logits of the texts it
+ * serves: its largest |weight| times how often training n-grams hash to it. The compressed table keeps the `kept` most
+ * important rows (each int8 with its own scale) behind a bucket → row map; every other bucket maps to row 0, all
+ * zeros. The map is uint16 while the rows fit (kept + 1 ≤ 65,536), int32 beyond. How many rows to keep is chosen on
+ * valid (`chooseTableRows`).
  */
 import * as tf from '@tensorflow/tfjs';
 import { argmaxRows } from '@distill/core';
@@ -24,14 +26,28 @@ export interface CompressedTable {
   scales: Float32Array;
 }
 
-/** A row's importance: its largest |weight| (a row that never moves a logit much can go). */
-export function rowImportance(table: Float32Array, labels: number): Float32Array {
+/** Each row's largest |weight|. */
+export function rowMaxAbs(table: Float32Array, labels: number): Float32Array {
   const out = new Float32Array(table.length / labels);
   for (let r = 0; r < out.length; r++) {
     let m = 0;
     for (let j = 0; j < labels; j++) m = Math.max(m, Math.abs(table[r * labels + j]));
     out[r] = m;
   }
+  return out;
+}
+
+/** A row's importance: its largest |weight|, times how many training n-grams hash to it when `counts` is given. */
+export function rowImportance(table: Float32Array, labels: number, counts?: ArrayLike<number>): Float32Array {
+  const out = rowMaxAbs(table, labels);
+  if (counts) for (let r = 0; r < out.length; r++) out[r] *= counts[r];
+  return out;
+}
+
+/** How many n-grams of the texts hash to each bucket. */
+export function bucketCounts(ngrams: readonly TextNgrams[], buckets: number): Float32Array {
+  const out = new Float32Array(buckets);
+  for (const { ids } of ngrams) for (const id of ids) out[id] += 1;
   return out;
 }
 
@@ -42,10 +58,10 @@ export function rankRows(importance: Float32Array): number[] {
     .sort((a, b) => importance[b] - importance[a] || a - b);
 }
 
-/** The table with its `keep` most important non-zero rows, each int8 with a symmetric per-row scale. */
-export function compressTable(table: Float32Array, labels: number, keep: number, importance = rowImportance(table, labels), order = rankRows(importance)): CompressedTable {
-  const buckets = importance.length;
-  if (table.length !== buckets * labels) throw new Error(`table: ${table.length} values is not ${buckets} buckets × ${labels} labels`);
+/** The table with the first `keep` rows of `order` (default: by |weight|), each int8 with a symmetric per-row scale. */
+export function compressTable(table: Float32Array, labels: number, keep: number, order = rankRows(rowImportance(table, labels))): CompressedTable {
+  const buckets = table.length / labels;
+  if (!Number.isInteger(buckets)) throw new Error(`table: ${table.length} values is not a whole number of rows of ${labels} labels`);
   const chosen = order.slice(0, Math.max(0, keep)).sort((a, b) => a - b);
   const kept = chosen.length;
   const map = kept + 1 <= 65536 ? new Uint16Array(buckets) : new Int32Array(buckets);
@@ -54,7 +70,9 @@ export function compressTable(table: Float32Array, labels: number, keep: number,
   chosen.forEach((bucket, i) => {
     const r = i + 1;
     map[bucket] = r;
-    const scale = importance[bucket] / 127;
+    let maxAbs = 0;
+    for (let j = 0; j < labels; j++) maxAbs = Math.max(maxAbs, Math.abs(table[bucket * labels + j]));
+    const scale = maxAbs > 0 ? maxAbs / 127 : 1;
     scales[r] = scale;
     for (let j = 0; j < labels; j++) rows[r * labels + j] = Math.max(-127, Math.min(127, Math.round(table[bucket * labels + j] / scale)));
   });
@@ -83,15 +101,27 @@ export interface TextNgrams {
   weights: Float32Array;
 }
 
-/** The hashed n-grams of each text's token ids, computed by the model's own `wideNgrams`. */
-export function textNgrams(encoded: readonly (readonly number[])[], wide: WideShape): TextNgrams[] {
-  return encoded.map((ids) =>
-    tf.tidy(() => {
-      const x = tf.tensor2d([ids as number[]], [1, ids.length], 'int32');
-      const r = wideNgrams(x, tf.onesLike(x), wide);
-      return { ids: r.ids.dataSync() as Int32Array, weights: r.weights.dataSync() as Float32Array };
-    }),
-  );
+/** The hashed n-grams of each text's token ids, computed by the model's own `wideNgrams` (`batch` texts at a time). */
+export function textNgrams(encoded: readonly (readonly number[])[], wide: WideShape, batch = 256): TextNgrams[] {
+  const out: TextNgrams[] = [];
+  for (let start = 0; start < encoded.length; start += batch) {
+    const chunk = encoded.slice(start, start + batch);
+    const seq = Math.max(1, ...chunk.map((ids) => ids.length));
+    const ids = new Int32Array(chunk.length * seq);
+    const mask = new Int32Array(chunk.length * seq);
+    chunk.forEach((row, r) => row.forEach((id, t) => ((ids[r * seq + t] = id), (mask[r * seq + t] = 1))));
+    const [allIds, allWeights, width] = tf.tidy(() => {
+      const r = wideNgrams(tf.tensor2d(ids, [chunk.length, seq], 'int32'), tf.tensor2d(mask, [chunk.length, seq], 'int32'), wide);
+      return [r.ids.dataSync() as Int32Array, r.weights.dataSync() as Float32Array, r.ids.shape[1]] as const;
+    });
+    // padding's n-grams have weight 0: each text keeps its own
+    chunk.forEach((_, r) => {
+      const keep: number[] = [];
+      for (let k = 0; k < width; k++) if (allWeights[r * width + k] > 0) keep.push(k);
+      out.push({ ids: Int32Array.from(keep, (k) => allIds[r * width + k]), weights: Float32Array.from(keep, (k) => allWeights[r * width + k]) });
+    });
+  }
+  return out;
 }
 
 /** Σₖ weightₖ · table[idₖ] for every text: the table head's logits, [texts × labels]. */
@@ -131,13 +161,13 @@ export function tableCandidates(used: number, smallest = 4095): number[] {
 }
 
 /**
- * How many rows to keep, chosen on valid: the model's logits with the full table are `encoderLogits` + the table's;
+ * How many rows to keep, chosen on valid (rows ranked by `rowImportance`, with the training `counts` when given): the
+ * model's logits with the full table are `encoderLogits` + the table's;
  * each candidate swaps in its compressed table (int8 rows included) and is scored on the valid labels. The smallest
  * candidate that loses at most `maxDropPoints` accuracy points wins; keeping every used row is the fallback.
  */
-export function chooseTableRows(table: Float32Array, labels: number, ngrams: readonly TextNgrams[], encoderLogits: Float32Array, gold: readonly number[], maxDropPoints: number): TableChoice {
-  const importance = rowImportance(table, labels);
-  const order = rankRows(importance);
+export function chooseTableRows(table: Float32Array, labels: number, ngrams: readonly TextNgrams[], encoderLogits: Float32Array, gold: readonly number[], maxDropPoints: number, counts?: ArrayLike<number>): TableChoice {
+  const order = rankRows(rowImportance(table, labels, counts));
   const used = order.length;
   const accuracy = (t: Float32Array) => {
     const tl = tableLogitsOf(ngrams, t, labels);
@@ -149,7 +179,7 @@ export function chooseTableRows(table: Float32Array, labels: number, ngrams: rea
   };
   const full = accuracy(table);
   const candidates = tableCandidates(used).map((kept) => {
-    const c = compressTable(table, labels, kept, importance, order);
+    const c = compressTable(table, labels, kept, order);
     return { kept, bytes: compressedTableBytes(c), valid_accuracy: accuracy(expandTable(c)) };
   });
   const chosen = candidates.find((c) => 100 * (full - c.valid_accuracy) <= maxDropPoints) ?? candidates[candidates.length - 1];
