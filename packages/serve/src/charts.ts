@@ -1,6 +1,7 @@
 /**
  * Charts of the report as inline SVG, rendered at build time with vega-lite → vega (no browser, no network):
- * accuracy vs latency with file size as bubble area, and validation curves of every training stage.
+ * accuracy vs latency with file size as bubble area, validation curves of every training stage, the α × T search
+ * trials, and accuracy against sparsity for every prune stage.
  */
 import type { Report } from './report';
 
@@ -19,6 +20,24 @@ async function toSvg(spec: object): Promise<string> {
   const compiled = vl.compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   return view.toSVG();
+}
+
+/** A line chart with points: one line per value of `color`, y not forced to start at zero. */
+function lineChart(title: string, values: object[], x: { field: string; title: string }, y: { field: string; title: string }, color: string, extra: object = {}): Promise<string> {
+  return toSvg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    width: 520,
+    height: 260,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { ...x, type: 'quantitative' },
+      y: { ...y, type: 'quantitative', scale: { zero: false } },
+      color: { field: color, type: 'nominal' },
+      ...extra,
+    },
+  });
 }
 
 export async function renderCharts(report: Report, curves: Curve[]): Promise<Record<string, string>> {
@@ -46,20 +65,7 @@ export async function renderCharts(report: Report, curves: Curve[]): Promise<Rec
     });
   }
   if (curves.length) {
-    charts.curves = await toSvg({
-      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      title: 'Validation score per evaluation',
-      width: 520,
-      height: 260,
-      data: { values: curves },
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: { field: 'step', type: 'quantitative', title: 'optimizer step' },
-        y: { field: 'value', type: 'quantitative', title: 'validation score', scale: { zero: false } },
-        color: { field: 'stage', type: 'nominal' },
-        strokeDash: { field: 'metric', type: 'nominal' },
-      },
-    });
+    charts.curves = await lineChart('Validation score per evaluation', curves, { field: 'step', title: 'optimizer step' }, { field: 'value', title: 'validation score' }, 'stage', { strokeDash: { field: 'metric', type: 'nominal' } });
   }
   const trials = report.distillation.flatMap((d) => (d.search ?? []).map((t, i) => ({ stage: d.stage, trial: i + 1, rung: String(t.rung), steps: t.steps, accuracy: 100 * (t.valid_accuracy ?? NaN), config: `α=${t.alpha} T=${t.temperature} lr=${t.lr}` })));
   if (trials.length) {
@@ -84,19 +90,7 @@ export async function renderCharts(report: Report, curves: Curve[]): Promise<Rec
     ...r.unstructured.map((x) => ({ series: `${r.stage}: weights zeroed (magnitude)`, sparsity: 100 * x.sparsity, accuracy: 100 * x.valid_accuracy })),
   ]);
   if (pruned.length) {
-    charts.pruning = await toSvg({
-      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      title: 'Accuracy against sparsity (valid, before any recovery training)',
-      width: 520,
-      height: 260,
-      data: { values: pruned },
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: { field: 'sparsity', type: 'quantitative', title: 'sparsity (% of FFN neurons or of layer weights)' },
-        y: { field: 'accuracy', type: 'quantitative', title: 'valid accuracy (%)', scale: { zero: false } },
-        color: { field: 'series', type: 'nominal' },
-      },
-    });
+    charts.pruning = await lineChart('Accuracy against sparsity (valid, before any recovery training)', pruned, { field: 'sparsity', title: 'sparsity (% of FFN neurons or of layer weights)' }, { field: 'accuracy', title: 'valid accuracy (%)' }, 'series');
   }
   return charts;
 }
