@@ -19,9 +19,10 @@
  * they are packed (round to nearest even) and the micro-kernel multiplies pairs of k with VDPBF16PS into float32
  * accumulators: twice the multiply-adds per instruction, at bfloat16's 8-bit mantissa for the inputs.
  *
- * ## Sum, Exp, Erf
+ * ## Sum, Exp, Erf, GELU, LayerNorm
  * Plain loops the compiler vectorises, split over the same threads by output range; a sum is computed in the same
- * order whatever the thread count.
+ * order whatever the thread count. GELU and LayerNorm (forward and gradient) are fused: one pass over the data where
+ * tfjs runs a chain of elementwise ops and reductions, each its own dispatch and its own trip through memory.
  *
  * Built at install time by build.js; when no compiler is present the TypeScript side keeps the wasm kernels.
  */
@@ -416,6 +417,154 @@ static void adamw_range(const void *arg, int64_t lo, int64_t hi) {
   }
 }
 
+/* exp and erf on 16 floats at a time, in plain vector arithmetic the compiler keeps in SIMD registers (libm's expf and
+ * erff are scalar calls). exp: 2^n · e^r with n = round(x / ln 2), |r| ≤ ln2 / 2, e^r by a degree-6 Taylor polynomial
+ * (relative error below 2e-7); erf: 1 − t · exp(−x² + P(t)), t = 1 / (1 + |x| / 2) (Numerical Recipes' erfc, relative
+ * error below 1.2e-7), with the sign of x. */
+typedef int32_t vi16 __attribute__((vector_size(64)));
+
+/* lanes of a where mask is set, else of b (mask: a vector comparison's all-ones / all-zeros lanes) */
+static inline v16 select_v16(vi16 mask, v16 a, v16 b) {
+  vi16 ia, ib;
+  memcpy(&ia, &a, sizeof ia);
+  memcpy(&ib, &b, sizeof ib);
+  vi16 r = (mask & ia) | (~mask & ib);
+  v16 out;
+  memcpy(&out, &r, sizeof out);
+  return out;
+}
+
+static inline v16 exp_v16(v16 x) {
+  const v16 zero = {0};
+  v16 c = select_v16(x > zero + 88.0f, zero + 88.0f, x);
+  c = select_v16(c < zero - 87.0f, zero - 87.0f, c);
+  /* n = round(c / ln 2), by adding and taking away 1.5 · 2^23 */
+  v16 n = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  v16 r = c - n * 0.693359375f - n * -2.12194440e-4f;
+  v16 p = zero + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  vi16 bits = (__builtin_convertvector(n, vi16) + 127) << 23;
+  v16 scale;
+  memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+static inline v16 erf_v16(v16 x) {
+  const v16 zero = {0};
+  vi16 ix;
+  memcpy(&ix, &x, sizeof ix);
+  vi16 sign = ix & (int32_t)0x80000000, iz = ix & 0x7fffffff;
+  v16 z;
+  memcpy(&z, &iz, sizeof z);
+  v16 t = 1.0f / (1.0f + 0.5f * z);
+  v16 poly = zero + 0.17087277f;
+  poly = poly * t - 0.82215223f;
+  poly = poly * t + 1.48851587f;
+  poly = poly * t - 1.13520398f;
+  poly = poly * t + 0.27886807f;
+  poly = poly * t - 0.18628806f;
+  poly = poly * t + 0.09678418f;
+  poly = poly * t + 0.37409196f;
+  poly = poly * t + 1.00002368f;
+  poly = poly * t - 1.26551223f;
+  v16 e = 1.0f - t * exp_v16(-z * z + poly);
+  vi16 ie;
+  memcpy(&ie, &e, sizeof ie);
+  ie |= sign;
+  memcpy(&e, &ie, sizeof e);
+  return e;
+}
+
+/* GELU (exact erf form) and its gradient, elementwise: one pass each instead of tfjs's chain of ops. */
+typedef struct {
+  const float *x, *dy;
+  float *out;
+} GeluCtx;
+
+static inline v16 load_v16(const float *p, int64_t n) {
+  v16 v = {0};
+  memcpy(&v, p, sizeof(float) * (size_t)n);
+  return v;
+}
+
+static void gelu_range(const void *arg, int64_t lo, int64_t hi) {
+  const GeluCtx *c = (const GeluCtx *)arg;
+  for (int64_t i = lo; i < hi; i += 16) {
+    int64_t n = hi - i < 16 ? hi - i : 16;
+    v16 x = load_v16(c->x + i, n);
+    v16 y = 0.5f * x * (1.0f + erf_v16(x * (float)M_SQRT1_2));
+    memcpy(c->out + i, &y, sizeof(float) * (size_t)n);
+  }
+}
+
+static void gelu_grad_range(const void *arg, int64_t lo, int64_t hi) {
+  const GeluCtx *c = (const GeluCtx *)arg;
+  for (int64_t i = lo; i < hi; i += 16) {
+    int64_t n = hi - i < 16 ? hi - i : 16;
+    v16 x = load_v16(c->x + i, n), dy = load_v16(c->dy + i, n);
+    v16 cdf = 0.5f * (1.0f + erf_v16(x * (float)M_SQRT1_2));
+    v16 pdf = exp_v16(-0.5f * x * x) * 0.39894228040143267794f; /* 1/sqrt(2 pi) */
+    v16 dx = dy * (cdf + x * pdf);
+    memcpy(c->out + i, &dx, sizeof(float) * (size_t)n);
+  }
+}
+
+/* LayerNorm over the last axis of [rows, h]: y = (x - mean) * rstd * gamma + beta, saving mean and rstd per row. */
+typedef struct {
+  const float *x, *gamma, *beta, *mean, *rstd, *dy;
+  float *y, *meanOut, *rstdOut, *dx, *partG, *partB;
+  int64_t rows;
+  int h;
+  float eps;
+} NormCtx;
+
+static void layer_norm_range(const void *arg, int64_t lo, int64_t hi) {
+  const NormCtx *c = (const NormCtx *)arg;
+  for (int64_t r = lo; r < hi; r++) {
+    const float *x = c->x + r * c->h;
+    float *y = c->y + r * c->h;
+    float sum = 0.0f;
+    for (int j = 0; j < c->h; j++) sum += x[j];
+    float mean = sum / c->h, var = 0.0f;
+    for (int j = 0; j < c->h; j++) var += (x[j] - mean) * (x[j] - mean);
+    float rstd = 1.0f / sqrtf(var / c->h + c->eps);
+    for (int j = 0; j < c->h; j++) y[j] = (x[j] - mean) * rstd * c->gamma[j] + c->beta[j];
+    c->meanOut[r] = mean;
+    c->rstdOut[r] = rstd;
+  }
+}
+
+/* The gradient, in chunks of NORM_CHUNK rows: dx per row; dgamma and dbeta as one partial sum per chunk, added in
+ * chunk order afterwards, so the result does not depend on the thread count. */
+#define NORM_CHUNK 64
+static void layer_norm_grad_range(const void *arg, int64_t lo, int64_t hi) {
+  const NormCtx *c = (const NormCtx *)arg;
+  for (int64_t chunk = lo; chunk < hi; chunk++) {
+    float *pg = c->partG + chunk * c->h, *pb = c->partB + chunk * c->h;
+    for (int j = 0; j < c->h; j++) pg[j] = pb[j] = 0.0f;
+    int64_t end = (chunk + 1) * NORM_CHUNK < c->rows ? (chunk + 1) * NORM_CHUNK : c->rows;
+    for (int64_t r = chunk * NORM_CHUNK; r < end; r++) {
+      const float *x = c->x + r * c->h, *dy = c->dy + r * c->h;
+      float *dx = c->dx + r * c->h;
+      float mean = c->mean[r], rstd = c->rstd[r], sumG = 0.0f, sumGX = 0.0f;
+      for (int j = 0; j < c->h; j++) {
+        float xhat = (x[j] - mean) * rstd, g = dy[j] * c->gamma[j];
+        sumG += g;
+        sumGX += g * xhat;
+        pg[j] += dy[j] * xhat;
+        pb[j] += dy[j];
+      }
+      float mG = sumG / c->h, mGX = sumGX / c->h;
+      for (int j = 0; j < c->h; j++) dx[j] = rstd * (dy[j] * c->gamma[j] - mG - (x[j] - mean) * rstd * mGX);
+    }
+  }
+}
+
 static int gemm(const Problem *p, int batch) {
   double flops = 2.0 * p->m * p->n * (double)p->k * batch;
   int threads = g_threads;
@@ -572,6 +721,80 @@ static napi_value js_adamw(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* gelu(x, out) and geluGrad(x, dy, dx) */
+static napi_value js_gelu(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *a[3] = {NULL, NULL, NULL};
+  size_t len[3] = {0, 0, 0};
+  int grad = argc == 3, ok = argc == 2 || argc == 3;
+  for (size_t i = 0; ok && i < argc; i++) ok = get_f32(env, argv[i], &a[i], &len[i]) && len[i] == len[0];
+  if (!ok) {
+    napi_throw_type_error(env, NULL, "gelu(x, out) / gelu(x, dy, dx): Float32Arrays of one length");
+    return NULL;
+  }
+  GeluCtx c = {a[0], grad ? a[1] : NULL, grad ? a[2] : a[1]};
+  parallel_for((int64_t)len[0], 32768, grad ? gelu_grad_range : gelu_range, &c);
+  return NULL;
+}
+
+/* layerNorm(x, gamma, beta, y, mean, rstd, h, eps) */
+static napi_value js_layer_norm(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *a[6];
+  size_t len[6];
+  int h;
+  double eps;
+  int ok = argc == 8 && get_int(env, argv[6], &h) && h > 0 && napi_get_value_double(env, argv[7], &eps) == napi_ok;
+  for (int i = 0; ok && i < 6; i++) ok = get_f32(env, argv[i], &a[i], &len[i]);
+  int64_t rows = ok ? (int64_t)(len[0] / h) : 0;
+  ok = ok && len[0] == (size_t)rows * h && len[1] == (size_t)h && len[2] == (size_t)h && len[3] == len[0] && len[4] == (size_t)rows && len[5] == (size_t)rows;
+  if (!ok) {
+    napi_throw_type_error(env, NULL, "layerNorm(x, gamma, beta, y, mean, rstd: Float32Array, h, eps): bad arguments");
+    return NULL;
+  }
+  NormCtx c = {a[0], a[1], a[2], NULL, NULL, NULL, a[3], a[4], a[5], NULL, NULL, NULL, rows, h, (float)eps};
+  parallel_for(rows, 65536 / h + 1, layer_norm_range, &c);
+  return NULL;
+}
+
+/* layerNormGrad(x, gamma, mean, rstd, dy, dx, dgamma, dbeta, h) */
+static napi_value js_layer_norm_grad(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *a[8];
+  size_t len[8];
+  int h;
+  int ok = argc == 9 && get_int(env, argv[8], &h) && h > 0;
+  for (int i = 0; ok && i < 8; i++) ok = get_f32(env, argv[i], &a[i], &len[i]);
+  int64_t rows = ok ? (int64_t)(len[0] / h) : 0;
+  ok = ok && len[0] == (size_t)rows * h && len[1] == (size_t)h && len[2] == (size_t)rows && len[3] == (size_t)rows && len[4] == len[0] && len[5] == len[0] && len[6] == (size_t)h && len[7] == (size_t)h;
+  if (!ok) {
+    napi_throw_type_error(env, NULL, "layerNormGrad(x, gamma, mean, rstd, dy, dx, dgamma, dbeta: Float32Array, h): bad arguments");
+    return NULL;
+  }
+  int64_t chunks = (rows + NORM_CHUNK - 1) / NORM_CHUNK;
+  float *parts = malloc(sizeof(float) * 2 * (size_t)(chunks > 0 ? chunks : 1) * h);
+  if (!parts) {
+    napi_throw_error(env, NULL, "layerNormGrad: out of memory");
+    return NULL;
+  }
+  NormCtx c = {a[0], a[1], NULL, a[2], a[3], a[4], NULL, NULL, NULL, a[5], parts, parts + chunks * h, rows, h, 0.0f};
+  parallel_for(chunks, 1, layer_norm_grad_range, &c);
+  for (int j = 0; j < h; j++) a[6][j] = a[7][j] = 0.0f;
+  for (int64_t k = 0; k < chunks; k++)
+    for (int j = 0; j < h; j++) {
+      a[6][j] += c.partG[k * h + j];
+      a[7][j] += c.partB[k * h + j];
+    }
+  free(parts);
+  return NULL;
+}
+
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -626,6 +849,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"adamw", NULL, js_adamw, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"setPrecision", NULL, js_set_precision, NULL, NULL, NULL, napi_default, NULL},
+      {"gelu", NULL, js_gelu, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNorm", NULL, js_layer_norm, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNormGrad", NULL, js_layer_norm_grad, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));

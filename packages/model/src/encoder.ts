@@ -21,6 +21,7 @@
  * layout); checkpoint I/O transposes them to and from PyTorch's [out, in].
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedGelu, fusedLayerNorm, hasFusedOps } from './fused-ops';
 import { Rng } from '@distill/core';
 
 export interface EncoderConfig {
@@ -265,13 +266,16 @@ function get(params: Params, name: string): tf.Variable {
   return v;
 }
 
+/** LayerNorm over the last axis (one fused kernel with its gradient where the backend has it: fused-ops.ts). */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
+  if (hasFusedOps()) return fusedLayerNorm(x, gamma, beta, eps);
   const { mean, variance } = tf.moments(x, -1, true);
   return x.sub(mean).mul(tf.rsqrt(variance.add(eps))).mul(gamma).add(beta);
 }
 
-/** GELU with the exact erf form, as BERT uses it. */
+/** GELU with the exact erf form, as BERT uses it (fused where the backend has the kernel). */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (hasFusedOps()) return fusedGelu(x);
   return x.mul(tf.erf(x.mul(Math.SQRT1_2)).add(1)).mul(0.5);
 }
 

@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { SMOKE_FIXTURE, createLogger } from '@distill/core';
 import { bucketedBatches, type Encoded } from './batching';
-import { Encoder, type EncoderConfig } from './encoder';
+import { Encoder, gelu, layerNorm, type EncoderConfig } from './encoder';
+import { hasFusedOps } from './fused-ops';
 import { batchTensors } from './inference';
 import { crossEntropy } from './losses';
 import { valuesOn } from './backend-compare.testutil';
@@ -82,6 +83,26 @@ describe.each(native ? [['native', native] as const] : [])('%s kernels agree wit
     expect(maxDiff(await valuesOn('wasm', () => tf.erf(x())), await valuesOn('cpu', () => tf.erf(x())))).toBeLessThan(1e-6);
     const g = () => tf.grad((v: tf.Tensor) => v.mul(tf.erf(v.mul(Math.SQRT1_2)).add(1)).mul(0.5).sum())(x());
     expect(maxDiff(await valuesOn('wasm', g), await valuesOn('cpu', g))).toBeLessThan(1e-5);
+  });
+
+  it('fused GELU and LayerNorm (forward and every gradient) match the tfjs-op forms on the cpu backend', async () => {
+    await tf.setBackend('wasm');
+    expect(hasFusedOps()).toBe(true);
+    const x = () => rand([4, 33, 312], 7).mul(3);
+    const w = () => rand([4, 33, 312], 8);
+    const geluOf = () => tf.tidy(() => [gelu(x()), tf.grad((v: tf.Tensor) => gelu(v).mul(w()).sum())(x())]);
+    expect(maxDiff(await valuesOn('wasm', geluOf), await valuesOn('cpu', geluOf))).toBeLessThan(2e-5);
+    const gamma = () => rand([312], 9).add(1);
+    const beta = () => rand([312], 10);
+    const norm = () =>
+      tf.tidy(() => {
+        const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => layerNorm(a, g, b, 1e-12).mul(w()).sum();
+        return [layerNorm(x(), gamma(), beta(), 1e-12), ...tf.grads(f)([x(), gamma(), beta()])];
+      });
+    const [fused, reference] = [await valuesOn('wasm', norm), await valuesOn('cpu', norm)];
+    expect(fused).toHaveLength(4); // y, dx, dgamma, dbeta
+    expect(maxDiff(fused, reference)).toBeLessThan(1e-3); // dgamma and dbeta sum 132 rows
+    expect(maxDiff([fused[0], fused[1]], [reference[0], reference[1]])).toBeLessThan(1e-4);
   });
 
   it('Identity shares memory and the copy outlives its source', async () => {

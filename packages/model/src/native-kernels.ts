@@ -1,6 +1,7 @@
 /**
  * Native kernels (native/kernels.c, built at install by native/build.js) registered on the tfjs wasm backend:
- * BatchMatMul, Sum, Exp and Erf. The wasm backend keeps every tensor in the WebAssembly heap; each kernel hands the
+ * BatchMatMul, Sum, Exp and Erf, and fused kernels of their own: AdamW, GELU and LayerNorm (each with its gradient;
+ * fused-ops.ts). The wasm backend keeps every tensor in the WebAssembly heap; each kernel hands the
  * native code Float32Array views of that heap and it writes its output in place (no copies). The matmul handles
  * transposeA/transposeB itself and every kernel uses all cores.
  *
@@ -26,6 +27,11 @@ export interface NativeKernels {
   /** one AdamW step; hyper = [lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale] (see optimizer.ts) */
   adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, hyper: Float32Array): void;
   setThreads(n: number): void;
+  /** gelu(x, out): the exact GELU; gelu(x, dy, dx): its gradient times dy */
+  gelu(x: Float32Array, a: Float32Array, b?: Float32Array): void;
+  /** LayerNorm over rows of h: y, and each row's mean and 1/std */
+  layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, rstd: Float32Array, h: number, eps: number): void;
+  layerNormGrad(x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, dy: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, h: number): void;
   /** 1: BF16 matmul inputs, float32 accumulation; 0: float32. Returns whether BF16 is now in use. */
   setPrecision(bf16: number): boolean;
   info(): { simd: string; threads: number; mr: number; bf16Supported: boolean; bf16: boolean };
@@ -138,6 +144,51 @@ export function sharedIdentity(fallback: KernelFunc): KernelFunc {
     if (x.dtype === 'string') return fallback({ inputs, backend, attrs });
     (backend as WasmBackend).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
+/** Names of the fused GELU and LayerNorm kernels (forward and gradient; fused-ops.ts uses them when registered). */
+export const FUSED_GELU = 'DistillGelu';
+export const FUSED_GELU_GRAD = 'DistillGeluGrad';
+export const FUSED_LAYER_NORM = 'DistillLayerNorm';
+export const FUSED_LAYER_NORM_GRAD = 'DistillLayerNormGrad';
+
+/** The fused GELU kernels: inputs x → GELU(x); inputs x, dy → dy · GELU'(x). */
+export function nativeGelu(lib: NativeKernels, grad: boolean): KernelFunc {
+  return ({ inputs, backend }) => {
+    const wasm = backend as WasmBackend;
+    const x = inputs.x as tf.TensorInfo;
+    const out = wasm.makeOutput(x.shape, 'float32');
+    if (grad) lib.gelu(f32(wasm, x), f32(wasm, inputs.dy as tf.TensorInfo), f32(wasm, out));
+    else lib.gelu(f32(wasm, x), f32(wasm, out));
+    return out;
+  };
+}
+
+/** LayerNorm over the last axis: inputs x, gamma, beta (attr eps) → [y, mean, rstd] (one per row). */
+export function nativeLayerNorm(lib: NativeKernels): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const wasm = backend as WasmBackend;
+    const [x, gamma, beta] = (['x', 'gamma', 'beta'] as const).map((k) => inputs[k] as tf.TensorInfo);
+    const h = x.shape[x.shape.length - 1];
+    const rows = size(x.shape) / h;
+    const outs = [wasm.makeOutput(x.shape, 'float32'), wasm.makeOutput([rows], 'float32'), wasm.makeOutput([rows], 'float32')];
+    const v = [x, gamma, beta, ...outs].map((t) => f32(wasm, t));
+    lib.layerNorm(v[0], v[1], v[2], v[3], v[4], v[5], h, (attrs as { eps: number }).eps);
+    return outs;
+  };
+}
+
+/** Its gradient: inputs x, gamma, mean, rstd, dy → [dx, dgamma, dbeta]. */
+export function nativeLayerNormGrad(lib: NativeKernels): KernelFunc {
+  return ({ inputs, backend }) => {
+    const wasm = backend as WasmBackend;
+    const [x, gamma, mean, rstd, dy] = (['x', 'gamma', 'mean', 'rstd', 'dy'] as const).map((k) => inputs[k] as tf.TensorInfo);
+    const h = x.shape[x.shape.length - 1];
+    const outs = [wasm.makeOutput(x.shape, 'float32'), wasm.makeOutput([h], 'float32'), wasm.makeOutput([h], 'float32')];
+    const v = [x, gamma, mean, rstd, dy, ...outs].map((t) => f32(wasm, t));
+    lib.layerNormGrad(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], h);
+    return outs;
   };
 }
 

@@ -11,7 +11,7 @@
  * 4. `Identity` shares its input's memory instead of copying it (see `sharedIdentity`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { FUSED_ADAMW, loadNativeKernels, nativeAdamW, nativeBatchMatMul, nativeSum, nativeUnary, sharedIdentity, type NativeKernels, type WasmBackend } from './native-kernels';
+import { FUSED_ADAMW, FUSED_GELU, FUSED_GELU_GRAD, FUSED_LAYER_NORM, FUSED_LAYER_NORM_GRAD, loadNativeKernels, nativeAdamW, nativeBatchMatMul, nativeGelu, nativeLayerNorm, nativeLayerNormGrad, nativeSum, nativeUnary, sharedIdentity, type NativeKernels, type WasmBackend } from './native-kernels';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 
@@ -86,8 +86,17 @@ export function patchWasmKernels(native: NativeKernels | null = loadNativeKernel
   register('Sum', native ? nativeSum(native, wasm('Sum')) : wasm('Sum'));
   register('Exp', native ? nativeUnary((x, out) => native.exp(x, out), wasm('Exp')) : wasm('Exp'));
   register('Erf', native ? nativeUnary((x, out) => native.erf(x, out), wasm('Erf')) : wasm('Erf'));
-  if (tf.getKernel(FUSED_ADAMW, 'wasm')) tf.unregisterKernel(FUSED_ADAMW, 'wasm');
-  if (native) tf.registerKernel({ kernelName: FUSED_ADAMW, backendName: 'wasm', kernelFunc: nativeAdamW(native) });
+  const fused: [string, (lib: NativeKernels) => KernelFunc][] = [
+    [FUSED_ADAMW, nativeAdamW],
+    [FUSED_GELU, (lib) => nativeGelu(lib, false)],
+    [FUSED_GELU_GRAD, (lib) => nativeGelu(lib, true)],
+    [FUSED_LAYER_NORM, nativeLayerNorm],
+    [FUSED_LAYER_NORM_GRAD, nativeLayerNormGrad],
+  ];
+  for (const [name, make] of fused) {
+    if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+    if (native) tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(native) });
+  }
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm });
   }
