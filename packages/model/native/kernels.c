@@ -523,15 +523,29 @@ typedef struct {
   float eps;
 } NormCtx;
 
+/* Σ (x[j] - shift)^power for power 1 or 2, in 16 running partial sums (one vector), then added together */
+static inline float row_sum(const float *x, int n, float shift, int power) {
+  v16 acc = {0};
+  int j = 0;
+  for (; j + 16 <= n; j += 16) {
+    v16 d;
+    memcpy(&d, x + j, sizeof d);
+    d -= shift;
+    acc += power == 2 ? d * d : d;
+  }
+  float s = 0.0f;
+  for (int i = 0; i < 16; i++) s += acc[i];
+  for (; j < n; j++) s += power == 2 ? (x[j] - shift) * (x[j] - shift) : x[j] - shift;
+  return s;
+}
+
 static void layer_norm_range(const void *arg, int64_t lo, int64_t hi) {
   const NormCtx *c = (const NormCtx *)arg;
   for (int64_t r = lo; r < hi; r++) {
     const float *x = c->x + r * c->h;
     float *y = c->y + r * c->h;
-    float sum = 0.0f;
-    for (int j = 0; j < c->h; j++) sum += x[j];
-    float mean = sum / c->h, var = 0.0f;
-    for (int j = 0; j < c->h; j++) var += (x[j] - mean) * (x[j] - mean);
+    float mean = row_sum(x, c->h, 0.0f, 1) / c->h;
+    float var = row_sum(x, c->h, mean, 2);
     float rstd = 1.0f / sqrtf(var / c->h + c->eps);
     for (int j = 0; j < c->h; j++) y[j] = (x[j] - mean) * rstd * c->gamma[j] + c->beta[j];
     c->meanOut[r] = mean;
@@ -795,6 +809,35 @@ static napi_value js_layer_norm_grad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* gatherRows(x, indices: Int32Array, out, rowSize): out[i] = x[indices[i]] (rows of rowSize floats). Returns the first
+ * index out of range, or -1. (The wasm backend's Gather copies element by element: ~40 ns a float.) */
+static napi_value js_gather_rows(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4], result;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *x, *out;
+  int32_t *idx;
+  size_t lx, lo, li;
+  int rowSize;
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  int ok = argc == 4 && get_f32(env, argv[0], &x, &lx) && get_f32(env, argv[2], &out, &lo) && get_int(env, argv[3], &rowSize) && rowSize > 0 &&
+           napi_get_typedarray_info(env, argv[1], &type, &li, (void **)&idx, &buffer, &offset) == napi_ok && type == napi_int32_array &&
+           lo >= li * (size_t)rowSize;
+  if (!ok) {
+    napi_throw_type_error(env, NULL, "gatherRows(x: Float32Array, indices: Int32Array, out: Float32Array, rowSize): bad arguments");
+    return NULL;
+  }
+  int64_t rows = (int64_t)(lx / rowSize), bad = -1;
+  for (size_t i = 0; i < li && bad < 0; i++)
+    if (idx[i] < 0 || idx[i] >= rows) bad = (int64_t)i;
+  if (bad < 0)
+    for (size_t i = 0; i < li; i++) memcpy(out + i * rowSize, x + (int64_t)idx[i] * rowSize, sizeof(float) * (size_t)rowSize);
+  CHECK(napi_create_int64(env, bad, &result));
+  return result;
+}
+
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -850,6 +893,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"setPrecision", NULL, js_set_precision, NULL, NULL, NULL, napi_default, NULL},
       {"gelu", NULL, js_gelu, NULL, NULL, NULL, napi_default, NULL},
+      {"gatherRows", NULL, js_gather_rows, NULL, NULL, NULL, napi_default, NULL},
       {"layerNorm", NULL, js_layer_norm, NULL, NULL, NULL, napi_default, NULL},
       {"layerNormGrad", NULL, js_layer_norm_grad, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},

@@ -105,6 +105,19 @@ describe.each(native ? [['native', native] as const] : [])('%s kernels agree wit
     expect(maxDiff([fused[0], fused[1]], [reference[0], reference[1]])).toBeLessThan(1e-4);
   });
 
+  it('GatherV2: rows along axis 0 natively (any index shape), other axes by the wasm kernel, a bad index named', async () => {
+    const table = () => rand([500, 3, 7], 11);
+    const cases = [
+      () => tf.gather(table(), tf.tensor1d([4, 0, 499, 4], 'int32')),
+      () => tf.gather(table(), tf.tensor2d([[1, 2, 3], [7, 7, 0]], [2, 3], 'int32')),
+      () => tf.gather(table(), tf.tensor1d([2, 0], 'int32'), 1),
+      () => tf.gather(rand([8000, 312], 12), tf.tensor1d(Array.from({ length: 1024 }, (_, i) => (i * 7919) % 8000), 'int32')),
+    ];
+    for (const f of cases) expect(maxDiff(await valuesOn('wasm', f), await valuesOn('cpu', f))).toBe(0);
+    await tf.setBackend('wasm');
+    expect(() => tf.tidy(() => tf.gather(table(), tf.tensor1d([3, 500], 'int32')).dataSync())).toThrow(/index value 500 is not in \[0, 499\]/);
+  });
+
   it('Identity shares memory and the copy outlives its source', async () => {
     await tf.setBackend('wasm');
     const a = tf.tensor1d([1, 2, 3]);

@@ -27,6 +27,8 @@ export interface NativeKernels {
   /** one AdamW step; hyper = [lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale] (see optimizer.ts) */
   adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, hyper: Float32Array): void;
   setThreads(n: number): void;
+  /** out[i] = x[indices[i]], rows of rowSize floats; returns the position of the first index out of range, or -1 */
+  gatherRows(x: Float32Array, indices: Int32Array, out: Float32Array, rowSize: number): number;
   /** gelu(x, out): the exact GELU; gelu(x, dy, dx): its gradient times dy */
   gelu(x: Float32Array, a: Float32Array, b?: Float32Array): void;
   /** LayerNorm over rows of h: y, and each row's mean and 1/std */
@@ -144,6 +146,25 @@ export function sharedIdentity(fallback: KernelFunc): KernelFunc {
     if (x.dtype === 'string') return fallback({ inputs, backend, attrs });
     (backend as WasmBackend).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
+/** GatherV2 along axis 0 of float32 rows (embedding lookups); other gathers go to the wasm kernel. */
+export function nativeGather(lib: NativeKernels, fallback: KernelFunc): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const x = inputs.x as tf.TensorInfo;
+    const indices = inputs.indices as tf.TensorInfo;
+    const { axis, batchDims } = attrs as { axis: number; batchDims: number };
+    if (x.dtype !== 'float32' || indices.dtype !== 'int32' || batchDims !== 0 || tf.util.parseAxisParam(axis, x.shape)[0] !== 0) return fallback({ inputs, backend, attrs });
+    const wasm = backend as WasmBackend;
+    const rowSize = size(x.shape.slice(1));
+    const out = wasm.makeOutput([...indices.shape, ...x.shape.slice(1)], 'float32');
+    const bad = lib.gatherRows(f32(wasm, x), wasm.typedArrayFromHeap(indices) as Int32Array, f32(wasm, out), rowSize);
+    if (bad >= 0) {
+      wasm.disposeData(out.dataId);
+      throw new Error(`GatherV2: the index value ${(wasm.typedArrayFromHeap(indices) as Int32Array)[bad]} is not in [0, ${x.shape[0] - 1}]`);
+    }
+    return out;
   };
 }
 

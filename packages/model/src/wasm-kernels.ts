@@ -11,7 +11,7 @@
  * 4. `Identity` shares its input's memory instead of copying it (see `sharedIdentity`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { FUSED_ADAMW, FUSED_GELU, FUSED_GELU_GRAD, FUSED_LAYER_NORM, FUSED_LAYER_NORM_GRAD, loadNativeKernels, nativeAdamW, nativeBatchMatMul, nativeGelu, nativeLayerNorm, nativeLayerNormGrad, nativeSum, nativeUnary, sharedIdentity, type NativeKernels, type WasmBackend } from './native-kernels';
+import { FUSED_ADAMW, FUSED_GELU, FUSED_GELU_GRAD, FUSED_LAYER_NORM, FUSED_LAYER_NORM_GRAD, loadNativeKernels, nativeAdamW, nativeBatchMatMul, nativeGather, nativeGelu, nativeLayerNorm, nativeLayerNormGrad, nativeSum, nativeUnary, sharedIdentity, type NativeKernels, type WasmBackend } from './native-kernels';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 
@@ -73,7 +73,7 @@ function register(name: string, kernelFunc: KernelFunc): void {
  * built). Calling it again re-registers from the wasm backend's own kernels, so tests can compare the two paths.
  */
 export function patchWasmKernels(native: NativeKernels | null = loadNativeKernels()): void {
-  for (const name of ['BatchMatMul', 'Transpose', 'Identity', 'Sum', 'Exp', 'Erf']) {
+  for (const name of ['BatchMatMul', 'Transpose', 'Identity', 'Sum', 'Exp', 'Erf', 'GatherV2']) {
     if (originals.has(name)) continue;
     const k = tf.getKernel(name, 'wasm');
     if (!k) throw new Error('the wasm backend is not loaded: import @tensorflow/tfjs-backend-wasm first');
@@ -86,6 +86,7 @@ export function patchWasmKernels(native: NativeKernels | null = loadNativeKernel
   register('Sum', native ? nativeSum(native, wasm('Sum')) : wasm('Sum'));
   register('Exp', native ? nativeUnary((x, out) => native.exp(x, out), wasm('Exp')) : wasm('Exp'));
   register('Erf', native ? nativeUnary((x, out) => native.erf(x, out), wasm('Erf')) : wasm('Erf'));
+  register('GatherV2', native ? nativeGather(native, wasm('GatherV2')) : wasm('GatherV2'));
   const fused: [string, (lib: NativeKernels) => KernelFunc][] = [
     [FUSED_ADAMW, nativeAdamW],
     [FUSED_GELU, (lib) => nativeGelu(lib, false)],
