@@ -579,7 +579,39 @@ static void layer_norm_grad_range(const void *arg, int64_t lo, int64_t hi) {
   }
 }
 
+/* Many small products (attention: [batch × heads] of 32 × 26 · 26 × 32): the blocked path's packing costs more than
+ * the arithmetic there, so each product is computed directly, a row of C at a time (vectorised over its columns), with
+ * op(B) first laid out as [k][n]. Each batch index is one thread's, in a fixed order. Always float32. */
+#define SMALL_DIM 64
+static void small_range(const void *arg, int64_t lo, int64_t hi) {
+  const Problem *p = (const Problem *)arg;
+  float bt[SMALL_DIM * SMALL_DIM];
+  for (int64_t bi = lo; bi < hi; bi++) {
+    const float *a = p->a + bi * p->strideA, *b = p->b + bi * p->strideB;
+    float *c = p->c + bi * p->m * p->n;
+    const float *bk = b;
+    if (p->transB) {
+      for (int kk = 0; kk < p->k; kk++)
+        for (int j = 0; j < p->n; j++) bt[kk * p->n + j] = b[(int64_t)j * p->k + kk];
+      bk = bt;
+    }
+    for (int i = 0; i < p->m; i++) {
+      float *restrict ci = c + (int64_t)i * p->n;
+      for (int j = 0; j < p->n; j++) ci[j] = 0.0f;
+      for (int kk = 0; kk < p->k; kk++) {
+        const float av = p->transA ? a[(int64_t)kk * p->m + i] : a[(int64_t)i * p->k + kk];
+        const float *restrict brow = bk + kk * p->n;
+        for (int j = 0; j < p->n; j++) ci[j] += av * brow[j];
+      }
+    }
+  }
+}
+
 static int gemm(const Problem *p, int batch) {
+  if (batch >= 8 && p->m <= SMALL_DIM && p->n <= SMALL_DIM && p->k <= SMALL_DIM) {
+    parallel_for(batch, 8, small_range, p);
+    return 1;
+  }
   double flops = 2.0 * p->m * p->n * (double)p->k * batch;
   int threads = g_threads;
   if (flops < 4e6) threads = 1;

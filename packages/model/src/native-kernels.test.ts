@@ -55,6 +55,12 @@ describe.each(native ? [['native', native] as const] : [])('%s kernels agree wit
     [[2, 3, 9, 20], [2, 3, 11, 20], false, true],
     [[4, 33, 17], [17, 65], false, false], // b broadcast over the batch
     [[33, 17], [4, 65, 17], false, true], // a broadcast over the batch
+    // many small products (the direct path): attention scores and context, their gradients, a broadcast
+    [[32, 12, 32, 26], [32, 12, 32, 26], false, true],
+    [[32, 12, 32, 32], [32, 12, 32, 26], false, false],
+    [[32, 12, 32, 32], [32, 12, 32, 26], true, false],
+    [[8, 64, 20], [8, 64, 33], true, false],
+    [[16, 20, 30], [30, 40], false, false],
   ] as const)('BatchMatMul %j × %j (transposeA=%s, transposeB=%s)', async (sa, sb, ta, tb) => {
     const f = () => tf.matMul(rand([...sa], 1), rand([...sb], 2), ta, tb);
     expect(maxDiff(await valuesOn('wasm', f), await valuesOn('cpu', f))).toBeLessThan(1e-4);
