@@ -664,6 +664,13 @@ static int get_int(napi_env env, napi_value v, int *out) {
   return 1;
 }
 
+/* the first `count` arguments as Float32Arrays (all of them, or 0) */
+static int get_f32s(napi_env env, const napi_value *argv, int count, float **a, size_t *len) {
+  for (int i = 0; i < count; i++)
+    if (!get_f32(env, argv[i], &a[i], &len[i])) return 0;
+  return 1;
+}
+
 /* gemm(a, b, c, batchA, batchB, m, n, k, transA, transB) */
 static napi_value js_gemm(napi_env env, napi_callback_info info) {
   size_t argc = 10;
@@ -774,8 +781,7 @@ static napi_value js_gelu(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   float *a[3] = {NULL, NULL, NULL};
   size_t len[3] = {0, 0, 0};
-  int grad = argc == 3, ok = argc == 2 || argc == 3;
-  for (size_t i = 0; ok && i < argc; i++) ok = get_f32(env, argv[i], &a[i], &len[i]) && len[i] == len[0];
+  int grad = argc == 3, ok = (argc == 2 || argc == 3) && get_f32s(env, argv, (int)argc, a, len) && len[1] == len[0] && (!grad || len[2] == len[0]);
   if (!ok) {
     napi_throw_type_error(env, NULL, "gelu(x, out) / gelu(x, dy, dx): Float32Arrays of one length");
     return NULL;
@@ -794,8 +800,7 @@ static napi_value js_layer_norm(napi_env env, napi_callback_info info) {
   size_t len[6];
   int h;
   double eps;
-  int ok = argc == 8 && get_int(env, argv[6], &h) && h > 0 && napi_get_value_double(env, argv[7], &eps) == napi_ok;
-  for (int i = 0; ok && i < 6; i++) ok = get_f32(env, argv[i], &a[i], &len[i]);
+  int ok = argc == 8 && get_int(env, argv[6], &h) && h > 0 && napi_get_value_double(env, argv[7], &eps) == napi_ok && get_f32s(env, argv, 6, a, len);
   int64_t rows = ok ? (int64_t)(len[0] / h) : 0;
   ok = ok && len[0] == (size_t)rows * h && len[1] == (size_t)h && len[2] == (size_t)h && len[3] == len[0] && len[4] == (size_t)rows && len[5] == (size_t)rows;
   if (!ok) {
@@ -815,8 +820,7 @@ static napi_value js_layer_norm_grad(napi_env env, napi_callback_info info) {
   float *a[8];
   size_t len[8];
   int h;
-  int ok = argc == 9 && get_int(env, argv[8], &h) && h > 0;
-  for (int i = 0; ok && i < 8; i++) ok = get_f32(env, argv[i], &a[i], &len[i]);
+  int ok = argc == 9 && get_int(env, argv[8], &h) && h > 0 && get_f32s(env, argv, 8, a, len);
   int64_t rows = ok ? (int64_t)(len[0] / h) : 0;
   ok = ok && len[0] == (size_t)rows * h && len[1] == (size_t)h && len[2] == (size_t)rows && len[3] == (size_t)rows && len[4] == len[0] && len[5] == len[0] && len[6] == (size_t)h && len[7] == (size_t)h;
   if (!ok) {
