@@ -33,6 +33,15 @@ export function resultsSection(report: Report, reportFile: string): string {
     lines.push('|---|---:|---:|---|---:|');
     for (const d of pure) lines.push(`| ${d.stage}: ${d.description ?? d.objective} | ${pct(d.valid_accuracy)} | ${pct(d.test_accuracy)} | ${ci(d.test_ci95)} | ${d.steps ?? '–'} |`);
   }
+  const byName = (n: string) => report.models.find((m) => m.name === n);
+  const [teacher, student, pruned] = [byName('teacher-fp32'), byName('student-int8'), byName('pruned-int8')];
+  if (teacher && student) {
+    lines.push('');
+    lines.push(`Size: student-int8 ${(student.size_bytes / 1e6).toFixed(2)} MB is 1/${(teacher.size_bytes / student.size_bytes).toFixed(1)} of teacher-fp32 (${(teacher.size_bytes / 1e6).toFixed(2)} MB).`);
+  }
+  if (student && pruned) {
+    lines.push(`Structured pruning: pruned-int8 runs at p50 ${pruned.latency_ms.p50.toFixed(3)} ms against student-int8's ${student.latency_ms.p50.toFixed(3)} ms at batch 1 (a speed-up of ${(student.latency_ms.p50 / pruned.latency_ms.p50).toFixed(2)}×), test accuracy ${pct(pruned.accuracy)} against ${pct(student.accuracy)}.`);
+  }
   const seconds = Object.values(report.stages).reduce((a, s) => a + s.seconds, 0);
   lines.push('');
   lines.push(`Backend: ${report.backend ?? '–'}; stage time summed over stages: ${(seconds / 60).toFixed(0)} min.`);
