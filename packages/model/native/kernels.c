@@ -874,6 +874,36 @@ static napi_value js_gather_rows(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* sumSquares(x): Σ x², float partial sums over blocks of 4096 values added up in double (gradient clipping's norm). */
+static napi_value js_sum_squares(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *x;
+  size_t n;
+  if (argc != 1 || !get_f32(env, argv[0], &x, &n)) {
+    napi_throw_type_error(env, NULL, "sumSquares(x: Float32Array): bad arguments");
+    return NULL;
+  }
+  double total = 0.0;
+  for (size_t start = 0; start < n; start += 4096) {
+    size_t end = start + 4096 < n ? start + 4096 : n;
+    v16 acc = {0};
+    size_t i = start;
+    for (; i + 16 <= end; i += 16) {
+      v16 v;
+      memcpy(&v, x + i, sizeof v);
+      acc += v * v;
+    }
+    float block = 0.0f;
+    for (int j = 0; j < 16; j++) block += acc[j];
+    for (; i < end; i++) block += x[i] * x[i];
+    total += block;
+  }
+  CHECK(napi_create_double(env, total, &result));
+  return result;
+}
+
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -930,6 +960,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setPrecision", NULL, js_set_precision, NULL, NULL, NULL, napi_default, NULL},
       {"gelu", NULL, js_gelu, NULL, NULL, NULL, napi_default, NULL},
       {"gatherRows", NULL, js_gather_rows, NULL, NULL, NULL, napi_default, NULL},
+      {"sumSquares", NULL, js_sum_squares, NULL, NULL, NULL, napi_default, NULL},
       {"layerNorm", NULL, js_layer_norm, NULL, NULL, NULL, napi_default, NULL},
       {"layerNormGrad", NULL, js_layer_norm_grad, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},

@@ -160,7 +160,7 @@ async function adamwSteps(kernels: typeof native): Promise<number[][]> {
   return out;
 }
 
-it('the fused AdamW kernel gives the same parameters and moments as the tfjs-op update', async () => {
+it('the fused AdamW and global-norm kernels give the same parameters and moments as the tfjs-op update (clipping active)', async () => {
   if (!native) return expect(native).toBeNull();
   expect(maxDiff(await adamwSteps(native), await adamwSteps(null))).toBeLessThan(1e-6);
 });

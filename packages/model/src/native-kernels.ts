@@ -27,6 +27,8 @@ export interface NativeKernels {
   /** one AdamW step; hyper = [lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale] (see optimizer.ts) */
   adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, hyper: Float32Array): void;
   setThreads(n: number): void;
+  /** Σ x² */
+  sumSquares(x: Float32Array): number;
   /** out[i] = x[indices[i]], rows of rowSize floats; returns the position of the first index out of range, or -1 */
   gatherRows(x: Float32Array, indices: Int32Array, out: Float32Array, rowSize: number): number;
   /** gelu(x, out): the exact GELU; gelu(x, dy, dx): its gradient times dy */
@@ -210,6 +212,20 @@ export function nativeLayerNormGrad(lib: NativeKernels): KernelFunc {
     const v = [x, gamma, mean, rstd, dy, ...outs].map((t) => f32(wasm, t));
     lib.layerNormGrad(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], h);
     return outs;
+  };
+}
+
+/** Name of the global-norm kernel: inputs 0..n-1 (every gradient) → a scalar, √(Σ Σ g²) (optimizer.ts clips by it). */
+export const GLOBAL_NORM = 'DistillGlobalNorm';
+
+export function nativeGlobalNorm(lib: NativeKernels): KernelFunc {
+  return ({ inputs, backend }) => {
+    const wasm = backend as WasmBackend;
+    let total = 0;
+    for (const t of Object.values(inputs) as tf.TensorInfo[]) total += lib.sumSquares(f32(wasm, t));
+    const out = wasm.makeOutput([], 'float32');
+    f32(wasm, out)[0] = Math.sqrt(total);
+    return out;
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WIDE_TABLE, type Params } from './encoder';
-import { FUSED_ADAMW, type FusedAdamWAttrs } from './native-kernels';
+import { FUSED_ADAMW, GLOBAL_NORM, type FusedAdamWAttrs } from './native-kernels';
 
 export interface AdamWConfig {
   lr: number;
@@ -55,7 +55,9 @@ export class AdamW {
     this.step += 1;
     const { beta1, beta2, eps, weightDecay, maxGradNorm } = this.cfg;
     const lr = scheduledLr(this.cfg, this.step);
-    const normT = tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => g.square().sum()))));
+    // one kernel over every gradient where the backend has it (wasm + native kernels), else tfjs ops
+    const all = [...grads.values()];
+    const normT = tf.getKernel(GLOBAL_NORM, tf.getBackend()) ? (tf.engine().runKernel(GLOBAL_NORM, Object.fromEntries(all.map((g, i) => [String(i), g]))) as tf.Tensor) : tf.tidy(() => tf.sqrt(tf.addN(all.map((g) => g.square().sum()))));
     const norm = normT.dataSync()[0];
     normT.dispose();
     const scale = maxGradNorm > 0 && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1;

@@ -11,7 +11,7 @@
  * 4. `Identity` shares its input's memory instead of copying it (see `sharedIdentity`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { FUSED_ADAMW, FUSED_GELU, FUSED_GELU_GRAD, FUSED_LAYER_NORM, FUSED_LAYER_NORM_GRAD, loadNativeKernels, nativeAdamW, nativeBatchMatMul, nativeGather, nativeGelu, nativeLayerNorm, nativeLayerNormGrad, nativeSum, nativeUnary, sharedIdentity, type NativeKernels, type WasmBackend } from './native-kernels';
+import { FUSED_ADAMW, GLOBAL_NORM, nativeGlobalNorm, FUSED_GELU, FUSED_GELU_GRAD, FUSED_LAYER_NORM, FUSED_LAYER_NORM_GRAD, loadNativeKernels, nativeAdamW, nativeBatchMatMul, nativeGather, nativeGelu, nativeLayerNorm, nativeLayerNormGrad, nativeSum, nativeUnary, sharedIdentity, type NativeKernels, type WasmBackend } from './native-kernels';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 
@@ -89,6 +89,7 @@ export function patchWasmKernels(native: NativeKernels | null = loadNativeKernel
   register('GatherV2', native ? nativeGather(native, wasm('GatherV2')) : wasm('GatherV2'));
   const fused: [string, (lib: NativeKernels) => KernelFunc][] = [
     [FUSED_ADAMW, nativeAdamW],
+    [GLOBAL_NORM, nativeGlobalNorm],
     [FUSED_GELU, (lib) => nativeGelu(lib, false)],
     [FUSED_GELU_GRAD, (lib) => nativeGelu(lib, true)],
     [FUSED_LAYER_NORM, nativeLayerNorm],
