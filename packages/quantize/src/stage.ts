@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { WordPieceTokenizer, applyNormalization, argmaxRows, chooseThresholds, labelSets, sigmoidAll, subsetCorrect, bootstrapAccuracyInterval, readJson, readLogits, readManifest, readTokenizerSpec, writeFileAtomic, writeJsonAtomic, writeTokenizerFiles, type StageContext, type StageDefinition } from '@distill/core';
 import { servingMetadata, type ServingConfig } from '@distill/runtime';
-import { WIDE_TABLE, isMultiLabelModel, countParams, loadCheckpoint, loadPrefix, selectBackend, tableParams, wideShape, type Encoder } from '@distill/model';
+import { WIDE_TABLE, isMultiLabelModel, countParams, loadCheckpoint, loadPrefix, selectBackend, tableParams, wideShape, type Encoder, type WideShape } from '@distill/model';
 import { paramsSchema, type QuantizeParams } from './config';
 import { onnxLogits, parity } from './evaluate';
 import { modelCard, type CardFile } from './model-card';
@@ -23,7 +23,7 @@ import { guardInt8, opHistogram, quantizableLayers } from './guard';
 import { int8Precision } from './int8';
 import { calibrate, staticPrecision, type ActivationRange } from './qdq';
 import { onnxTypes } from './onnx/onnx-proto';
-import { bucketCounts, chooseTableRows, compressTable, compressedTableBytes, rankRows, rowImportance, tableLogitsOf, textNgrams, type CompressedTable, type TableChoice } from './table';
+import { bucketCounts, chooseTableRows, compressTable, compressedTableBytes, rankRows, rowImportance, tableLogitsOf, textNgrams, type CompressedTable, type TableChoice, type TextNgrams } from './table';
 
 /** The op types of a serialized ONNX model's graph (contrib ops as `com.microsoft:Op`). */
 function opTypes(bytes: Uint8Array): string[] {
@@ -55,14 +55,14 @@ function microF1(m: { micro_f1?: number }): { valid_micro_f1?: number } {
  * given or chosen on valid (`auto`). Rows are ranked by |weight| times how often the training texts' n-grams hash to
  * them; for the choice, the full table's logits are taken out of the FP32 model's valid logits to leave the encoder's.
  */
-function compressedTable(encoder: Encoder, keep: QuantizeParams['int8']['table']['keep'], maxDrop: number, trainTexts: () => string[], valid: { texts: string[]; labels: number[]; fp32Logits: Float32Array }, encode: (text: string) => number[]): { table: CompressedTable; choice: TableChoice | null } | null {
+function compressedTable(encoder: Encoder, keep: QuantizeParams['int8']['table']['keep'], maxDrop: number, ngramsOf: (split: 'train' | 'valid', wide: WideShape) => TextNgrams[], valid: { labels: number[]; fp32Logits: Float32Array }): { table: CompressedTable; choice: TableChoice | null } | null {
   const wide = wideShape(encoder.config);
   if (!wide || keep === 'all') return null;
   const k = encoder.config.numLabels;
   const full = encoder.params.get(WIDE_TABLE)!.dataSync() as Float32Array;
-  const counts = bucketCounts(textNgrams(trainTexts().map(encode), wide), wide.buckets);
+  const counts = bucketCounts(ngramsOf('train', wide), wide.buckets);
   if (keep !== 'auto') return { table: compressTable(full, k, keep, rankRows(rowImportance(full, k, counts))), choice: null };
-  const ngrams = textNgrams(valid.texts.map(encode), wide);
+  const ngrams = ngramsOf('valid', wide);
   const encoderLogits = valid.fp32Logits.slice();
   const tableFull = tableLogitsOf(ngrams, full, k);
   for (let i = 0; i < encoderLogits.length; i++) encoderLogits[i] -= tableFull[i];
@@ -82,8 +82,13 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
     ctx.recordRead(dataCard);
     trainRows = readJson<{ splits?: { train?: { rows?: number } } }>(dataCard).splits?.train?.rows ?? null;
   }
-  let train: string[] | null = null;
-  const trainTexts = () => (train ??= ctx.dataset('data', 'train.arrow').rows.map((r) => r.text));
+  // the hashed n-grams of a split's texts, per table shape and length: the teacher and student tables share them
+  const ngramCache = new Map<string, TextNgrams[]>();
+  const ngramsFor = (encode: (text: string) => number[], maxLength: number) => (split: 'train' | 'valid', wide: WideShape) => {
+    const key = `${split}:${wide.buckets}:${wide.maxN}:${wide.pooling}:${maxLength}`;
+    if (!ngramCache.has(key)) ngramCache.set(key, textNgrams((split === 'valid' ? valid : ctx.dataset('data', 'train.arrow')).rows.map((r) => encode(r.text)), wide));
+    return ngramCache.get(key)!;
+  };
   const report: Record<string, unknown> = {};
   for (const [role, dir] of Object.entries(ctx.inputs)) {
     if (role === 'data') continue;
@@ -146,8 +151,8 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
       }
       const int8Options = { perChannel: p.int8.per_channel, embeddings: p.int8.embeddings };
       const encode = (text: string) => tokenizer.encode(applyNormalization(text, serving.normalization ?? 'none'), serving.max_length).ids;
-      const validSet = { texts: valid.rows.map((r) => r.text), labels: valid.rows.map((r) => r.label), fp32Logits: fp32.logits };
-      const compressed = compressedTable(encoder, p.int8.table.keep, p.int8.table.max_accuracy_drop, trainTexts, validSet, encode);
+      const validSet = { labels: valid.rows.map((r) => r.label), fp32Logits: fp32.logits };
+      const compressed = compressedTable(encoder, p.int8.table.keep, p.int8.table.max_accuracy_drop, ngramsFor(encode, serving.max_length), validSet);
       if (compressed) {
         const { table: t, choice } = compressed;
         ctx.log.info(`${role}: INT8 table keeps ${t.kept} of ${t.buckets} rows (${compressedTableBytes(t)} bytes)${choice ? `, chosen on valid: ${(100 * choice.chosen.valid_accuracy).toFixed(2)} vs ${(100 * choice.full_valid_accuracy).toFixed(2)} with the full table (${choice.used_rows} rows used)` : ''}`);
