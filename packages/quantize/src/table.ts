@@ -2,7 +2,7 @@
  * The wide n-gram table, compressed for the INT8 model. A table of 2^20 buckets × labels is most of a small model's
  * bytes, but most of its rows carry little: buckets no training n-gram hashed to are all zero, and most of the rest hold
  * n-grams seen once, with small weights. A row's importance is what dropping it would cost the logits of the texts it
- * serves: its largest |weight| times how often training n-grams hash to it. The compressed table keeps the `kept` most
+ * serves: its largest |weight| times (1 +) how often training n-grams hash to it. The compressed table keeps the `kept` most
  * important rows (each int8 with its own scale) behind a bucket → row map; every other bucket maps to row 0, all
  * zeros. The map is uint16 while the rows fit (kept + 1 ≤ 65,536), int32 beyond. How many rows to keep is chosen on
  * valid (`chooseTableRows`).
@@ -37,10 +37,13 @@ export function rowMaxAbs(table: Float32Array, labels: number): Float32Array {
   return out;
 }
 
-/** A row's importance: its largest |weight|, times how many training n-grams hash to it when `counts` is given. */
+/**
+ * A row's importance: its largest |weight|, times 1 + how many training n-grams hash to it when `counts` is given (a
+ * row that only other text trained, augmented variants say, still ranks by its weight).
+ */
 export function rowImportance(table: Float32Array, labels: number, counts?: ArrayLike<number>): Float32Array {
   const out = rowMaxAbs(table, labels);
-  if (counts) for (let r = 0; r < out.length; r++) out[r] *= counts[r];
+  if (counts) for (let r = 0; r < out.length; r++) out[r] *= 1 + counts[r];
   return out;
 }
 
