@@ -6,6 +6,7 @@
  *   npm run bench:train                 one line per case
  *   npm run bench:train -- --json       one JSON object per line: case, samples_per_s, peak_rss_mb, …
  *   options: --backend wasm|cpu|…  --steps N (timed)  --warmup N  --case <substring>  --torch <python> | --no-torch
+ *            --matmul fp32,bf16 (each case with each matmul precision)
  *
  * Where a Python on the machine imports torch, each case also runs in PyTorch (torch_train.py: the same model, batch,
  * loss and optimizer) on 1 and 2 threads, and the line shows our samples/s over PyTorch's best: the ratio measured in
@@ -125,8 +126,9 @@ new Command()
   .option('--case <substring>', 'only cases whose name contains this')
   .option('--torch <python>', "compare with PyTorch run by this Python ('auto': python3 or /usr/bin/python3, if one imports torch)", 'auto')
   .option('--no-torch', 'no PyTorch comparison')
+  .option('--matmul <list>', 'matmul precisions to run each case with: fp32 and/or bf16 (DISTILL_MATMUL; bf16 needs AVX-512 BF16)', 'fp32')
   .option('--only <name>', 'run exactly this case in this process (used by the parent for each case)')
-  .action(async (o: { json?: boolean; backend: string; steps: number; warmup: number; batch: number; case?: string; torch: string | false; only?: string }) => {
+  .action(async (o: { json?: boolean; backend: string; steps: number; warmup: number; batch: number; case?: string; torch: string | false; matmul: string; only?: string }) => {
     if (!o.only) {
       const python = o.torch === false ? null : torchPython(o.torch);
       if (!o.json) {
@@ -136,20 +138,25 @@ new Command()
       }
       const selected = cases().filter((x) => !o.case || x.name.includes(o.case));
       if (!selected.length) throw new Error(`no case matches '${o.case}' (cases: ${cases().map((c) => c.name).join(', ')})`);
+      const precisions = o.matmul.split(',').map((x) => x.trim());
+      if (precisions.some((x) => x !== 'fp32' && x !== 'bf16')) throw new Error(`--matmul: fp32 and/or bf16, got '${o.matmul}'`);
       for (const c of selected) {
-        const args = [...process.execArgv, process.argv[1], '--only', c.name, '--backend', o.backend, '--steps', String(o.steps), '--warmup', String(o.warmup), '--batch', String(o.batch)];
-        const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-        if (r.status !== 0) throw new Error(`case ${c.name} failed (exit ${r.status ?? r.signal})`);
-        const ours = JSON.parse(r.stdout.trim().split('\n').pop()!) as Measured;
         const torch = python ? torchCase(python, c, o) : null;
         const best = torch ? Math.max(...torch.map((t) => t.samples_per_s)) : null;
-        const ratio = best ? ours.samples_per_s / best : null;
-        if (o.json) {
-          console.log(JSON.stringify({ ...ours, ...(torch ? { pytorch: torch, ratio_vs_pytorch_best: +ratio!.toFixed(3) } : {}) }));
-          continue;
+        if (torch && !o.json) console.log(`${c.name.padEnd(26)} PyTorch ${torch[0].torch}: ${torch.map((t) => `${t.samples_per_s.toFixed(1)} samples/s (${t.threads} thread${t.threads > 1 ? 's' : ''})`).join(', ')}`);
+        for (const precision of precisions) {
+          const args = [...process.execArgv, process.argv[1], '--only', c.name, '--backend', o.backend, '--steps', String(o.steps), '--warmup', String(o.warmup), '--batch', String(o.batch)];
+          const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', env: { ...process.env, DISTILL_MATMUL: precision } });
+          if (r.status !== 0) throw new Error(`case ${c.name} (${precision}) failed (exit ${r.status ?? r.signal})`);
+          const ours = JSON.parse(r.stdout.trim().split('\n').pop()!) as Measured;
+          const ratio = best ? ours.samples_per_s / best : null;
+          if (o.json) {
+            console.log(JSON.stringify({ ...ours, matmul: precision, ...(torch ? { pytorch: torch, ratio_vs_pytorch_best: +ratio!.toFixed(3) } : {}) }));
+            continue;
+          }
+          const vs = ratio ? `  ours / PyTorch's best ${ratio.toFixed(2)}×` : '';
+          console.log(`${c.name.padEnd(26)} ${precision} ${ours.samples_per_s.toFixed(1).padStart(8)} samples/s  ${ours.step_ms.toFixed(0).padStart(6)} ms/step  peak RSS ${ours.peak_rss_mb.toFixed(0)} MB${vs}`);
         }
-        const vs = torch ? `  | PyTorch ${torch[0].torch}: ${torch.map((t) => `${t.samples_per_s.toFixed(1)} (${t.threads} thread${t.threads > 1 ? 's' : ''})`).join(', ')}; ours / best ${ratio!.toFixed(2)}×` : '';
-        console.log(`${c.name.padEnd(26)} ${ours.samples_per_s.toFixed(1).padStart(8)} samples/s  ${ours.step_ms.toFixed(0).padStart(6)} ms/step  peak RSS ${ours.peak_rss_mb.toFixed(0)} MB${vs}`);
       }
       return;
     }
