@@ -60,14 +60,14 @@ function compressedTable(encoder: Encoder, keep: QuantizeParams['int8']['table']
   if (!wide || keep === 'all') return null;
   const k = encoder.config.numLabels;
   const full = encoder.params.get(WIDE_TABLE)!.dataSync() as Float32Array;
-  const counts = bucketCounts(ngramsOf('train', wide), wide.buckets);
-  if (keep !== 'auto') return { table: compressTable(full, k, keep, rankRows(rowImportance(full, k, counts))), choice: null };
+  const order = rankRows(rowImportance(full, k, bucketCounts(ngramsOf('train', wide), wide.buckets)));
+  if (keep !== 'auto') return { table: compressTable(full, k, keep, order), choice: null };
   const ngrams = ngramsOf('valid', wide);
   const encoderLogits = valid.fp32Logits.slice();
   const tableFull = tableLogitsOf(ngrams, full, k);
   for (let i = 0; i < encoderLogits.length; i++) encoderLogits[i] -= tableFull[i];
-  const choice = chooseTableRows(full, k, ngrams, encoderLogits, valid.labels, maxDrop, counts);
-  return { table: compressTable(full, k, choice.chosen.kept, rankRows(rowImportance(full, k, counts))), choice };
+  const choice = chooseTableRows(full, k, ngrams, encoderLogits, valid.labels, maxDrop, order);
+  return { table: compressTable(full, k, choice.chosen.kept, order), choice };
 }
 
 export async function runQuantize(ctx: StageContext<QuantizeParams>) {

@@ -164,13 +164,12 @@ export function tableCandidates(used: number, smallest = 4095): number[] {
 }
 
 /**
- * How many rows to keep, chosen on valid (rows ranked by `rowImportance`, with the training `counts` when given): the
+ * How many rows to keep, chosen on valid (rows taken in `order`, most important first): the
  * model's logits with the full table are `encoderLogits` + the table's;
  * each candidate swaps in its compressed table (int8 rows included) and is scored on the valid labels. The smallest
  * candidate that loses at most `maxDropPoints` accuracy points wins; keeping every used row is the fallback.
  */
-export function chooseTableRows(table: Float32Array, labels: number, ngrams: readonly TextNgrams[], encoderLogits: Float32Array, gold: readonly number[], maxDropPoints: number, counts?: ArrayLike<number>): TableChoice {
-  const order = rankRows(rowImportance(table, labels, counts));
+export function chooseTableRows(table: Float32Array, labels: number, ngrams: readonly TextNgrams[], encoderLogits: Float32Array, gold: readonly number[], maxDropPoints: number, order = rankRows(rowImportance(table, labels))): TableChoice {
   const used = order.length;
   const accuracy = (t: Float32Array) => {
     const tl = tableLogitsOf(ngrams, t, labels);
