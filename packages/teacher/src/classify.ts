@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { argmaxRows, chooseThresholds, classificationMetrics, deriveSeed, isMultiLabel, labelSets, loadTokenizer, readTokenizerSpec, Rng, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, type Example, type StageContext, type TrainingParams, type WideParams } from '@distill/core';
+import { argmaxRows, chooseThresholds, classificationMetrics, deriveSeed, isMultiLabel, labelSets, multiLabelMetrics, loadTokenizer, readTokenizerSpec, Rng, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, type Example, type StageContext, type TrainingParams, type WideParams } from '@distill/core';
 import {
   batchLabels,
   batchMultiHot,
@@ -215,12 +215,13 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   const logitsDir = path.join(ctx.outDir, 'logits');
   const metrics: Record<string, unknown> = {};
   // multi-label: one threshold per label, chosen on valid; both splits are scored at them
-  const thresholds = multiLabel ? chooseThresholds(labelSets(valid.rows), evaluateMultiLabel(head, tokenizer, valid.rows, labels).probs, labels.length) : null;
+  const probs = multiLabel ? { train: evaluateMultiLabel(head, tokenizer, trainSet.rows, labels), valid: evaluateMultiLabel(head, tokenizer, valid.rows, labels) } : null;
+  const thresholds = probs ? chooseThresholds(labelSets(valid.rows), probs.valid.probs, labels.length) : null;
   for (const [name, ds] of Object.entries({ train: trainSet, valid })) {
-    if (thresholds) {
-      const { metrics: m, logits } = evaluateMultiLabel(head, tokenizer, ds.rows, labels, thresholds);
-      writeLogits(path.join(logitsDir, `${name}.arrow`), ds.rows.map((r) => r.id), logits, labels.length);
-      metrics[name] = { ...m, thresholds };
+    if (probs && thresholds) {
+      const split = probs[name as 'train' | 'valid'];
+      writeLogits(path.join(logitsDir, `${name}.arrow`), ds.rows.map((r) => r.id), split.logits, labels.length);
+      metrics[name] = { ...multiLabelMetrics(labelSets(ds.rows), split.probs, thresholds, labels), thresholds };
       continue;
     }
     // with cross-fitting, a training row's logits take the table's from the fold that did not count it: the teacher's
