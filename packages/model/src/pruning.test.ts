@@ -2,7 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { Encoder, type EncoderConfig } from './encoder';
 import { classifierHead } from './inference';
 import { crossEntropy } from './losses';
-import { ffnImportance, magnitudePrune, prunableMatrices, pruneFfn, topNeurons } from './pruning';
+import { GradualPruner, cubicSparsity, ffnImportance, magnitudePrune, prunableMatrices, pruneFfn, topNeurons } from './pruning';
+import { classifierTask } from './classifier-task';
+import { DEFAULT_TRAINING, train } from './trainer';
+import { WordPieceTokenizer, createLogger } from '@distill/core';
 import type { Batch } from './batching';
 
 const CONFIG: EncoderConfig = {
@@ -67,5 +70,34 @@ describe('unstructured magnitude pruning', () => {
     expect(Array.from(sparse.params.get('bert.embeddings.word_embeddings.weight')!.dataSync())).toEqual(Array.from(enc.params.get('bert.embeddings.word_embeddings.weight')!.dataSync()));
     expect(Array.from(sparse.params.get('classifier.weight')!.dataSync())).toEqual(Array.from(enc.params.get('classifier.weight')!.dataSync()));
     [enc, sparse].forEach((e) => e.dispose());
+  });
+});
+
+describe('gradual pruning', () => {
+  it('a cubic schedule: nothing before the start, the final sparsity from the end on, fast early', () => {
+    expect(cubicSparsity(0, 0.9, 0, 100)).toBe(0);
+    expect(cubicSparsity(50, 0.9, 0, 100)).toBeCloseTo(0.9 * (1 - 0.125), 10);
+    expect(cubicSparsity(100, 0.9, 0, 100)).toBe(0.9);
+    expect(cubicSparsity(250, 0.9, 0, 100)).toBe(0.9);
+  });
+
+  const vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...'甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉'.split('')];
+  const tokenizer = new WordPieceTokenizer(vocab);
+  const rows = Array.from({ length: 48 }, (_, i) => ({ id: `${i}`, text: vocab.slice(5 + (i % 3) * 5, 10 + (i % 3) * 5).join(''), label: i % 3 }));
+
+  it.each(['magnitude', 'movement'] as const)('%s pruning reaches its final sparsity while the model trains, and keeps the pruned weights at zero', async (method) => {
+    const enc = Encoder.create({ ...CONFIG, vocabSize: vocab.length }, 9);
+    const pruner = new GradualPruner(enc, { method, sparsity: 0.8, rampShare: 0.6, every: 3 });
+    const task = classifierTask({ head: classifierHead(enc), tokenizer, train: rows, valid: rows, labels: ['a', 'b', 'c'], batchSize: 8, loss: (logits, b) => crossEntropy(logits, tf.tensor1d(b.indices.map((i) => rows[i].label), 'int32')) });
+    const seen: number[] = [];
+    const r = await train(enc.params, [...enc.params.keys()], task, { ...DEFAULT_TRAINING, lr: 0.01, epochs: 4, afterUpdate: (step, total, grads) => (pruner.afterUpdate(step, total, grads), seen.push(pruner.current)), eligibleForBest: (step, total) => pruner.done(step, total) }, createLogger('test'));
+    expect(r.steps).toBe(24);
+    expect(seen[0]).toBe(0);
+    expect(seen[seen.length - 1]).toBeCloseTo(0.8, 10);
+    expect(seen.every((x, i) => i === 0 || x >= seen[i - 1])).toBe(true);
+    expect(pruner.sparsity()).toBeGreaterThanOrEqual(0.79);
+    expect(r.best!.step).toBeGreaterThanOrEqual(15); // the best kept is at the final sparsity (from step 0.6 × 24)
+    expect(r.best!.accuracy).toBeGreaterThan(0.5); // three labels: still learns at 80% sparsity
+    enc.dispose();
   });
 });

@@ -29,6 +29,10 @@ export interface TrainingConfig {
   /** peak learning rate of a wide n-gram table (AdamWConfig.wideLr); the base `lr` when absent; 0 = the table does
    * not train */
   wideLr?: number;
+  /** called after every optimizer update with its step, the run's total steps and the gradients (gradual pruning) */
+  afterUpdate?: (step: number, totalSteps: number, grads: ReadonlyMap<string, tf.Tensor>) => void;
+  /** whether an evaluation at `step` may be kept as the best (gradual pruning: only at its final sparsity); default all */
+  eligibleForBest?: (step: number, totalSteps: number) => boolean;
 }
 
 export const DEFAULT_TRAINING: TrainingConfig = {
@@ -170,7 +174,8 @@ async function trainLoop(params: Params, trainableNames: readonly string[], task
     const ev = { step: optimizer.step, ...task.evaluate() };
     result.evals.push(ev);
     log.info(`${label} step ${ev.step}: ${Object.entries(ev).filter(([k]) => k !== 'step').map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ')}`);
-    if (!result.best || ev.score > result.best.score) {
+    const eligible = cfg.eligibleForBest?.(ev.step, totalSteps) ?? true;
+    if (eligible && (!result.best || ev.score > result.best.score)) {
       result.best = ev;
       bestSnap = snapshot(params, trainable);
       sinceBest = 0;
@@ -208,6 +213,7 @@ async function trainLoop(params: Params, trainableNames: readonly string[], task
         samples += batch.batch;
       }
       optimizer.apply(acc);
+      cfg.afterUpdate?.(optimizer.step, totalSteps, acc);
       for (const g of acc.values()) g.dispose();
       await yieldToEventLoop();
       const named = Object.keys(terms).length ? { terms } : {};

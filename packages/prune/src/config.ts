@@ -21,6 +21,23 @@ export const paramsSchema = z
     magnitude_sparsity: z.array(z.number().gt(0).lt(1)).default([0.5, 0.7, 0.9]),
     /** valid texts the ONNX Runtime timing runs over, one at a time */
     latency_rows: z.number().int().positive().default(200),
+    /**
+     * gradual unstructured pruning while fine-tuning (hard labels on train), for the curve: each method at each final
+     * sparsity, reached on a cubic schedule over the first `ramp_share` of `steps`; best step on valid at the final
+     * sparsity; these models are not written
+     */
+    fine_prune: z
+      .object({
+        methods: z.array(z.enum(['magnitude', 'movement'])).min(1).default(['magnitude', 'movement']),
+        sparsity: z.array(z.number().gt(0).lt(1)).min(1).default([0.5, 0.9]),
+        steps: z.number().int().positive().default(300),
+        ramp_share: z.number().gt(0).max(1).default(0.7),
+        every: z.number().int().positive().default(10),
+        lr: z.number().positive().default(0.0005),
+        eval_every: z.number().int().min(0).default(100),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((p) => p.keep === 'auto' || p.ffn_keep.includes(p.keep), { message: 'keep must be auto or one of ffn_keep', path: ['keep'] });

@@ -4,7 +4,7 @@ import { dataStage } from '@distill/data';
 import { distillStage } from '@distill/distill';
 import { teacherStage } from '@distill/teacher';
 import { pruneStage } from './stage';
-import type { StructuredPoint, UnstructuredPoint } from './stage';
+import type { FinePrunedPoint, StructuredPoint, UnstructuredPoint } from './stage';
 
 const out = (root: string, stage: string, f = '') => path.join(root, 'artifacts', 'p', stage, f);
 
@@ -17,7 +17,7 @@ describe('prune stage', () => {
   prune:
     uses: prune
     inputs: { data: data, model: teacher }
-    params: { ffn_keep: [0.5, 0.25], keep: 0.25, importance_rows: 64, magnitude_sparsity: [0.9], latency_rows: 20 }
+    params: { ffn_keep: [0.5, 0.25], keep: 0.25, importance_rows: 64, magnitude_sparsity: [0.9], latency_rows: 20, fine_prune: { sparsity: [0.8], steps: 12, every: 2, eval_every: 4, lr: 0.003 } }
   prune-auto:
     uses: prune
     inputs: { data: data, model: teacher }
@@ -30,7 +30,10 @@ describe('prune stage', () => {
     await runStage(dataStage, 'p.yaml', 'data', root);
     await runStage(teacherStage, 'p.yaml', 'teacher', root);
     const manifest = await runStage(pruneStage, 'p.yaml', 'prune', root);
-    const report = readJson<{ structured: StructuredPoint[]; unstructured: UnstructuredPoint[]; chosen: StructuredPoint }>(out(root, 'prune', 'prune-report.json'));
+    const report = readJson<{ structured: StructuredPoint[]; unstructured: UnstructuredPoint[]; fine_pruned: FinePrunedPoint[]; chosen: StructuredPoint }>(out(root, 'prune', 'prune-report.json'));
+    // gradual pruning while fine-tuning: both methods reach the final sparsity
+    expect(report.fine_pruned.map((f) => f.method)).toEqual(['magnitude', 'movement']);
+    for (const f of report.fine_pruned) expect(f.sparsity).toBeGreaterThanOrEqual(0.79);
     expect(report.structured.map((s) => [s.keep, s.intermediate_size])).toEqual([[1, 64], [0.5, 32], [0.25, 16]]);
     expect(report.structured[2].encoder_params).toBeLessThan(report.structured[0].encoder_params);
     expect(report.chosen.intermediate_size).toBe(16);

@@ -3,15 +3,16 @@
  * candidate) and a model stage's `checkpoint/` (input `model`). Writes: `checkpoint/` (the model with each layer's
  * FFN cut to the chosen share of its neurons, most important kept: a smaller dense model that a distill stage can
  * recover and the quantize stage exports like any other), `logits/valid.arrow` and `prune-report.json` (the
- * accuracy-vs-sparsity curve of structured and unstructured pruning, and what unstructured sparsity changes in ONNX
- * Runtime: file size, compressed size, latency).
+ * accuracy-vs-sparsity curve of structured and unstructured pruning, one-shot and, with `fine_prune`, gradual while
+ * fine-tuning (magnitude and movement), and what unstructured sparsity changes in ONNX Runtime: file size, compressed
+ * size, latency).
  */
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs';
 import { Rng, deriveSeed, isMultiLabel, loadTokenizer, percentile, readTokenizerSpec, writeJsonAtomic, writeLogits, type Example, type StageContext, type StageDefinition, type WordPieceTokenizer } from '@distill/core';
-import { classifierHead, countParams, crossEntropy, describeBackend, encodeAll, evaluateClassifier, ffnImportance, lengthSortedBatches, loadCheckpoint, magnitudePrune, pruneFfn, saveCheckpoint, selectBackend, tableParams, topNeurons, type Encoder } from '@distill/model';
+import { DEFAULT_TRAINING, Encoder, GradualPruner, batchLabels, classifierHead, classifierTask, countParams, crossEntropy, describeBackend, encodeAll, evaluateClassifier, ffnImportance, lengthSortedBatches, loadCheckpoint, magnitudePrune, pruneFfn, saveCheckpoint, selectBackend, tableParams, topNeurons, train as trainModel } from '@distill/model';
 import { exportEncoder } from '@distill/quantize';
 import { idsFeeds } from '@distill/runtime';
 import { paramsSchema, type PruneParams } from './config';
@@ -23,6 +24,14 @@ export interface StructuredPoint {
   /** parameters without the n-gram table, which pruning leaves alone */
   encoder_params: number;
   valid_accuracy: number;
+}
+
+export interface FinePrunedPoint {
+  method: 'magnitude' | 'movement';
+  /** the share of the encoder layers' weights that are zero at the end */
+  sparsity: number;
+  valid_accuracy: number;
+  steps: number;
 }
 
 export interface UnstructuredPoint {
@@ -60,6 +69,30 @@ async function batchOneP50(models: readonly Uint8Array[], encoded: readonly (rea
 function validAccuracy(encoder: Encoder, tokenizer: WordPieceTokenizer, valid: readonly Example[], labels: readonly string[]): { accuracy: number; logits: Float32Array } {
   const { metrics, logits } = evaluateClassifier(classifierHead(encoder), tokenizer, valid, labels);
   return { accuracy: metrics.accuracy, logits };
+}
+
+/** A copy of the model with its own variables. */
+function copyOf(encoder: Encoder): Encoder {
+  return new Encoder({ ...encoder.config }, new Map([...encoder.params].map(([k, v]) => [k, tf.variable(v.clone(), v.trainable)])));
+}
+
+/** Each method at each final sparsity: a copy of the model fine-tuned on train while it is pruned (GradualPruner). */
+async function finePrune(ctx: StageContext<PruneParams>, encoder: Encoder, tokenizer: WordPieceTokenizer, train: readonly Example[], valid: readonly Example[], labels: readonly string[], batchSize: number, o: NonNullable<PruneParams['fine_prune']>): Promise<FinePrunedPoint[]> {
+  const out: FinePrunedPoint[] = [];
+  for (const method of o.methods) {
+    for (const sparsity of o.sparsity) {
+      const model = copyOf(encoder);
+      const pruner = new GradualPruner(model, { method, sparsity, rampShare: o.ramp_share, every: o.every });
+      const task = classifierTask({ head: classifierHead(model), tokenizer, train, valid, labels, batchSize, loss: (logits, b) => crossEntropy(logits, batchLabels(train, b)) });
+      const cfg = { ...DEFAULT_TRAINING, batchSize, lr: o.lr, epochs: 1000, maxSteps: o.steps, evalEvery: o.eval_every, seed: deriveSeed(ctx.seed, `${ctx.stage}-${method}-${sparsity}`), wideLr: 0 };
+      const r = await trainModel(model.params, [...model.params.keys()], task, { ...cfg, afterUpdate: (s, t, g) => pruner.afterUpdate(s, t, g), eligibleForBest: (s, t) => pruner.done(s, t) }, ctx.log, `${ctx.stage} ${method} ${sparsity}`);
+      const point: FinePrunedPoint = { method, sparsity: pruner.sparsity(), valid_accuracy: r.best?.accuracy ?? NaN, steps: r.steps };
+      ctx.log.info(`fine-pruned (${method}) to sparsity ${point.sparsity.toFixed(3)} in ${r.steps} steps: valid accuracy ${(100 * point.valid_accuracy).toFixed(2)}`);
+      out.push(point);
+      model.dispose();
+    }
+  }
+  return out;
 }
 
 export async function runPrune(ctx: StageContext<PruneParams>) {
@@ -115,8 +148,9 @@ export async function runPrune(ctx: StageContext<PruneParams>) {
     points.forEach((x, i) => unstructured.push({ sparsity: x.sparsity, valid_accuracy: x.accuracy, onnx_bytes: x.bytes.length, onnx_gzip_bytes: zlib.gzipSync(x.bytes).length, p50_ms: p50[i] }));
     for (const u of unstructured) ctx.log.info(`magnitude sparsity ${u.sparsity}: valid accuracy ${(100 * u.valid_accuracy).toFixed(2)}; FP32 ONNX ${u.onnx_bytes} bytes (gzip ${u.onnx_gzip_bytes}), p50 ${u.p50_ms.toFixed(3)} ms at batch 1`);
   }
+  const finePruned = p.fine_prune ? await finePrune(ctx, encoder, tokenizer, train.rows, valid.rows, labels, p.batch_size, p.fine_prune) : [];
   encoder.dispose();
-  const report = { importance_rows: sample.length, base_valid_accuracy: base.accuracy, structured, unstructured, chosen: chosenPoint };
+  const report = { importance_rows: sample.length, base_valid_accuracy: base.accuracy, structured, unstructured, ...(p.fine_prune ? { fine_pruned: finePruned } : {}), chosen: chosenPoint };
   writeJsonAtomic(path.join(ctx.outDir, 'prune-report.json'), report);
   return { backend, summary: report };
 }

@@ -88,9 +88,10 @@ export async function renderCharts(report: Report, curves: Curve[]): Promise<Rec
   const pruned = (report.pruning ?? []).flatMap((r) => [
     ...r.structured.map((x) => ({ series: `${r.stage}: FFN neurons removed (structured)`, sparsity: 100 * (1 - x.keep), accuracy: 100 * x.valid_accuracy })),
     ...r.unstructured.map((x) => ({ series: `${r.stage}: weights zeroed (magnitude)`, sparsity: 100 * x.sparsity, accuracy: 100 * x.valid_accuracy })),
+    ...(r.fine_pruned ?? []).map((x) => ({ series: `${r.stage}: weights zeroed while fine-tuning (${x.method})`, sparsity: 100 * x.sparsity, accuracy: 100 * x.valid_accuracy })),
   ]);
   if (pruned.length) {
-    charts.pruning = await lineChart('Accuracy against sparsity (valid, before any recovery training)', pruned, { field: 'sparsity', title: 'sparsity (% of FFN neurons or of layer weights)' }, { field: 'accuracy', title: 'valid accuracy (%)' }, 'series');
+    charts.pruning = await lineChart('Accuracy against sparsity (valid; one-shot, and gradual while fine-tuning)', pruned, { field: 'sparsity', title: 'sparsity (% of FFN neurons or of layer weights)' }, { field: 'accuracy', title: 'valid accuracy (%)' }, 'series');
   }
   return charts;
 }

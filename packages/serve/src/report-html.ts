@@ -60,7 +60,8 @@ export function renderReportHtml(report: Report, charts: Record<string, string>,
       (r) =>
         `<h3>${esc(r.stage)} (pruning ${esc(r.model)}; written: FFN keep ${r.chosen.keep}, ${r.chosen.intermediate_size} neurons a layer)</h3>` +
         table(['FFN neurons kept', 'neurons a layer', 'encoder params', 'valid accuracy %'], r.structured.map((x) => [x.keep, x.intermediate_size, x.encoder_params.toLocaleString('en'), pct(x.valid_accuracy)])) +
-        (r.unstructured.length ? table(['weights zeroed', 'valid accuracy %', 'FP32 ONNX MB', 'gzip MB', 'p50 ms, batch 1'], r.unstructured.map((x) => [x.sparsity, pct(x.valid_accuracy), mb(x.onnx_bytes), mb(x.onnx_gzip_bytes), num(x.p50_ms, 3)])) : ''),
+        (r.unstructured.length ? table(['weights zeroed', 'valid accuracy %', 'FP32 ONNX MB', 'gzip MB', 'p50 ms, batch 1'], r.unstructured.map((x) => [x.sparsity, pct(x.valid_accuracy), mb(x.onnx_bytes), mb(x.onnx_gzip_bytes), num(x.p50_ms, 3)])) : '') +
+        (r.fine_pruned?.length ? table(['pruned while fine-tuning', 'weights zeroed', 'steps', 'valid accuracy %'], r.fine_pruned.map((x) => [x.method, num(x.sparsity, 3), x.steps, pct(x.valid_accuracy)])) : ''),
     )
     .join('');
   const stages = table(['stage', 'uses', 'seconds', 'backend'], Object.entries(report.stages).map(([s, v]) => [s, v.uses, num(v.seconds, 1), v.backend ?? '–']));
