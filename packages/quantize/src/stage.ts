@@ -1,6 +1,5 @@
 /**
- * The quantize stage. Reads: the data stage (input `data`: the valid split, and the training texts when a wide table is
- * compressed) and every other input's `checkpoint/`
+ * The quantize stage. Reads: the data stage (input `data`, for the valid split) and every other input's `checkpoint/`
  * and `logits/valid.arrow` (the tfjs logits, for the parity check). Every check and choice here is made on valid: the
  * test split is the final evaluation's (serve). Writes, per model `<role>/`: `model.onnx`,
  * `model.int8.onnx`, the tokenizer files (Hugging Face's layout), `labels.json`, `serving.json` (the runtime's settings:
@@ -23,7 +22,7 @@ import { guardInt8, opHistogram, quantizableLayers } from './guard';
 import { int8Precision } from './int8';
 import { calibrate, staticPrecision, type ActivationRange } from './qdq';
 import { onnxTypes } from './onnx/onnx-proto';
-import { bucketCounts, chooseTableRows, compressTable, compressedTableBytes, rankRows, rowImportance, tableLogitsOf, textNgrams, type CompressedTable, type TableChoice, type TextNgrams } from './table';
+import { chooseTableRows, compressTable, compressedTableBytes, rankRows, rowImportance, tableLogitsOf, textNgrams, type CompressedTable, type TableChoice, type TextNgrams } from './table';
 
 /** The op types of a serialized ONNX model's graph (contrib ops as `com.microsoft:Op`). */
 function opTypes(bytes: Uint8Array): string[] {
@@ -52,17 +51,17 @@ function microF1(m: { micro_f1?: number }): { valid_micro_f1?: number } {
 
 /**
  * The INT8 model's wide table (config `int8.table`): null keeps it whole; otherwise compressed to a row count that is
- * given or chosen on valid (`auto`). Rows are ranked by |weight| times how often the training texts' n-grams hash to
- * them; for the choice, the full table's logits are taken out of the FP32 model's valid logits to leave the encoder's.
+ * given or chosen on valid (`auto`), rows ranked by their largest |weight|; for the choice, the full table's logits are
+ * taken out of the FP32 model's valid logits to leave the encoder's.
  */
-function compressedTable(encoder: Encoder, keep: QuantizeParams['int8']['table']['keep'], maxDrop: number, ngramsOf: (split: 'train' | 'valid', wide: WideShape) => TextNgrams[], valid: { labels: number[]; fp32Logits: Float32Array }): { table: CompressedTable; choice: TableChoice | null } | null {
+function compressedTable(encoder: Encoder, keep: QuantizeParams['int8']['table']['keep'], maxDrop: number, validNgrams: (wide: WideShape) => TextNgrams[], valid: { labels: number[]; fp32Logits: Float32Array }): { table: CompressedTable; choice: TableChoice | null } | null {
   const wide = wideShape(encoder.config);
   if (!wide || keep === 'all') return null;
   const k = encoder.config.numLabels;
   const full = encoder.params.get(WIDE_TABLE)!.dataSync() as Float32Array;
-  const order = rankRows(rowImportance(full, k, bucketCounts(ngramsOf('train', wide), wide.buckets)));
+  const order = rankRows(rowImportance(full, k));
   if (keep !== 'auto') return { table: compressTable(full, k, keep, order), choice: null };
-  const ngrams = ngramsOf('valid', wide);
+  const ngrams = validNgrams(wide);
   const encoderLogits = valid.fp32Logits.slice();
   const tableFull = tableLogitsOf(ngrams, full, k);
   for (let i = 0; i < encoderLogits.length; i++) encoderLogits[i] -= tableFull[i];
@@ -82,11 +81,11 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
     ctx.recordRead(dataCard);
     trainRows = readJson<{ splits?: { train?: { rows?: number } } }>(dataCard).splits?.train?.rows ?? null;
   }
-  // the hashed n-grams of a split's texts, per table shape and length: the teacher and student tables share them
+  // the valid texts' hashed n-grams, per table shape and length: the teacher's and student's tables share them
   const ngramCache = new Map<string, TextNgrams[]>();
-  const ngramsFor = (encode: (text: string) => number[], maxLength: number) => (split: 'train' | 'valid', wide: WideShape) => {
-    const key = `${split}:${wide.buckets}:${wide.maxN}:${wide.pooling}:${maxLength}`;
-    if (!ngramCache.has(key)) ngramCache.set(key, textNgrams((split === 'valid' ? valid : ctx.dataset('data', 'train.arrow')).rows.map((r) => encode(r.text)), wide));
+  const validNgramsFor = (encode: (text: string) => number[], maxLength: number) => (wide: WideShape) => {
+    const key = `${wide.buckets}:${wide.maxN}:${wide.pooling}:${maxLength}`;
+    if (!ngramCache.has(key)) ngramCache.set(key, textNgrams(valid.rows.map((r) => encode(r.text)), wide));
     return ngramCache.get(key)!;
   };
   const report: Record<string, unknown> = {};
@@ -152,7 +151,7 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
       const int8Options = { perChannel: p.int8.per_channel, embeddings: p.int8.embeddings };
       const encode = (text: string) => tokenizer.encode(applyNormalization(text, serving.normalization ?? 'none'), serving.max_length).ids;
       const validSet = { labels: valid.rows.map((r) => r.label), fp32Logits: fp32.logits };
-      const compressed = compressedTable(encoder, p.int8.table.keep, p.int8.table.max_accuracy_drop, ngramsFor(encode, serving.max_length), validSet);
+      const compressed = compressedTable(encoder, p.int8.table.keep, p.int8.table.max_accuracy_drop, validNgramsFor(encode, serving.max_length), validSet);
       if (compressed) {
         const { table: t, choice } = compressed;
         ctx.log.info(`${role}: INT8 table keeps ${t.kept} of ${t.buckets} rows (${compressedTableBytes(t)} bytes)${choice ? `, chosen on valid: ${(100 * choice.chosen.valid_accuracy).toFixed(2)} vs ${(100 * choice.full_valid_accuracy).toFixed(2)} with the full table (${choice.used_rows} rows used)` : ''}`);

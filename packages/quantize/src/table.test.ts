@@ -4,7 +4,7 @@ import { onnx } from 'onnx-proto';
 import { Encoder, WIDE_TABLE, tableLogits, withWide, type EncoderConfig } from '@distill/model';
 import { exportEncoder } from './export';
 import { int8Precision } from './int8';
-import { bucketCounts, chooseTableRows, compressTable, compressedTableBytes, expandTable, rankRows, rowImportance, tableCandidates, tableLogitsOf, textNgrams } from './table';
+import { chooseTableRows, compressTable, compressedTableBytes, expandTable, tableCandidates, tableLogitsOf, textNgrams } from './table';
 
 const CONFIG: EncoderConfig = {
   vocabSize: 40, hiddenSize: 16, numLayers: 1, numHeads: 4, intermediateSize: 32, maxPositions: 16,
@@ -40,16 +40,6 @@ describe('compressTable', () => {
     expect(c.kept).toBe(70000);
     expect(c.map).toBeInstanceOf(Int32Array);
     expect(c.map[69999]).toBe(70000);
-  });
-
-  it('ranks rows by |weight| times how often training n-grams reach them', () => {
-    const counts = bucketCounts([{ ids: Int32Array.of(2, 2, 2, 1), weights: Float32Array.of(1, 1, 1, 1) }, { ids: Int32Array.of(2, 4), weights: Float32Array.of(1, 1) }], 5);
-    expect(Array.from(counts)).toEqual([0, 1, 4, 0, 1]);
-    // |weight| alone: bucket 1 (2), 4 (0.3), 2 (0.01); weighted by 1 + count: 1 (2 × 2), 4 (0.3 × 2), 2 (0.01 × 5)
-    expect(rankRows(rowImportance(table, 3))).toEqual([1, 4, 2]);
-    expect(rankRows(rowImportance(table, 3, counts))).toEqual([1, 4, 2]);
-    // the 0.01 row, reached 500 times, outranks the 2 row reached once; a row no training n-gram reaches still counts
-    expect(rankRows(rowImportance(table, 3, Float32Array.of(0, 1, 500, 0, 0)))).toEqual([2, 1, 4]);
   });
 
   it('tries 2^k − 1 rows below the used count, then every used row', () => {

@@ -1,10 +1,8 @@
 /**
  * The wide n-gram table, compressed for the INT8 model. A table of 2^20 buckets × labels is most of a small model's
  * bytes, but most of its rows carry little: buckets no training n-gram hashed to are all zero, and most of the rest hold
- * n-grams seen once, with small weights. A row's importance is what dropping it would cost the logits of the texts it
- * serves: its largest |weight| times (1 +) how often training n-grams hash to it. The compressed table keeps the `kept` most
- * important rows (each int8 with its own scale) behind a bucket → row map; every other bucket maps to row 0, all
- * zeros. The map is uint16 while the rows fit (kept + 1 ≤ 65,536), int32 beyond. How many rows to keep is chosen on
+ * n-grams seen once, with small weights. The compressed table keeps the `kept` rows with the largest |weight| (each
+ * int8 with its own scale) behind a bucket → row map; every other bucket maps to row 0, all zeros. The map is uint16 while the rows fit (kept + 1 ≤ 65,536), int32 beyond. How many rows to keep is chosen on
  * valid (`chooseTableRows`).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -26,31 +24,17 @@ export interface CompressedTable {
   scales: Float32Array;
 }
 
-/** Each row's largest |weight|. */
-export function rowMaxAbs(table: Float32Array, labels: number): Float32Array {
+/**
+ * A row's importance: its largest |weight|. (Weighting it by how often training n-grams reach the row kept no fewer
+ * rows at the same valid accuracy on TNEWS: docs/experiments.md.)
+ */
+export function rowImportance(table: Float32Array, labels: number): Float32Array {
   const out = new Float32Array(table.length / labels);
   for (let r = 0; r < out.length; r++) {
     let m = 0;
     for (let j = 0; j < labels; j++) m = Math.max(m, Math.abs(table[r * labels + j]));
     out[r] = m;
   }
-  return out;
-}
-
-/**
- * A row's importance: its largest |weight|, times 1 + how many training n-grams hash to it when `counts` is given (a
- * row that only other text trained, augmented variants say, still ranks by its weight).
- */
-export function rowImportance(table: Float32Array, labels: number, counts?: ArrayLike<number>): Float32Array {
-  const out = rowMaxAbs(table, labels);
-  if (counts) for (let r = 0; r < out.length; r++) out[r] *= 1 + counts[r];
-  return out;
-}
-
-/** How many n-grams of the texts hash to each bucket. */
-export function bucketCounts(ngrams: readonly TextNgrams[], buckets: number): Float32Array {
-  const out = new Float32Array(buckets);
-  for (const { ids } of ngrams) for (const id of ids) out[id] += 1;
   return out;
 }
 
