@@ -111,38 +111,40 @@ export async function runPrune(ctx: StageContext<PruneParams>) {
   // importance: loss gradients on a seeded sample of training rows
   const sample = new Rng(deriveSeed(ctx.seed, `${ctx.stage}-importance`)).shuffle([...train.rows]).slice(0, p.importance_rows);
   const batches = lengthSortedBatches(encodeAll(tokenizer, sample.map((r) => r.text), c.maxPositions), p.batch_size, tokenizer.padId);
-  const importance = ffnImportance(classifierHead(encoder), batches, (logits, b) => crossEntropy(logits, tf.tensor1d(b.indices.map((i) => sample[i].label), 'int32')));
+  const importance = ffnImportance(classifierHead(encoder), batches, (logits, b) => crossEntropy(logits, batchLabels(sample, b)));
   ctx.log.info(`FFN neuron importance from ${sample.length} training rows (${batches.length} batches), ${c.numLayers} layers × ${c.intermediateSize} neurons`);
 
   const base = validAccuracy(encoder, tokenizer, valid.rows, labels);
   const structured: StructuredPoint[] = [{ keep: 1, intermediate_size: c.intermediateSize, encoder_params: encoderParams(encoder), valid_accuracy: base.accuracy }];
-  const candidates = new Map<number, { model: Encoder; logits: Float32Array }>();
+  const prunedTo = (size: number) => pruneFfn(encoder, topNeurons(importance, size));
+  const validLogits = new Map<number, Float32Array>();
   for (const share of [...p.ffn_keep].sort((a, b) => b - a)) {
     const size = Math.max(1, Math.round(share * c.intermediateSize));
-    const pruned = pruneFfn(encoder, topNeurons(importance, size));
+    const pruned = prunedTo(size);
     const v = validAccuracy(pruned, tokenizer, valid.rows, labels);
     structured.push({ keep: share, intermediate_size: size, encoder_params: encoderParams(pruned), valid_accuracy: v.accuracy });
     ctx.log.info(`FFN keep ${share} (${size} neurons a layer): valid accuracy ${(100 * v.accuracy).toFixed(2)} (unpruned ${(100 * base.accuracy).toFixed(2)})`);
-    candidates.set(share, { model: pruned, logits: v.logits });
+    validLogits.set(share, v.logits);
+    pruned.dispose();
   }
   const within = structured.filter((s) => s.keep < 1 && 100 * (base.accuracy - s.valid_accuracy) <= p.max_accuracy_drop);
   const chosenShare = p.keep !== 'auto' ? p.keep : within.length ? Math.min(...within.map((s) => s.keep)) : Math.max(...p.ffn_keep);
-  const chosen = candidates.get(chosenShare)!;
   const chosenPoint = structured.find((s) => s.keep === chosenShare)!;
   ctx.log.info(`pruned model: FFN keep ${chosenShare} (${chosenPoint.intermediate_size} neurons a layer), valid accuracy ${(100 * chosenPoint.valid_accuracy).toFixed(2)}${p.keep === 'auto' ? ` (the smallest within ${p.max_accuracy_drop} points of the unpruned model)` : ''}`);
-  saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), chosen.model, labels, tokenizer.vocab, readTokenizerSpec(ctx.input('data')));
-  writeLogits(path.join(ctx.outDir, 'logits', 'valid.arrow'), valid.rows.map((r) => r.id), chosen.logits, labels.length);
-  for (const { model } of candidates.values()) model.dispose();
+  const chosen = prunedTo(chosenPoint.intermediate_size);
+  saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), chosen, labels, tokenizer.vocab, readTokenizerSpec(ctx.input('data')));
+  writeLogits(path.join(ctx.outDir, 'logits', 'valid.arrow'), valid.rows.map((r) => r.id), validLogits.get(chosenShare)!, labels.length);
+  chosen.dispose();
 
   // unstructured magnitude pruning: accuracy, and what zeros change in an ONNX Runtime model (size, latency)
-  const points: { sparsity: number; accuracy: number; bytes: Uint8Array }[] = [{ sparsity: 0, accuracy: base.accuracy, bytes: exportEncoder(encoder, { labels }) }];
-  for (const sparsity of p.magnitude_sparsity) {
-    const { encoder: sparse } = magnitudePrune(encoder, sparsity);
-    points.push({ sparsity, accuracy: validAccuracy(sparse, tokenizer, valid.rows, labels).accuracy, bytes: exportEncoder(sparse, { labels }) });
-    sparse.dispose();
-  }
   const unstructured: UnstructuredPoint[] = [];
   if (p.magnitude_sparsity.length) {
+    const points: { sparsity: number; accuracy: number; bytes: Uint8Array }[] = [{ sparsity: 0, accuracy: base.accuracy, bytes: exportEncoder(encoder, { labels }) }];
+    for (const sparsity of p.magnitude_sparsity) {
+      const { encoder: sparse } = magnitudePrune(encoder, sparsity);
+      points.push({ sparsity, accuracy: validAccuracy(sparse, tokenizer, valid.rows, labels).accuracy, bytes: exportEncoder(sparse, { labels }) });
+      sparse.dispose();
+    }
     const timed = valid.rows.slice(0, p.latency_rows).map((r) => tokenizer.encode(r.text, c.maxPositions).ids);
     const p50 = await batchOneP50(points.map((x) => x.bytes), timed, tokenizer.padId);
     points.forEach((x, i) => unstructured.push({ sparsity: x.sparsity, valid_accuracy: x.accuracy, onnx_bytes: x.bytes.length, onnx_gzip_bytes: zlib.gzipSync(x.bytes).length, p50_ms: p50[i] }));
