@@ -125,4 +125,11 @@ describe('OnnxClassifier and the benchmark', () => {
     expect(r.macro_f1).toBeCloseTo(0.4, 6); // sports 0.8, finance 0
     expect(r.ci95![0]).toBeLessThanOrEqual(r.accuracy);
   });
+
+  it('names a multi-label serving.json whose thresholds do not fit its labels', async () => {
+    const file = await writeTestModel({ multiLabel: { thresholds: [0.5, 1.5] } });
+    await expect(OnnxClassifier.load(file)).rejects.toThrow(/serving\.json: thresholds must be 2 numbers in \[0, 1\], one per label/);
+    const short = await writeTestModel({ multiLabel: { thresholds: [0.5] } });
+    await expect(OnnxClassifier.load(short)).rejects.toThrow(/thresholds must be 2 numbers/);
+  });
 });
