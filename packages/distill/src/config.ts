@@ -7,7 +7,7 @@
  *   TSD (task-specific distillation):    objective task: latent + soft-label + hard-label loss on task data
  */
 import { z } from 'zod';
-import { encoderParamsSchema, encoderWeightSchema, trainingParamsSchema } from '@distill/core';
+import { encoderParamsSchema, encoderWeightSchema, trainingParamsSchema, wideParamsSchema } from '@distill/core';
 
 export const latentSchema = z
   .object({
@@ -56,6 +56,9 @@ export const paramsSchema = z
     /** task: the student starts with a copy of the teacher's wide n-gram table (Wide & Deep; needs a teacher with one)
      * and trains it on at `training.wide_lr` (0: the table stays the teacher's) */
     wide_from_teacher: z.boolean().default(false),
+    /** task: the student gets a wide n-gram table of its own, starting at zero, trained beside its encoder on the same
+     * soft and hard labels at `training.wide_lr` (Wide & Deep for a teacher without a table, e.g. naive Bayes) */
+    student_wide: wideParamsSchema.pick({ buckets: true, max_n: true, pooling: true }).strict().optional(),
     /** with a wide table: the encoder's weight against it after training, chosen on valid (`valid`) or fixed */
     encoder_weight: encoderWeightSchema,
     /**
@@ -79,7 +82,8 @@ export const paramsSchema = z
       .optional(),
   })
   .strict()
-  .refine((p) => !(p.init?.input && p.student), { message: "the student is the checkpoint of init.input; remove student (its shape is that checkpoint's)", path: ['student'] });
+  .refine((p) => !(p.init?.input && p.student), { message: "the student is the checkpoint of init.input; remove student (its shape is that checkpoint's)", path: ['student'] })
+  .refine((p) => !(p.wide_from_teacher && p.student_wide), { message: 'the student takes the teacher\'s table (wide_from_teacher) or a fresh one (student_wide), not both', path: ['student_wide'] });
 
 export type DistillParams = z.infer<typeof paramsSchema>;
 export type LatentParams = z.infer<typeof latentSchema>;

@@ -35,6 +35,11 @@ export function copyTeacherLayers(student: Encoder, teacher: Encoder, layers: re
 
 export function startingStudent(ctx: StageContext<DistillParams>, vocabSize: number, numLabels: number, teacher: Encoder | null): Encoder {
   const student = studentWeights(ctx, vocabSize, numLabels, teacher);
+  const own = ctx.params.student_wide;
+  if (own && numLabels > 0) {
+    ctx.log.info(`student has a wide table of its own (${own.buckets} buckets, n ≤ ${own.max_n}, ${own.pooling} pooling), trained at wide_lr ${ctx.params.training.wide_lr}`);
+    return withWide(student, { buckets: own.buckets, maxN: own.max_n, pooling: own.pooling });
+  }
   if (!ctx.params.wide_from_teacher || numLabels === 0) return student;
   const wide = teacher ? wideShape(teacher.config) : null;
   if (!teacher || !wide) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params.wide_from_teacher needs input teacher with a wide part (teacher params wide)`);

@@ -39,6 +39,10 @@ function workspace(): string {
     uses: distill
     inputs: { data: data }
     params: { objective: task, student: ${STUDENT}, alpha: 0.5, latent: { weight: 0 }, training: { epochs: 1, batch_size: 16 } }
+  own-table:
+    uses: distill
+    inputs: { data: data, teacher: teacher }
+    params: { objective: task, student: ${STUDENT}, student_wide: { buckets: 512, max_n: 2 }, alpha: 0.7, latent: { weight: 0 }, use_unlabeled: true, training: { epochs: 3, batch_size: 16, lr: 0.003, wide_lr: 0.1 } }
 `,
   );
 }
@@ -91,6 +95,22 @@ describe('the student-alone baseline', () => {
     expect(metrics.test).toBeUndefined();
     await expect(runStage(distillStage, 'p.yaml', 'alone-soft', root)).rejects.toThrow(/stages\.alone-soft: without input teacher .*alpha: 0/);
     expect(fs.existsSync(out(root, 'alone-soft', 'checkpoint'))).toBe(false);
+  });
+});
+
+describe('a student with a wide table of its own', () => {
+  it('starts it at zero and trains it beside the encoder on the teacher\'s soft labels', async () => {
+    const root = workspace();
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    await runStage(teacherStage, 'p.yaml', 'teacher', root);
+    const m = await runStage(distillStage, 'p.yaml', 'own-table', root);
+    const summary = m.summary as { params_table: number; valid_accuracy: number };
+    expect(summary.params_table).toBe(512 * 5);
+    const config = JSON.parse(fs.readFileSync(out(root, 'own-table', 'checkpoint/config.json'), 'utf8'));
+    expect(config).toMatchObject({ model_type: 'bert-ngram', wide_buckets: 512, wide_max_n: 2 });
+    const table = readSafetensors(out(root, 'own-table', 'checkpoint/model.safetensors')).tensors.get('wide.ngram_embeddings.weight')!;
+    expect(Math.max(...Array.from(table.data as Float32Array, Math.abs))).toBeGreaterThan(0.05); // it trained
+    expect(summary.valid_accuracy).toBeGreaterThan(0.5);
   });
 });
 
