@@ -36,7 +36,7 @@ export interface StageContext<P> {
   /**
    * An Arrow dataset from the upstream stage bound to `role` (e.g. `ctx.dataset('data', 'train.arrow')`), recorded in
    * the manifest's `reads`. The test split is sealed: only a stage whose definition is `final` (the evaluation) may
-   * read it; any other stage gets an error.
+   * read it; any other stage gets an error. Read once per stage and shared: treat it as read-only.
    */
   dataset(role: string, file: string): Dataset;
   /** Records a file this stage read outside `dataset` (it appears in the manifest's `reads`). */
@@ -84,6 +84,7 @@ export async function runStage<S extends z.ZodType>(def: StageDefinition<S>, pip
     .digest('hex');
   const started = Date.now();
   const reads = new Set<string>();
+  const datasets = new Map<string, Dataset>();
   return buildDirAtomic(target, async (outDir) => {
     const ctx: StageContext<z.infer<S>> = {
       root,
@@ -106,7 +107,9 @@ export async function runStage<S extends z.ZodType>(def: StageDefinition<S>, pip
         const full = path.join(ctx.input(role), file);
         if (isSealedTest(file) && !def.final) throw new Error(sealedTestError(pipelineFile, stage, def.kind, full, root));
         reads.add(path.relative(root, full));
-        return readDataset(full);
+        // read once per stage: a stage may ask for a split in more than one place (a check, then the work)
+        if (!datasets.has(full)) datasets.set(full, readDataset(full));
+        return datasets.get(full)!;
       },
       recordRead: (file) => {
         if (isSealedTest(path.basename(file)) && !def.final) throw new Error(sealedTestError(pipelineFile, stage, def.kind, file, root));

@@ -101,7 +101,8 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
     const reference = readLogits(referenceFile);
     // multi-label: one threshold per label, chosen on valid from the model's own (tfjs) valid logits
     const multiLabel = isMultiLabelModel(encoder.config);
-    const thresholds = multiLabel ? chooseThresholds(labelSets(valid.rows), sigmoidAll(reference.logits), labels.length) : null;
+    const validSets = multiLabel ? labelSets(valid.rows) : null;
+    const thresholds = validSets ? chooseThresholds(validSets, sigmoidAll(reference.logits), labels.length) : null;
     const serving: ServingConfig = {
       max_length: encoder.config.maxPositions,
       lower_case: tokenizerSpec.lowerCase,
@@ -195,7 +196,7 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
     report[role] = entry;
     // per valid row: right (multi-label: the predicted set is the gold set), for the bootstrap interval
     const correct = (logits: Float32Array) =>
-      thresholds ? subsetCorrect(labelSets(valid.rows), sigmoidAll(logits), thresholds) : Array.from(argmaxRows(logits, labels.length), (y, i) => y === valid.rows[i].label);
+      validSets && thresholds ? subsetCorrect(validSets, sigmoidAll(logits), thresholds) : Array.from(argmaxRows(logits, labels.length), (y, i) => y === valid.rows[i].label);
     const card = (f: string, precision: 'FP32' | 'INT8', logits: Float32Array, metrics: { accuracy: number; macro_f1: number }): CardFile => ({
       file: f, precision, bytes: fs.statSync(path.join(out, f)).size, valid_accuracy: metrics.accuracy, valid_macro_f1: metrics.macro_f1,
       valid_ci95: bootstrapAccuracyInterval(correct(logits)),

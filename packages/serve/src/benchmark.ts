@@ -83,9 +83,11 @@ export async function benchmarkModel(file: string, test: readonly Example[], o: 
     const k = clf.labels.length;
     const parts = await clf.componentLogits(test.map((r) => r.text));
     // multi-label: subset accuracy (with its interval), macro- and micro-F1 at the thresholds chosen on valid
-    const multi = clf.multiLabel ? multiLabelMetrics(labelSets(test), sigmoidAll(parts.both), clf.thresholds, clf.labels) : null;
+    const sets = clf.multiLabel ? labelSets(test) : null;
+    const probs = sets ? sigmoidAll(parts.both) : null;
+    const multi = sets && probs ? multiLabelMetrics(sets, probs, clf.thresholds, clf.labels) : null;
     const m = multi ? { accuracy: multi.subset_accuracy, macro_f1: multi.macro_f1 } : classificationMetrics(gold, argmaxRows(parts.both, k), clf.labels);
-    const both = multi ? scoreCorrect(subsetCorrect(labelSets(test), sigmoidAll(parts.both), clf.thresholds), o.inTrain) : scoreLogits(parts.both, gold, k, o.inTrain);
+    const both = sets && probs ? scoreCorrect(subsetCorrect(sets, probs, clf.thresholds), o.inTrain) : scoreLogits(parts.both, gold, k, o.inTrain);
     const components: ModelResult['components'] = parts.table && parts.encoder ? { table: scoreLogits(parts.table, gold, k, o.inTrain), encoder: scoreLogits(parts.encoder, gold, k, o.inTrain), both } : { encoder: both };
     const texts = test.slice(0, Math.min(test.length, o.latencySamples)).map((r) => r.text);
     for (let i = 0; i < o.warmup; i++) await clf.logits([texts[i % texts.length]]);
