@@ -6,10 +6,18 @@ export const paramsSchema = z
     /** shares of each layer's FFN neurons to keep, each scored on valid (the accuracy-vs-sparsity curve) */
     ffn_keep: z.array(z.number().gt(0).lt(1)).min(1).default([0.75, 0.5, 0.25, 0.125]),
     /**
-     * the written model's share of FFN neurons: one of `ffn_keep`, or `auto`, the smallest whose valid accuracy is
-     * within `max_accuracy_drop` points of the unpruned model's (none within: the largest share)
+     * depth pruning: layer counts to try besides the model's own (each below it), the layers ranked by how much the
+     * training loss rises without each; every count is tried with every FFN share and with its whole FFN
+     */
+    layers_keep: z.array(z.number().int().positive()).default([]),
+    /**
+     * the written model: `auto`, the candidate (layer count × FFN share) with the fewest encoder parameters whose valid
+     * accuracy is within `max_accuracy_drop` points of the unpruned model's (none within: the largest FFN share at
+     * full depth); or a share of FFN neurons, one of `ffn_keep`, at `layers` layers
      */
     keep: z.union([z.literal('auto'), z.number().gt(0).lt(1)]).default('auto'),
+    /** with a numeric `keep`: the layer count, one of `layers_keep` (default: every layer) */
+    layers: z.number().int().positive().optional(),
     max_accuracy_drop: z.number().min(0).default(1),
     /** training rows (a seeded sample) whose loss gradients rank the neurons; valid stays for the choices */
     importance_rows: z.number().int().positive().default(2048),
@@ -40,6 +48,7 @@ export const paramsSchema = z
       .optional(),
   })
   .strict()
-  .refine((p) => p.keep === 'auto' || p.ffn_keep.includes(p.keep), { message: 'keep must be auto or one of ffn_keep', path: ['keep'] });
+  .refine((p) => p.keep === 'auto' || p.ffn_keep.includes(p.keep), { message: 'keep must be auto or one of ffn_keep', path: ['keep'] })
+  .refine((p) => p.layers === undefined || (p.keep !== 'auto' && p.layers_keep.includes(p.layers)), { message: 'layers goes with a numeric keep and must be one of layers_keep', path: ['layers'] });
 
 export type PruneParams = z.infer<typeof paramsSchema>;

@@ -21,7 +21,7 @@ describe('prune stage', () => {
   prune-auto:
     uses: prune
     inputs: { data: data, model: teacher }
-    params: { ffn_keep: [0.5, 0.25], max_accuracy_drop: 100, importance_rows: 64, magnitude_sparsity: [], latency_rows: 5 }
+    params: { ffn_keep: [0.5, 0.25], layers_keep: [1], max_accuracy_drop: 100, importance_rows: 64, magnitude_sparsity: [], latency_rows: 5 }
   recover:
     uses: distill
     inputs: { data: data, teacher: teacher, student: prune }
@@ -34,7 +34,7 @@ describe('prune stage', () => {
     // gradual pruning while fine-tuning: both methods reach the final sparsity
     expect(report.fine_pruned.map((f) => f.method)).toEqual(['magnitude', 'movement']);
     for (const f of report.fine_pruned) expect(f.sparsity).toBeGreaterThanOrEqual(0.79);
-    expect(report.structured.map((s) => [s.keep, s.intermediate_size])).toEqual([[1, 64], [0.5, 32], [0.25, 16]]);
+    expect(report.structured.map((s) => [s.layers, s.keep, s.intermediate_size])).toEqual([[2, 1, 64], [2, 0.5, 32], [2, 0.25, 16]]);
     expect(report.structured[2].encoder_params).toBeLessThan(report.structured[0].encoder_params);
     expect(report.chosen.intermediate_size).toBe(16);
     expect(readJson<{ intermediate_size: number }>(out(root, 'prune', 'checkpoint/config.json')).intermediate_size).toBe(16);
@@ -44,9 +44,13 @@ describe('prune stage', () => {
     expect(sparse.onnx_bytes).toBe(dense.onnx_bytes);
     expect(sparse.onnx_gzip_bytes).toBeLessThan(0.6 * dense.onnx_gzip_bytes);
     expect((manifest.reads ?? []).some((r) => r.endsWith('test.arrow'))).toBe(false);
-    // auto with any drop allowed: the smallest share
+    // auto with any drop allowed, one layer tried too: the fewest encoder parameters, one layer at the smallest share
     await runStage(pruneStage, 'p.yaml', 'prune-auto', root);
-    expect(readJson<{ chosen: StructuredPoint }>(out(root, 'prune-auto', 'prune-report.json')).chosen.keep).toBe(0.25);
+    const auto = readJson<{ structured: StructuredPoint[]; chosen: StructuredPoint; layer_importance: number[] }>(out(root, 'prune-auto', 'prune-report.json'));
+    expect(auto.structured.map((s) => [s.layers, s.keep])).toEqual([[2, 1], [2, 0.5], [2, 0.25], [1, 1], [1, 0.5], [1, 0.25]]);
+    expect(auto.layer_importance).toHaveLength(2);
+    expect([auto.chosen.layers, auto.chosen.keep]).toEqual([1, 0.25]);
+    expect(readJson<{ num_hidden_layers: number; intermediate_size: number }>(out(root, 'prune-auto', 'checkpoint/config.json'))).toMatchObject({ num_hidden_layers: 1, intermediate_size: 16 });
     // recovery: the pruned model trains on as a distill stage's student, at its pruned width
     await runStage(distillStage, 'p.yaml', 'recover', root);
     expect(readJson<{ intermediate_size: number }>(out(root, 'recover', 'checkpoint/config.json')).intermediate_size).toBe(16);

@@ -1,8 +1,8 @@
 /**
  * The prune stage. Reads: the data stage (input `data`: a sample of train ranks the neurons, valid scores every
- * candidate) and a model stage's `checkpoint/` (input `model`). Writes: `checkpoint/` (the model with each layer's
- * FFN cut to the chosen share of its neurons, most important kept: a smaller dense model that a distill stage can
- * recover and the quantize stage exports like any other), `logits/valid.arrow` and `prune-report.json` (the
+ * candidate) and a model stage's `checkpoint/` (input `model`). Writes: `checkpoint/` (the model cut to the chosen
+ * depth, most important layers kept, and each layer's FFN to the chosen share of its neurons, most important kept: a
+ * smaller dense model that a distill stage can recover and the quantize stage exports like any other), `logits/valid.arrow` and `prune-report.json` (the
  * accuracy-vs-sparsity curve of structured and unstructured pruning, one-shot and, with `fine_prune`, gradual while
  * fine-tuning (magnitude and movement), and what unstructured sparsity changes in ONNX Runtime: file size, compressed
  * size, latency).
@@ -16,9 +16,12 @@ import { DEFAULT_TRAINING, Encoder, GradualPruner, batchLabels, classifierHead, 
 import { exportEncoder } from '@distill/quantize';
 import { idsFeeds } from '@distill/runtime';
 import { paramsSchema, type PruneParams } from './config';
+import { dropLayers, layerImportance, topLayers } from './layers';
 
 export interface StructuredPoint {
-  /** share of each layer's FFN neurons kept (1: the unpruned model) */
+  /** transformer layers kept */
+  layers: number;
+  /** share of each layer's FFN neurons kept (1: the whole FFN) */
   keep: number;
   intermediate_size: number;
   /** parameters without the n-gram table, which pruning leaves alone */
@@ -114,26 +117,49 @@ export async function runPrune(ctx: StageContext<PruneParams>) {
   const importance = ffnImportance(classifierHead(encoder), batches, (logits, b) => crossEntropy(logits, batchLabels(sample, b)));
   ctx.log.info(`FFN neuron importance from ${sample.length} training rows (${batches.length} batches), ${c.numLayers} layers × ${c.intermediateSize} neurons`);
 
+  const depths = [...new Set(p.layers_keep)].sort((a, b) => b - a);
+  const tooDeep = depths.find((d) => d >= c.numLayers);
+  if (tooDeep !== undefined) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params.layers_keep: ${tooDeep} is not below the model's ${c.numLayers} layers`);
+  const layerRank = depths.length ? layerImportance(encoder, batches, (logits, b) => crossEntropy(logits, batchLabels(sample, b))) : [];
+  if (depths.length) ctx.log.info(`layer importance (training loss rise without each layer): ${layerRank.map((x) => x.toFixed(4)).join(', ')}`);
+  const layersOf = (depth: number) => (depth === c.numLayers ? [...Array(depth).keys()] : topLayers(layerRank, depth));
+
+  /** the model at `depth` layers (the most important) with `size` FFN neurons a layer (each kept layer's most important) */
+  const prunedTo = (depth: number, size: number) => {
+    const kept = layersOf(depth);
+    const shallow = depth === c.numLayers ? encoder : dropLayers(encoder, kept);
+    if (size === c.intermediateSize) return shallow === encoder ? copyOf(encoder) : shallow;
+    const narrow = pruneFfn(shallow, topNeurons(kept.map((l) => importance[l]), size));
+    if (shallow !== encoder) shallow.dispose();
+    return narrow;
+  };
   const base = validAccuracy(encoder, tokenizer, valid.rows, labels);
-  const structured: StructuredPoint[] = [{ keep: 1, intermediate_size: c.intermediateSize, encoder_params: encoderParams(encoder), valid_accuracy: base.accuracy }];
-  const prunedTo = (size: number) => pruneFfn(encoder, topNeurons(importance, size));
-  const validLogits = new Map<number, Float32Array>();
-  for (const share of [...p.ffn_keep].sort((a, b) => b - a)) {
-    const size = Math.max(1, Math.round(share * c.intermediateSize));
-    const pruned = prunedTo(size);
-    const v = validAccuracy(pruned, tokenizer, valid.rows, labels);
-    structured.push({ keep: share, intermediate_size: size, encoder_params: encoderParams(pruned), valid_accuracy: v.accuracy });
-    ctx.log.info(`FFN keep ${share} (${size} neurons a layer): valid accuracy ${(100 * v.accuracy).toFixed(2)} (unpruned ${(100 * base.accuracy).toFixed(2)})`);
-    validLogits.set(share, v.logits);
-    pruned.dispose();
+  const structured: StructuredPoint[] = [{ layers: c.numLayers, keep: 1, intermediate_size: c.intermediateSize, encoder_params: encoderParams(encoder), valid_accuracy: base.accuracy }];
+  const validLogits = new Map<StructuredPoint, Float32Array>([[structured[0], base.logits]]);
+  const shares = [...p.ffn_keep].sort((a, b) => b - a);
+  for (const depth of [c.numLayers, ...depths]) {
+    for (const share of depth === c.numLayers ? shares : [1, ...shares]) {
+      const size = Math.max(1, Math.round(share * c.intermediateSize));
+      const pruned = prunedTo(depth, size);
+      const v = validAccuracy(pruned, tokenizer, valid.rows, labels);
+      const point = { layers: depth, keep: share, intermediate_size: size, encoder_params: encoderParams(pruned), valid_accuracy: v.accuracy };
+      structured.push(point);
+      validLogits.set(point, v.logits);
+      ctx.log.info(`${depth} layers, FFN keep ${share} (${size} neurons a layer): valid accuracy ${(100 * v.accuracy).toFixed(2)} (unpruned ${(100 * base.accuracy).toFixed(2)})`);
+      pruned.dispose();
+    }
   }
-  const within = structured.filter((s) => s.keep < 1 && 100 * (base.accuracy - s.valid_accuracy) <= p.max_accuracy_drop);
-  const chosenShare = p.keep !== 'auto' ? p.keep : within.length ? Math.min(...within.map((s) => s.keep)) : Math.max(...p.ffn_keep);
-  const chosenPoint = structured.find((s) => s.keep === chosenShare)!;
-  ctx.log.info(`pruned model: FFN keep ${chosenShare} (${chosenPoint.intermediate_size} neurons a layer), valid accuracy ${(100 * chosenPoint.valid_accuracy).toFixed(2)}${p.keep === 'auto' ? ` (the smallest within ${p.max_accuracy_drop} points of the unpruned model)` : ''}`);
-  const chosen = prunedTo(chosenPoint.intermediate_size);
+  const within = structured.slice(1).filter((s) => 100 * (base.accuracy - s.valid_accuracy) <= p.max_accuracy_drop);
+  const chosenPoint =
+    p.keep !== 'auto'
+      ? structured.find((s) => s.layers === (p.layers ?? c.numLayers) && s.keep === p.keep)!
+      : within.length
+        ? within.reduce((a, b) => (b.encoder_params < a.encoder_params ? b : a))
+        : structured.find((s) => s.layers === c.numLayers && s.keep === shares[0])!;
+  ctx.log.info(`pruned model: ${chosenPoint.layers} layers, FFN keep ${chosenPoint.keep} (${chosenPoint.intermediate_size} neurons a layer), valid accuracy ${(100 * chosenPoint.valid_accuracy).toFixed(2)}${p.keep === 'auto' ? ` (the fewest encoder parameters within ${p.max_accuracy_drop} points of the unpruned model)` : ''}`);
+  const chosen = prunedTo(chosenPoint.layers, chosenPoint.intermediate_size);
   saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), chosen, labels, tokenizer.vocab, readTokenizerSpec(ctx.input('data')));
-  writeLogits(path.join(ctx.outDir, 'logits', 'valid.arrow'), valid.rows.map((r) => r.id), validLogits.get(chosenShare)!, labels.length);
+  writeLogits(path.join(ctx.outDir, 'logits', 'valid.arrow'), valid.rows.map((r) => r.id), validLogits.get(chosenPoint)!, labels.length);
   chosen.dispose();
 
   // unstructured magnitude pruning: accuracy, and what zeros change in an ONNX Runtime model (size, latency)
@@ -152,7 +178,7 @@ export async function runPrune(ctx: StageContext<PruneParams>) {
   }
   const finePruned = p.fine_prune ? await finePrune(ctx, encoder, tokenizer, train.rows, valid.rows, labels, p.batch_size, p.fine_prune) : [];
   encoder.dispose();
-  const report = { importance_rows: sample.length, base_valid_accuracy: base.accuracy, structured, unstructured, ...(p.fine_prune ? { fine_pruned: finePruned } : {}), chosen: chosenPoint };
+  const report = { importance_rows: sample.length, base_valid_accuracy: base.accuracy, ...(depths.length ? { layer_importance: layerRank } : {}), structured, unstructured, ...(p.fine_prune ? { fine_pruned: finePruned } : {}), chosen: chosenPoint };
   writeJsonAtomic(path.join(ctx.outDir, 'prune-report.json'), report);
   return { backend, summary: report };
 }

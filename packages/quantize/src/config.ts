@@ -28,11 +28,13 @@ export const paramsSchema = z
         /**
          * the wide n-gram table in the INT8 model (table.ts): `all` keeps it whole (int8, one scale); `auto` keeps the
          * fewest most-important rows that lose at most `max_accuracy_drop` points on valid; a number keeps that many
-         * rows. Kept rows are int8 with a scale each, behind a bucket → row map.
+         * rows. Kept rows are `bits` wide (8 or 4; `auto`: the smaller on valid within the same drop) with a float16
+         * scale each, behind a bucket → row map.
          */
         table: z
           .object({
             keep: z.union([z.enum(['all', 'auto']), z.number().int().positive()]).default('all'),
+            bits: z.union([z.literal('auto'), z.literal(8), z.literal(4)]).default('auto'),
             max_accuracy_drop: z.number().min(0).default(0.3),
           })
           .strict()

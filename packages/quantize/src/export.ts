@@ -70,27 +70,29 @@ const MS = 'com.microsoft';
 /**
  * The wide part (encoder.ts `wideNgrams` and wide.ts `tableLogits`), the same integer hash in int64:
  * Σₖ weightₖ · table[idₖ] over the hashed 1..maxN-grams of the ids inside the mask (weight 1/count or 1/√count);
- * `lookup` emits the table's rows for the n-gram ids.
+ * `lookup` emits the table's rows for the n-gram ids. int64 leaves room for h·M₁M₂ in one product (the model's two
+ * int32 products give the same residue), and each order's hash extends the one before by a token:
+ * hₙ[p] = (hₙ₋₁[p]·M₁M₂ + x[p+n−1]) mod B, validₙ[p] = validₙ₋₁[p]·mask[p+n−1]. Fewer ops matter at batch 1.
  */
-function wideLogits(g: GraphBuilder, ids: string, mask: string, wide: WideShape, lookup: (ngramIds: string) => string): string {
+function wideLogits(g: GraphBuilder, ids: string, mask: string, wide: WideShape, vocabSize: number, lookup: (ngramIds: string) => string): string {
   const i64 = (name: string, value: number) => g.initializer(name, DataType.INT64, [], BigInt64Array.of(BigInt(value)));
   const buckets = i64('wide_buckets', wide.buckets);
-  const [m1, m2] = WIDE_HASH_MULTIPLIERS.map((m, i) => i64(`wide_hash_multiplier_${i + 1}`, m));
+  const multiplier = i64('wide_hash_multiplier', WIDE_HASH_MULTIPLIERS[0] * WIDE_HASH_MULTIPLIERS[1]);
   const axis1 = g.int64('wide_axis1', [1]);
-  const end = g.int64('wide_end', [2 ** 62]);
-  // columns t .. seq - (n - 1) + t: the t-th token of every n-gram
-  const column = (x: string, t: number, n: number) => g.op('Slice', [x, g.int64(`wide_start_${t}`, [t]), t - (n - 1) < 0 ? g.int64(`wide_end_${t - (n - 1)}`, [t - (n - 1)]) : end, axis1]);
-  const idParts: string[] = [];
-  const validParts: string[] = [];
-  for (let n = 1; n <= wide.maxN; n++) {
-    let h = g.op('Mod', [column(ids, 0, n), buckets]);
-    let valid = column(mask, 0, n);
-    for (let t = 1; t < n; t++) {
-      h = g.op('Mod', [g.op('Add', [g.op('Mul', [g.op('Mod', [g.op('Mul', [h, m1]), buckets]), m2]), column(ids, t, n)]), buckets]);
-      valid = g.op('Mul', [valid, column(mask, t, n)]);
-    }
+  const constants = new Map<number, string>();
+  const at = (t: number) => constants.get(t) ?? constants.set(t, g.int64(`wide_index_${t < 0 ? 'minus_' : ''}${Math.abs(t)}`, [t])).get(t)!;
+  const allButLast = (x: string) => g.op('Slice', [x, at(0), at(-1), axis1]);
+  const from = (x: string, t: number) => g.op('Slice', [x, at(t), at(2 ** 62), axis1]);
+  // ids below the bucket count need no reduction
+  let h = vocabSize <= wide.buckets ? ids : g.op('Mod', [ids, buckets]);
+  let inside = mask;
+  const idParts = [h];
+  const validParts = [inside];
+  for (let n = 2; n <= wide.maxN; n++) {
+    h = g.op('Mod', [g.op('Add', [g.op('Mul', [allButLast(h), multiplier]), from(ids, n - 1)]), buckets]);
+    inside = g.op('Mul', [allButLast(inside), from(mask, n - 1)]);
     idParts.push(g.op('Mod', [g.op('Add', [h, i64(`wide_order_offset_${n}`, (n - 1) * WIDE_ORDER_OFFSET)]), buckets]));
-    validParts.push(valid);
+    validParts.push(inside);
   }
   const ngramIds = g.op('Concat', idParts, { axis: 1 }, 'wide_ngram_ids');
   const valid = g.op('Cast', [g.op('Concat', validParts, { axis: 1 })], { to: DataType.FLOAT });
@@ -206,7 +208,7 @@ export function exportEncoder(encoder: Encoder, opts: ExportOptions = {}): Uint8
   // the table's rows for the n-gram ids: the compressed table's, or the dense table's in the model's precision
   const lookup = (ngramIds: string) =>
     compressed ? emitCompressedLookup(g, ngramIds, WIDE_TABLE, compressed) : P.embedding(g, ngramIds, WIDE_TABLE, v(WIDE_TABLE), wide!.buckets, c.numLabels);
-  const table = wide ? wideLogits(g, ids, mask, wide, lookup) : null;
+  const table = wide ? wideLogits(g, ids, mask, wide, c.vocabSize, lookup) : null;
   const logits = table ? g.op('Add', [deep, table]) : deep;
   g.node('Identity', [logits], ['logits']);
   g.output('logits', DataType.FLOAT, ['batch', c.numLabels]);

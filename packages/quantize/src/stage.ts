@@ -22,7 +22,7 @@ import { guardInt8, opHistogram, quantizableLayers } from './guard';
 import { int8Precision } from './int8';
 import { calibrate, staticPrecision, type ActivationRange } from './qdq';
 import { onnxTypes } from './onnx/onnx-proto';
-import { chooseTableRows, compressTable, compressedTableBytes, rankRows, rowImportance, tableLogitsOf, textNgrams, type CompressedTable, type TableChoice, type TextNgrams } from './table';
+import { chooseTableRows, compressTable, compressedTableBytes, rankRows, rowImportance, tableCandidates, tableLogitsOf, textNgrams, type CompressedTable, type TableBits, type TableChoice, type TextNgrams } from './table';
 
 /** The op types of a serialized ONNX model's graph (contrib ops as `com.microsoft:Op`). */
 function opTypes(bytes: Uint8Array): string[] {
@@ -50,23 +50,25 @@ function microF1(m: { micro_f1?: number }): { valid_micro_f1?: number } {
 }
 
 /**
- * The INT8 model's wide table (config `int8.table`): null keeps it whole; otherwise compressed to a row count that is
- * given or chosen on valid (`auto`), rows ranked by their largest |weight|; for the choice, the full table's logits are
- * taken out of the FP32 model's valid logits to leave the encoder's.
+ * The INT8 model's wide table (config `int8.table`): null keeps it whole; otherwise compressed to a row count and a
+ * width (8 or 4 bits) that are given or chosen on valid (`auto`), rows ranked by their largest |weight|; for the
+ * choice, the full table's logits are taken out of the FP32 model's valid logits to leave the encoder's.
  */
-function compressedTable(encoder: Encoder, keep: QuantizeParams['int8']['table']['keep'], maxDrop: number, validNgrams: (wide: WideShape) => TextNgrams[], valid: { labels: number[]; fp32Logits: Float32Array }): { table: CompressedTable; choice: TableChoice | null } | null {
+function compressedTable(encoder: Encoder, t: QuantizeParams['int8']['table'], validNgrams: (wide: WideShape) => TextNgrams[], valid: { labels: number[]; fp32Logits: Float32Array }): { table: CompressedTable; choice: TableChoice | null } | null {
   const wide = wideShape(encoder.config);
-  if (!wide || keep === 'all') return null;
+  if (!wide || t.keep === 'all') return null;
   const k = encoder.config.numLabels;
   const full = encoder.params.get(WIDE_TABLE)!.dataSync() as Float32Array;
   const order = rankRows(rowImportance(full, k));
-  if (keep !== 'auto') return { table: compressTable(full, k, keep, order), choice: null };
+  const rows = t.keep === 'auto' ? tableCandidates(order.length) : [t.keep];
+  const bits: TableBits[] = t.bits === 'auto' ? [8, 4] : [t.bits];
+  if (rows.length * bits.length === 1) return { table: compressTable(full, k, rows[0], order, bits[0]), choice: null };
   const ngrams = validNgrams(wide);
   const encoderLogits = valid.fp32Logits.slice();
   const tableFull = tableLogitsOf(ngrams, full, k);
   for (let i = 0; i < encoderLogits.length; i++) encoderLogits[i] -= tableFull[i];
-  const choice = chooseTableRows(full, k, ngrams, encoderLogits, valid.labels, maxDrop, order);
-  return { table: compressTable(full, k, choice.chosen.kept, order), choice };
+  const choice = chooseTableRows(full, k, ngrams, encoderLogits, valid.labels, t.max_accuracy_drop, order, rows, bits);
+  return { table: compressTable(full, k, choice.chosen.kept, order, choice.chosen.bits), choice };
 }
 
 export async function runQuantize(ctx: StageContext<QuantizeParams>) {
@@ -152,10 +154,10 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
       const int8Options = { perChannel: p.int8.per_channel, embeddings: p.int8.embeddings };
       const encode = (text: string) => tokenizer.encode(applyNormalization(text, serving.normalization ?? 'none'), serving.max_length).ids;
       const validSet = { labels: valid.rows.map((r) => r.label), fp32Logits: fp32.logits };
-      const compressed = compressedTable(encoder, p.int8.table.keep, p.int8.table.max_accuracy_drop, validNgramsFor(encode, serving.max_length), validSet);
+      const compressed = compressedTable(encoder, p.int8.table, validNgramsFor(encode, serving.max_length), validSet);
       if (compressed) {
         const { table: t, choice } = compressed;
-        ctx.log.info(`${role}: INT8 table keeps ${t.kept} of ${t.buckets} rows (${compressedTableBytes(t)} bytes)${choice ? `, chosen on valid: ${(100 * choice.chosen.valid_accuracy).toFixed(2)} vs ${(100 * choice.full_valid_accuracy).toFixed(2)} with the full table (${choice.used_rows} rows used)` : ''}`);
+        ctx.log.info(`${role}: INT8 table keeps ${t.kept} of ${t.buckets} rows at ${t.bits} bits (${compressedTableBytes(t)} bytes)${choice ? `, chosen on valid: ${(100 * choice.chosen.valid_accuracy).toFixed(2)} vs ${(100 * choice.full_valid_accuracy).toFixed(2)} with the full table (${choice.used_rows} rows used)` : ''}`);
       }
       const exportInt8 = (exclude: string[]) =>
         exportEncoder(encoder, { labels, flavour, metadata, prefix, table: compressed?.table, precision: ranges ? staticPrecision({ ...int8Options, exclude, ranges }) : int8Precision({ ...int8Options, exclude }) });
@@ -187,7 +189,7 @@ export async function runQuantize(ctx: StageContext<QuantizeParams>) {
         mode: p.int8.mode,
         calibration: ranges ? { ...p.int8.calibration, ranges: Object.fromEntries(ranges) } : null,
         float32_layers: guard.excluded,
-        ...(compressed ? { table: { kept_rows: compressed.table.kept, buckets: compressed.table.buckets, bytes: compressedTableBytes(compressed.table), choice: compressed.choice } } : {}),
+        ...(compressed ? { table: { kept_rows: compressed.table.kept, bits: compressed.table.bits, buckets: compressed.table.buckets, bytes: compressedTableBytes(compressed.table), choice: compressed.choice } } : {}),
         guard,
         ops: opHistogram(opTypes(bytes)),
         ort_optimized_ops: opHistogram(await optimizedOpTypes(int8File)),

@@ -86,7 +86,7 @@ export async function renderCharts(report: Report, curves: Curve[]): Promise<Rec
     });
   }
   const pruned = (report.pruning ?? []).flatMap((r) => [
-    ...r.structured.map((x) => ({ series: `${r.stage}: FFN neurons removed (structured)`, sparsity: 100 * (1 - x.keep), accuracy: 100 * x.valid_accuracy })),
+    ...r.structured.map((x) => ({ series: `${r.stage}: FFN neurons removed (structured${new Set(r.structured.map((y) => y.layers)).size > 1 ? `, ${x.layers} layers` : ''})`, sparsity: 100 * (1 - x.keep), accuracy: 100 * x.valid_accuracy })),
     ...r.unstructured.map((x) => ({ series: `${r.stage}: weights zeroed (magnitude)`, sparsity: 100 * x.sparsity, accuracy: 100 * x.valid_accuracy })),
     ...(r.fine_pruned ?? []).map((x) => ({ series: `${r.stage}: weights zeroed while fine-tuning (${x.method})`, sparsity: 100 * x.sparsity, accuracy: 100 * x.valid_accuracy })),
   ]);

@@ -65,17 +65,17 @@ describe('report.html with a prune stage', () => {
   const pruning = [
     {
       stage: 'prune', model: 'distill', base_valid_accuracy: 0.55,
-      structured: [{ keep: 1, intermediate_size: 1200, encoder_params: 1829007, valid_accuracy: 0.55 }, { keep: 0.25, intermediate_size: 300, encoder_params: 930207, valid_accuracy: 0.548 }],
+      structured: [{ layers: 4, keep: 1, intermediate_size: 1200, encoder_params: 1829007, valid_accuracy: 0.55 }, { layers: 4, keep: 0.25, intermediate_size: 300, encoder_params: 930207, valid_accuracy: 0.548 }],
       unstructured: [{ sparsity: 0, valid_accuracy: 0.55, onnx_bytes: 7_000_000, onnx_gzip_bytes: 6_500_000, p50_ms: 0.71 }, { sparsity: 0.9, valid_accuracy: 0.31, onnx_bytes: 7_000_000, onnx_gzip_bytes: 1_200_000, p50_ms: 0.7 }],
       fine_pruned: [{ method: 'movement' as const, sparsity: 0.9, valid_accuracy: 0.42, steps: 300 }],
-      chosen: { keep: 0.25, intermediate_size: 300 },
+      chosen: { layers: 4, keep: 0.25, intermediate_size: 300 },
     },
   ];
   it('shows the structured and unstructured curves with the chart, and nothing without a prune stage', () => {
     const html = renderReportHtml({ ...REPORT, pruning }, { pruning: '<svg id="pruning"></svg>' }, null);
     expect(html).toContain('<h2>Pruning (valid)</h2>');
-    expect(html).toContain('written: FFN keep 0.25, 300 neurons a layer');
-    expect(html).toContain('<tr><td>0.25</td><td>300</td><td>930,207</td><td>54.80</td></tr>');
+    expect(html).toContain('written: 4 layers, FFN keep 0.25, 300 neurons a layer');
+    expect(html).toContain('<tr><td>4</td><td>0.25</td><td>300</td><td>930,207</td><td>54.80</td></tr>');
     expect(html).toContain('<tr><td>0.9</td><td>31.00</td><td>7.00</td><td>1.20</td><td>0.700</td></tr>');
     expect(html).toContain('<tr><td>movement</td><td>0.900</td><td>300</td><td>42.00</td></tr>');
     expect(html).toContain('<svg id="pruning"></svg>');

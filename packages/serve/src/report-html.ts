@@ -58,8 +58,8 @@ export function renderReportHtml(report: Report, charts: Record<string, string>,
   const pruning = (report.pruning ?? [])
     .map(
       (r) =>
-        `<h3>${esc(r.stage)} (pruning ${esc(r.model)}; written: FFN keep ${r.chosen.keep}, ${r.chosen.intermediate_size} neurons a layer)</h3>` +
-        table(['FFN neurons kept', 'neurons a layer', 'encoder params', 'valid accuracy %'], r.structured.map((x) => [x.keep, x.intermediate_size, x.encoder_params.toLocaleString('en'), pct(x.valid_accuracy)])) +
+        `<h3>${esc(r.stage)} (pruning ${esc(r.model)}; written: ${r.chosen.layers !== undefined ? `${r.chosen.layers} layers, ` : ''}FFN keep ${r.chosen.keep}, ${r.chosen.intermediate_size} neurons a layer)</h3>` +
+        table(['layers', 'FFN neurons kept', 'neurons a layer', 'encoder params', 'valid accuracy %'], r.structured.map((x) => [x.layers, x.keep, x.intermediate_size, x.encoder_params.toLocaleString('en'), pct(x.valid_accuracy)])) +
         (r.unstructured.length ? table(['weights zeroed', 'valid accuracy %', 'FP32 ONNX MB', 'gzip MB', 'p50 ms, batch 1'], r.unstructured.map((x) => [x.sparsity, pct(x.valid_accuracy), mb(x.onnx_bytes), mb(x.onnx_gzip_bytes), num(x.p50_ms, 3)])) : '') +
         (r.fine_pruned?.length ? table(['pruned while fine-tuning', 'weights zeroed', 'steps', 'valid accuracy %'], r.fine_pruned.map((x) => [x.method, num(x.sparsity, 3), x.steps, pct(x.valid_accuracy)])) : ''),
     )
@@ -89,7 +89,7 @@ ${report.mixed_runs ? `<p class="warn">These outputs come from more than one run
 <h2>HTTP load test</h2>${http}
 <h2>Distillation</h2>${distill}
 ${search ? `<h2>α × T search (valid)</h2>${search}${chart('search')}` : ''}
-${pruning ? `<h2>Pruning (valid)</h2>${pruning}<p>Structured pruning removes whole FFN neurons: a smaller dense model, and less work for every kernel. Unstructured zeros leave the shape alone: ONNX Runtime's CPU kernels are dense, so the file and the latency stay as they were and only the compressed size shrinks.</p>${chart('pruning')}` : ''}
+${pruning ? `<h2>Pruning (valid)</h2>${pruning}<p>Structured pruning removes whole FFN neurons, and with <code>layers_keep</code> whole layers: a smaller dense model, and less work for every kernel. Unstructured zeros leave the shape alone: ONNX Runtime's CPU kernels are dense, so the file and the latency stay as they were and only the compressed size shrinks.</p>${chart('pruning')}` : ''}
 <h2>Training curves</h2>${chart('curves') || '<p class="none">no curves</p>'}
 <h2>Stages</h2>${stages}
 <h2>Data</h2>${data}

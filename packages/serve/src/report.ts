@@ -97,11 +97,11 @@ export interface PruningRow {
   /** the stage whose model was pruned */
   model: string;
   base_valid_accuracy: number;
-  structured: { keep: number; intermediate_size: number; encoder_params: number; valid_accuracy: number }[];
+  structured: { layers: number; keep: number; intermediate_size: number; encoder_params: number; valid_accuracy: number }[];
   unstructured: { sparsity: number; valid_accuracy: number; onnx_bytes: number; onnx_gzip_bytes: number; p50_ms: number }[];
   /** gradual pruning while fine-tuning, when the stage ran it */
   fine_pruned?: { method: 'magnitude' | 'movement'; sparsity: number; valid_accuracy: number; steps: number }[];
-  chosen: { keep: number; intermediate_size: number };
+  chosen: { layers?: number; keep: number; intermediate_size: number };
 }
 
 function pruningRows(pipeline: Pipeline, manifests: Record<string, StageManifest>): PruningRow[] {

@@ -113,5 +113,5 @@ export function onnxTypes(): { ModelProto: protobuf.Type } {
   return { ModelProto: root.lookupType('onnx.ModelProto') };
 }
 
-export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT32: 6, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
 export const AttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
