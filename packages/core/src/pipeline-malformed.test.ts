@@ -38,6 +38,7 @@ const cases: [string, string, RegExp, string?][] = [
   ['epochs that would run for years', `${D}  d: { uses: distill, inputs: { data: data }, params: { training: { epochs: 1e12 } } }\n`, /stages\.d\.params\.training\.epochs/],
   ['a negative learning rate', `${D}  d: { uses: distill, inputs: { data: data }, params: { training: { lr: -1 } } }\n`, /stages\.d\.params\.training\.lr/],
   ['an unknown backend', `backend: gpu\n${D}`, /:1: backend/],
+  ['an unknown matmul precision', `matmul: fp16\n${D}`, /:1: matmul/],
   ['a negative seed', `seed: -1\n${D}`, /:1: seed/],
   ['params that are not a mapping', 'stages:\n  data: { uses: data, params: 5 }\n', /stages\.data\.params/],
   ['a ${VAR} other than ${DATA_DIR}', 'stages:\n  data: { uses: data, params: { f: "${HOME}/x" } }\n', /:2: stages\.data\.params\.f: '\$\{HOME\}': only \$\{DATA_DIR\} is substituted/],

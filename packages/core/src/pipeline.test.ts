@@ -116,6 +116,14 @@ describe('loadPipeline', () => {
     expect(stageSlice(p, 'teacher')).toEqual(stageSlice(q, 'teacher'));
     expect(stageSlice(p, 'distill')).not.toEqual(stageSlice(q, 'distill'));
   });
+
+  it('the matmul precision is pipeline-wide: fp32 by default, in every stage slice when it is not', () => {
+    const p = loadPipeline(write('fp32.yaml', GOOD));
+    const b = loadPipeline(write('bf16.yaml', `matmul: auto\n${GOOD}`));
+    expect([p.matmul, b.matmul]).toEqual(['fp32', 'auto']);
+    expect(stageSlice(p, 'teacher')).not.toHaveProperty('matmul');
+    expect(stageSlice(b, 'teacher')).toMatchObject({ matmul: 'auto' });
+  });
 });
 
 describe('pipeline errors, all at once', () => {

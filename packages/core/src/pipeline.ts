@@ -5,6 +5,7 @@
  *   description: what this run is for
  *   seed: 13
  *   backend: auto            # tfjs backend: auto | tfjs-node-gpu | tfjs-node | wasm | cpu
+ *   matmul: fp32             # native matmul inputs: fp32 | bf16 | auto (bf16 where the CPU has AVX-512 BF16)
  *   stages:
  *     data:    { uses: data, params: { ... } }
  *     teacher: { uses: teacher, inputs: { data: data }, params: { ... } }
@@ -15,6 +16,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+
+/**
+ * The native matmul's inputs (packages/model/src/native-kernels.ts): float32, or rounded to bfloat16 with float32
+ * accumulation (twice the multiply-adds per instruction on AVX-512 BF16); `auto` is bf16 where the CPU has it.
+ */
+export const MATMUL_PRECISIONS = ['fp32', 'bf16', 'auto'] as const;
+export type MatmulPrecision = (typeof MATMUL_PRECISIONS)[number];
 
 export const STAGE_KINDS = ['data', 'augment', 'teacher', 'distill', 'prune', 'quantize', 'serve', 'predict'] as const;
 export type StageKind = (typeof STAGE_KINDS)[number];
@@ -40,6 +48,7 @@ const pipelineSchema = z
     extends: z.string().optional(),
     seed: z.number().int().nonnegative().default(13),
     backend: z.enum(BACKENDS).default('auto'),
+    matmul: z.enum(MATMUL_PRECISIONS).default('fp32'),
     data_dir: z.string().optional(),
     stages: z.record(z.string().regex(NAME, 'stage names are lower-case letters, digits, - and _'), stageSchema),
   })
@@ -52,6 +61,8 @@ export interface Pipeline {
   description?: string;
   seed: number;
   backend: BackendName;
+  /** the native matmul's input precision for the stages that train (DISTILL_MATMUL overrides it) */
+  matmul: MatmulPrecision;
   dataDir?: string;
   stages: Record<string, StageDef>;
   /** Stage names, upstream before downstream. */
@@ -376,6 +387,7 @@ export function loadPipeline(file: string, paramsSchemas: ParamsSchemas = {}): P
     description: cfg.description,
     seed: cfg.seed,
     backend: cfg.backend,
+    matmul: cfg.matmul,
     dataDir: cfg.data_dir,
     stages: cfg.stages,
     order,
@@ -422,7 +434,7 @@ export function upstreamOf(pipeline: Pipeline, stage: string): string[] {
  */
 export function stageSlice(pipeline: Pipeline, stage: string): unknown {
   const def = pipeline.stages[stage];
-  return { stage, uses: def.uses, inputs: def.inputs, params: def.params, seed: pipeline.seed, backend: pipeline.backend };
+  return { stage, uses: def.uses, inputs: def.inputs, params: def.params, seed: pipeline.seed, backend: pipeline.backend, ...(pipeline.matmul !== 'fp32' ? { matmul: pipeline.matmul } : {}) };
 }
 
 /** Output directory of a stage: `artifacts/<pipeline>/<stage>`. */

@@ -85,6 +85,9 @@ export async function runStage<S extends z.ZodType>(def: StageDefinition<S>, pip
   const started = Date.now();
   const reads = new Set<string>();
   const datasets = new Map<string, Dataset>();
+  // the native kernels read the matmul precision when they load (model/native-kernels.ts); DISTILL_MATMUL, set by
+  // hand or by Nx, overrides the pipeline's, as DISTILL_BACKEND overrides `backend`
+  if (pipeline.matmul !== 'fp32' && !process.env.DISTILL_MATMUL) process.env.DISTILL_MATMUL = pipeline.matmul;
   return buildDirAtomic(target, async (outDir) => {
     const ctx: StageContext<z.infer<S>> = {
       root,

@@ -11,7 +11,8 @@
  *
  * DISTILL_NATIVE_THREADS sets the thread count (default: the number of CPUs Node reports). DISTILL_MATMUL=bf16 makes
  * the matmul round its inputs to bfloat16 and accumulate in float32 (VDPBF16PS: twice the multiply-adds per
- * instruction), on CPUs with AVX-512 BF16 only; the backend description then says `bf16`.
+ * instruction), on CPUs with AVX-512 BF16 only; `auto` does so where the CPU has it and stays float32 elsewhere; the
+ * backend description then says `bf16`. A pipeline's `matmul` key sets it for its stages.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -56,7 +57,8 @@ export function loadNativeKernels(): NativeKernels | null {
     if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new Error(`DISTILL_NATIVE_THREADS must be an integer from 1 to 64, got '${process.env.DISTILL_NATIVE_THREADS}'`);
     lib.setThreads(threads);
     const precision = process.env.DISTILL_MATMUL ?? 'fp32';
-    if (precision !== 'fp32' && precision !== 'bf16') throw new Error(`DISTILL_MATMUL must be fp32 or bf16, got '${precision}'`);
+    if (precision !== 'fp32' && precision !== 'bf16' && precision !== 'auto') throw new Error(`DISTILL_MATMUL must be fp32, bf16 or auto, got '${precision}'`);
+    if (precision === 'auto' && lib.info().bf16Supported) lib.setPrecision(1);
     if (precision === 'bf16' && !lib.setPrecision(1)) throw new Error('DISTILL_MATMUL=bf16: this CPU (or this build of the native kernels) has no AVX-512 BF16; unset DISTILL_MATMUL');
     cached = lib;
   } catch (e) {
