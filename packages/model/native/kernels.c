@@ -579,36 +579,94 @@ static void layer_norm_grad_range(const void *arg, int64_t lo, int64_t hi) {
   }
 }
 
+/* Dropout masks from a counter-based hash (dropout.ts computes the same values in JS): element i keeps when the top
+ * 24 bits of mix(mix(i) ^ key) reach `threshold` (rate · 2^24), and is then `scale` (1 / (1 − rate)), else 0. */
+static inline uint32_t mix32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  x ^= x >> 16;
+  return x;
+}
+
+typedef struct {
+  float *out;
+  uint32_t key, threshold;
+  float scale;
+} DropoutCtx;
+
+typedef uint32_t vu16 __attribute__((vector_size(64)));
+
+static inline vu16 mix32_v16(vu16 x) {
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  x ^= x >> 16;
+  return x;
+}
+
+static void dropout_range(const void *arg, int64_t lo, int64_t hi) {
+  const DropoutCtx *c = (const DropoutCtx *)arg;
+  int64_t i = lo;
+  const vu16 lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  const v16 scale = (v16){0} + c->scale;
+  for (; i + 16 <= hi; i += 16) {
+    const vu16 h = mix32_v16(mix32_v16(lane + (uint32_t)i) ^ c->key) >> 8;
+    const vi16 keep = (vi16)(h >= c->threshold);
+    const v16 m = (v16)((vi16)scale & keep);
+    memcpy(c->out + i, &m, sizeof m); /* the heap view need not be 64-byte aligned */
+  }
+  for (; i < hi; i++) c->out[i] = (mix32(mix32((uint32_t)i) ^ c->key) >> 8) >= c->threshold ? c->scale : 0.0f;
+}
+
 /* Many small products (attention: [batch × heads] of 32 × 26 · 26 × 32): the blocked path's packing costs more than
- * the arithmetic there, so each product is computed directly, a row of C at a time (vectorised over its columns), with
- * op(B) first laid out as [k][n]. Each batch index is one thread's, in a fixed order. Always float32. */
+ * the arithmetic there, so each product is computed directly. op(B) is first laid out as [k][32] (zero-padded), so a
+ * row of C is two 16-float vectors held in registers; four rows of A share each load of B. Each batch index is one
+ * thread's, in a fixed order. Always float32. */
 #define SMALL_DIM 64
+#define SMALL_N 32
+static void small_rows(const Problem *p, const float *a, const float *bk, float *c, int i0, int rows) {
+  v16 c0[4], c1[4];
+  for (int r = 0; r < 4; r++) c0[r] = c1[r] = (v16){0};
+  for (int kk = 0; kk < p->k; kk++) {
+    const v16 b0 = *(const v16 *)(bk + kk * SMALL_N);
+    const v16 b1 = *(const v16 *)(bk + kk * SMALL_N + 16);
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; r++) {
+      const int i = i0 + (r < rows ? r : 0);
+      const float av = p->transA ? a[(int64_t)kk * p->m + i] : a[(int64_t)i * p->k + kk];
+      c0[r] += av * b0;
+      c1[r] += av * b1;
+    }
+  }
+  float tile[SMALL_N] __attribute__((aligned(64)));
+  for (int r = 0; r < rows; r++) {
+    *(v16 *)tile = c0[r];
+    *(v16 *)(tile + 16) = c1[r];
+    float *dst = c + (int64_t)(i0 + r) * p->n;
+    for (int j = 0; j < p->n; j++) dst[j] = tile[j];
+  }
+}
+
 static void small_range(const void *arg, int64_t lo, int64_t hi) {
   const Problem *p = (const Problem *)arg;
-  float bt[SMALL_DIM * SMALL_DIM];
+  float bt[SMALL_DIM * SMALL_N] __attribute__((aligned(64)));
   for (int64_t bi = lo; bi < hi; bi++) {
     const float *a = p->a + bi * p->strideA, *b = p->b + bi * p->strideB;
     float *c = p->c + bi * p->m * p->n;
-    const float *bk = b;
-    if (p->transB) {
-      for (int kk = 0; kk < p->k; kk++)
-        for (int j = 0; j < p->n; j++) bt[kk * p->n + j] = b[(int64_t)j * p->k + kk];
-      bk = bt;
+    for (int kk = 0; kk < p->k; kk++) {
+      float *row = bt + kk * SMALL_N;
+      for (int j = 0; j < p->n; j++) row[j] = p->transB ? b[(int64_t)j * p->k + kk] : b[(int64_t)kk * p->n + j];
+      for (int j = p->n; j < SMALL_N; j++) row[j] = 0.0f;
     }
-    for (int i = 0; i < p->m; i++) {
-      float *restrict ci = c + (int64_t)i * p->n;
-      for (int j = 0; j < p->n; j++) ci[j] = 0.0f;
-      for (int kk = 0; kk < p->k; kk++) {
-        const float av = p->transA ? a[(int64_t)kk * p->m + i] : a[(int64_t)i * p->k + kk];
-        const float *restrict brow = bk + kk * p->n;
-        for (int j = 0; j < p->n; j++) ci[j] += av * brow[j];
-      }
-    }
+    for (int i = 0; i < p->m; i += 4) small_rows(p, a, bt, c, i, p->m - i < 4 ? p->m - i : 4);
   }
 }
 
 static int gemm(const Problem *p, int batch) {
-  if (batch >= 8 && p->m <= SMALL_DIM && p->n <= SMALL_DIM && p->k <= SMALL_DIM) {
+  if (batch >= 8 && p->m <= SMALL_DIM && p->n <= SMALL_N && p->k <= SMALL_DIM) {
     parallel_for(batch, 8, small_range, p);
     return 1;
   }
@@ -791,6 +849,24 @@ static napi_value js_gelu(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* dropoutMask(out, key, threshold, scale) */
+static napi_value js_dropout_mask(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *out = NULL;
+  size_t len = 0;
+  uint32_t key = 0, threshold = 0;
+  double scale = 0;
+  if (argc != 4 || !get_f32(env, argv[0], &out, &len) || napi_get_value_uint32(env, argv[1], &key) != napi_ok || napi_get_value_uint32(env, argv[2], &threshold) != napi_ok || napi_get_value_double(env, argv[3], &scale) != napi_ok) {
+    napi_throw_type_error(env, NULL, "dropoutMask(out: Float32Array, key: uint32, threshold: uint32, scale: number)");
+    return NULL;
+  }
+  DropoutCtx c = {out, key, threshold, (float)scale};
+  parallel_for((int64_t)len, 65536, dropout_range, &c);
+  return NULL;
+}
+
 /* layerNorm(x, gamma, beta, y, mean, rstd, h, eps) */
 static napi_value js_layer_norm(napi_env env, napi_callback_info info) {
   size_t argc = 8;
@@ -959,6 +1035,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"setPrecision", NULL, js_set_precision, NULL, NULL, NULL, napi_default, NULL},
       {"gelu", NULL, js_gelu, NULL, NULL, NULL, napi_default, NULL},
+      {"dropoutMask", NULL, js_dropout_mask, NULL, NULL, NULL, napi_default, NULL},
       {"gatherRows", NULL, js_gather_rows, NULL, NULL, NULL, napi_default, NULL},
       {"sumSquares", NULL, js_sum_squares, NULL, NULL, NULL, napi_default, NULL},
       {"layerNorm", NULL, js_layer_norm, NULL, NULL, NULL, napi_default, NULL},

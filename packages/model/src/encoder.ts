@@ -22,6 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fusedGelu, fusedLayerNorm, hasFusedOps } from './fused-ops';
+import { dropout } from './dropout';
 import { Rng } from '@distill/core';
 
 export interface EncoderConfig {
@@ -337,7 +338,7 @@ export class Encoder {
 
   private dropout(x: tf.Tensor, rate: number, opts: ForwardOptions, site: number): tf.Tensor {
     if (!opts.training || rate <= 0) return x;
-    return tf.dropout(x, rate, undefined, (opts.seed ?? 0) * 1009 + site);
+    return dropout(x, rate, (opts.seed ?? 0) * 1009 + site);
   }
 
   forward(inputs: ForwardInputs, opts: ForwardOptions = {}): EncoderOutput {

@@ -19,3 +19,4 @@ export * from './wide-logistic';
 export * from './lbfgs';
 export * from './head-mix';
 export * from './pruning';
+export * from './dropout';

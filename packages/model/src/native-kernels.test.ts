@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { SMOKE_FIXTURE, createLogger } from '@distill/core';
 import { bucketedBatches, type Encoded } from './batching';
 import { Encoder, gelu, layerNorm, type EncoderConfig } from './encoder';
+import { dropoutMask, dropoutMaskAttrs, dropoutMaskValues } from './dropout';
 import { hasFusedOps } from './fused-ops';
 import { batchTensors } from './inference';
 import { crossEntropy } from './losses';
@@ -61,6 +62,11 @@ describe.each(native ? [['native', native] as const] : [])('%s kernels agree wit
     [[32, 12, 32, 32], [32, 12, 32, 26], true, false],
     [[8, 64, 20], [8, 64, 33], true, false],
     [[16, 20, 30], [30, 40], false, false],
+    // the direct path's edges: rows not a multiple of its four, narrow columns, exactly 32 columns, a broadcast B
+    [[10, 7, 5], [10, 5, 9], false, false],
+    [[12, 13, 64], [12, 32, 64], false, true],
+    [[16, 21, 30], [30, 32], false, false],
+    [[9, 30, 6], [9, 30, 1], true, false],
   ] as const)('BatchMatMul %j × %j (transposeA=%s, transposeB=%s)', async (sa, sb, ta, tb) => {
     const f = () => tf.matMul(rand([...sa], 1), rand([...sb], 2), ta, tb);
     expect(maxDiff(await valuesOn('wasm', f), await valuesOn('cpu', f))).toBeLessThan(1e-4);
@@ -122,6 +128,14 @@ describe.each(native ? [['native', native] as const] : [])('%s kernels agree wit
     for (const f of cases) expect(maxDiff(await valuesOn('wasm', f), await valuesOn('cpu', f))).toBe(0);
     await tf.setBackend('wasm');
     expect(() => tf.tidy(() => tf.gather(table(), tf.tensor1d([3, 500], 'int32')).dataSync())).toThrow(/index value 500 is not in \[0, 499\]/);
+  });
+
+  it('dropout masks: the native kernel draws exactly the masks dropout.ts computes, across threads', async () => {
+    for (const [shape, rate, seed] of [[[32, 32, 312], 0.1, 1009 * 7 + 3], [[5, 3], 0.5, 0], [[200001], 0.25, 2 ** 40 + 5]] as const) {
+      const attrs = dropoutMaskAttrs(shape, rate, seed);
+      const got = tf.tidy(() => dropoutMask(shape, rate, seed).dataSync() as Float32Array);
+      expect(Array.from(got)).toEqual(Array.from(dropoutMaskValues(attrs)));
+    }
   });
 
   it('Identity shares memory and the copy outlives its source', async () => {

@@ -17,6 +17,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { DropoutMaskAttrs } from './dropout';
 
 export interface NativeKernels {
   /** c[batch, m, n] = op(a)[batchA, m, k] · op(b)[batchB, k, n]; a batch count of 1 broadcasts. */
@@ -37,6 +38,8 @@ export interface NativeKernels {
   /** LayerNorm over rows of h: y, and each row's mean and 1/std */
   layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, rstd: Float32Array, h: number, eps: number): void;
   layerNormGrad(x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, dy: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, h: number): void;
+  /** a dropout mask (dropout.ts): out[i] = scale where the hash of i under `key` reaches `threshold`, else 0 */
+  dropoutMask(out: Float32Array, key: number, threshold: number, scale: number): void;
   /** 1: BF16 matmul inputs, float32 accumulation; 0: float32. Returns whether BF16 is now in use. */
   setPrecision(bf16: number): boolean;
   info(): { simd: string; threads: number; mr: number; bf16Supported: boolean; bf16: boolean };
@@ -214,6 +217,17 @@ export function nativeLayerNormGrad(lib: NativeKernels): KernelFunc {
     const v = [x, gamma, mean, rstd, dy, ...outs].map((t) => f32(wasm, t));
     lib.layerNormGrad(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], h);
     return outs;
+  };
+}
+
+/** The dropout mask kernel (dropout.ts `DROPOUT_MASK`): no inputs; attrs shape, key, threshold, scale. */
+export function nativeDropoutMask(lib: NativeKernels): KernelFunc {
+  return ({ backend, attrs }) => {
+    const wasm = backend as WasmBackend;
+    const a = attrs as unknown as DropoutMaskAttrs;
+    const out = wasm.makeOutput(a.shape, 'float32');
+    lib.dropoutMask(f32(wasm, out), a.key, a.threshold, a.scale);
+    return out;
   };
 }
 

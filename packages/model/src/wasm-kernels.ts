@@ -11,7 +11,8 @@
  * 4. `Identity` shares its input's memory instead of copying it (see `sharedIdentity`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { FUSED_ADAMW, GLOBAL_NORM, nativeGlobalNorm, FUSED_GELU, FUSED_GELU_GRAD, FUSED_LAYER_NORM, FUSED_LAYER_NORM_GRAD, loadNativeKernels, nativeAdamW, nativeBatchMatMul, nativeGather, nativeGelu, nativeLayerNorm, nativeLayerNormGrad, nativeSum, nativeUnary, sharedIdentity, type NativeKernels, type WasmBackend } from './native-kernels';
+import { DROPOUT_MASK } from './dropout';
+import { FUSED_ADAMW, GLOBAL_NORM, nativeDropoutMask, nativeGlobalNorm, FUSED_GELU, FUSED_GELU_GRAD, FUSED_LAYER_NORM, FUSED_LAYER_NORM_GRAD, loadNativeKernels, nativeAdamW, nativeBatchMatMul, nativeGather, nativeGelu, nativeLayerNorm, nativeLayerNormGrad, nativeSum, nativeUnary, sharedIdentity, type NativeKernels, type WasmBackend } from './native-kernels';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 
@@ -94,6 +95,7 @@ export function patchWasmKernels(native: NativeKernels | null = loadNativeKernel
     [FUSED_GELU_GRAD, (lib) => nativeGelu(lib, true)],
     [FUSED_LAYER_NORM, nativeLayerNorm],
     [FUSED_LAYER_NORM_GRAD, nativeLayerNormGrad],
+    [DROPOUT_MASK, nativeDropoutMask],
   ];
   for (const [name, make] of fused) {
     if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
