@@ -145,7 +145,7 @@ export async function runPrune(ctx: StageContext<PruneParams>) {
       const point = { layers: depth, keep: share, intermediate_size: size, encoder_params: encoderParams(pruned), valid_accuracy: v.accuracy };
       structured.push(point);
       validLogits.set(point, v.logits);
-      ctx.log.info(`${depth} layers, FFN keep ${share} (${size} neurons a layer): valid accuracy ${(100 * v.accuracy).toFixed(2)} (unpruned ${(100 * base.accuracy).toFixed(2)})`);
+      ctx.log.info(`${depth} layer${depth === 1 ? '' : 's'}, FFN keep ${share} (${size} neurons a layer): valid accuracy ${(100 * v.accuracy).toFixed(2)} (unpruned ${(100 * base.accuracy).toFixed(2)})`);
       pruned.dispose();
     }
   }
@@ -156,7 +156,7 @@ export async function runPrune(ctx: StageContext<PruneParams>) {
       : within.length
         ? within.reduce((a, b) => (b.encoder_params < a.encoder_params ? b : a))
         : structured.find((s) => s.layers === c.numLayers && s.keep === shares[0])!;
-  ctx.log.info(`pruned model: ${chosenPoint.layers} layers, FFN keep ${chosenPoint.keep} (${chosenPoint.intermediate_size} neurons a layer), valid accuracy ${(100 * chosenPoint.valid_accuracy).toFixed(2)}${p.keep === 'auto' ? ` (the fewest encoder parameters within ${p.max_accuracy_drop} points of the unpruned model)` : ''}`);
+  ctx.log.info(`pruned model: ${chosenPoint.layers} layer${chosenPoint.layers === 1 ? '' : 's'}, FFN keep ${chosenPoint.keep} (${chosenPoint.intermediate_size} neurons a layer), valid accuracy ${(100 * chosenPoint.valid_accuracy).toFixed(2)}${p.keep === 'auto' ? ` (the fewest encoder parameters within ${p.max_accuracy_drop} points of the unpruned model)` : ''}`);
   const chosen = prunedTo(chosenPoint.layers, chosenPoint.intermediate_size);
   saveCheckpoint(path.join(ctx.outDir, 'checkpoint'), chosen, labels, tokenizer.vocab, readTokenizerSpec(ctx.input('data')));
   writeLogits(path.join(ctx.outDir, 'logits', 'valid.arrow'), valid.rows.map((r) => r.id), validLogits.get(chosenPoint)!, labels.length);

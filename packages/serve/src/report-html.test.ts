@@ -61,6 +61,23 @@ describe('report.html with an α × T search', () => {
   });
 });
 
+describe('report.html with a compressed n-gram table', () => {
+  it('lists every candidate scored on valid and marks the one kept', () => {
+    const table_compression = [
+      {
+        stage: 'quantize', role: 'student', kept_rows: 4095, bits: 4, buckets: 65536, bytes: 180_000, full_valid_accuracy: 0.5,
+        candidates: [{ kept: 4095, bits: 8, bytes: 250_000, valid_accuracy: 0.499 }, { kept: 4095, bits: 4, bytes: 180_000, valid_accuracy: 0.498 }],
+      },
+    ];
+    const html = renderReportHtml({ ...REPORT, table_compression }, {}, null);
+    expect(html).toContain('<h2>INT8 n-gram table (valid)</h2>');
+    expect(html).toContain('quantize: student (kept: 4,095 of 65,536 rows at 4 bits, 0.18 MB; the float32 table 50.00 on valid)');
+    expect(html).toContain('<tr><td>4,095</td><td>4</td><td>0.18</td><td>49.80</td><td>kept</td></tr>');
+    expect(html).toContain('<tr><td>4,095</td><td>8</td><td>0.25</td><td>49.90</td><td></td></tr>');
+    expect(renderReportHtml(REPORT, {}, null)).not.toContain('INT8 n-gram table');
+  });
+});
+
 describe('report.html with a prune stage', () => {
   const pruning = [
     {

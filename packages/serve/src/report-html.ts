@@ -55,6 +55,18 @@ export function renderReportHtml(report: Report, charts: Record<string, string>,
         .join('')
     : '';
   const mb = (b: number) => num(b / 1e6, 2);
+  const tables = (report.table_compression ?? [])
+    .map(
+      (t) =>
+        `<h3>${esc(t.stage)}: ${esc(t.role)} (kept: ${t.kept_rows.toLocaleString('en')} of ${t.buckets.toLocaleString('en')} rows at ${t.bits} bits, ${mb(t.bytes)} MB${t.full_valid_accuracy !== undefined ? `; the float32 table ${pct(t.full_valid_accuracy)} on valid` : ''})</h3>` +
+        (t.candidates?.length
+          ? table(
+              ['rows', 'bits', 'MB', 'valid accuracy %', ''],
+              t.candidates.map((c) => [c.kept.toLocaleString('en'), c.bits, mb(c.bytes), pct(c.valid_accuracy), c.kept === t.kept_rows && c.bits === t.bits ? 'kept' : '']),
+            )
+          : ''),
+    )
+    .join('');
   const pruning = (report.pruning ?? [])
     .map(
       (r) =>
@@ -89,6 +101,7 @@ ${report.mixed_runs ? `<p class="warn">These outputs come from more than one run
 <h2>HTTP load test</h2>${http}
 <h2>Distillation</h2>${distill}
 ${search ? `<h2>α × T search (valid)</h2>${search}${chart('search')}` : ''}
+${tables ? `<h2>INT8 n-gram table (valid)</h2>${tables}<p>The rows with the largest |weight| are kept, each 8 or 4 bits wide with its own float16 scale; every other bucket reads a zero row. The candidate with the fewest bytes within the allowed drop from the float32 table on valid is kept.</p>` : ''}
 ${pruning ? `<h2>Pruning (valid)</h2>${pruning}<p>Structured pruning removes whole FFN neurons, and with <code>layers_keep</code> whole layers: a smaller dense model, and less work for every kernel. Unstructured zeros leave the shape alone: ONNX Runtime's CPU kernels are dense, so the file and the latency stay as they were and only the compressed size shrinks.</p>${chart('pruning')}` : ''}
 <h2>Training curves</h2>${chart('curves') || '<p class="none">no curves</p>'}
 <h2>Stages</h2>${stages}

@@ -29,6 +29,8 @@ export interface Report {
   distillation: DistillationRow[];
   /** every prune stage: the accuracy-vs-sparsity curve on valid (structured FFN width, unstructured magnitude) */
   pruning?: PruningRow[];
+  /** every INT8 model whose n-gram table was compressed: rows and width kept, and the candidates scored on valid */
+  table_compression?: TableCompressionRow[];
   versions: Record<string, string>;
   /** what it takes to run this again: `npm run reproduce -- <this report.json>` */
   reproduce?: Reproduction;
@@ -102,6 +104,32 @@ export interface PruningRow {
   /** gradual pruning while fine-tuning, when the stage ran it */
   fine_pruned?: { method: 'magnitude' | 'movement'; sparsity: number; valid_accuracy: number; steps: number }[];
   chosen: { layers?: number; keep: number; intermediate_size: number };
+}
+
+/** An INT8 model's compressed n-gram table (quantize stage, `int8.table`): what was kept and every candidate tried on valid. */
+export interface TableCompressionRow {
+  stage: string;
+  role: string;
+  kept_rows: number;
+  bits: number;
+  buckets: number;
+  bytes: number;
+  /** the float32 table's valid accuracy and the candidates, when the row count or width was chosen on valid */
+  full_valid_accuracy?: number;
+  candidates?: { kept: number; bits: number; bytes: number; valid_accuracy: number }[];
+}
+
+function tableCompressionRows(pipeline: Pipeline, manifests: Record<string, StageManifest>): TableCompressionRow[] {
+  type Entry = { int8?: { table?: { kept_rows: number; bits: number; buckets: number; bytes: number; choice: { full_valid_accuracy: number; candidates: TableCompressionRow['candidates'] } | null } } };
+  return pipeline.order
+    .filter((s) => pipeline.stages[s].uses === 'quantize')
+    .flatMap((s) =>
+      Object.entries((manifests[s].summary ?? {}) as Record<string, Entry>).flatMap(([role, e]) => {
+        const t = e?.int8?.table;
+        if (!t) return [];
+        return [{ stage: s, role, kept_rows: t.kept_rows, bits: t.bits, buckets: t.buckets, bytes: t.bytes, ...(t.choice ? { full_valid_accuracy: t.choice.full_valid_accuracy, candidates: t.choice.candidates } : {}) }];
+      }),
+    );
 }
 
 function pruningRows(pipeline: Pipeline, manifests: Record<string, StageManifest>): PruningRow[] {
@@ -192,6 +220,10 @@ export function buildReport(root: string, pipeline: Pipeline): Report {
     http: bench.http ?? [],
     distillation: distillationRows(root, pipeline, manifests, models),
     ...(pipeline.order.some((s) => pipeline.stages[s].uses === 'prune') ? { pruning: pruningRows(pipeline, manifests) } : {}),
+    ...(() => {
+      const rows = tableCompressionRows(pipeline, manifests);
+      return rows.length ? { table_compression: rows } : {};
+    })(),
     versions: manifests[pipeline.order[0]].versions,
     reproduce: reproduction(root, pipeline),
   };
