@@ -117,6 +117,47 @@ describe('loadPipeline', () => {
     expect(stageSlice(p, 'distill')).not.toEqual(stageSlice(q, 'distill'));
   });
 
+  it('foreach makes one stage per item, ${item} substituted in inputs, params and description', () => {
+    const p = loadPipeline(
+      write(
+        'foreach.yaml',
+        `stages:
+  data:
+    uses: data
+    params: { n: 0 }
+  split:
+    foreach: [1, few_all]
+    uses: data
+    description: "split \${item}"
+    params: { n: "train_\${item}.json" }
+  teacher:
+    foreach: [1, few_all]
+    uses: teacher
+    inputs: { data: "split-\${item}" }
+  distill:
+    uses: distill
+    inputs: { data: data, teacher: teacher-few_all }
+    params: { alpha: 0.5 }
+`,
+      ),
+      schemas,
+    );
+    expect(Object.keys(p.stages)).toEqual(['data', 'split-1', 'split-few_all', 'teacher-1', 'teacher-few_all', 'distill']);
+    expect(p.stages['split-few_all']).toMatchObject({ uses: 'data', description: 'split few_all', params: { n: 'train_few_all.json' } });
+    expect(p.stages['teacher-1'].inputs).toEqual({ data: 'split-1' });
+    expect(p.stages['split-1']).not.toHaveProperty('foreach');
+    expect(upstreamOf(p, 'distill')).toEqual(['data', 'split-few_all', 'teacher-few_all']);
+  });
+
+  it('a foreach stage: bad items, a generated name taken, and problems of generated stages at the written lines', () => {
+    const bad = (name: string, text: string) => () => loadPipeline(write(name, text), schemas);
+    expect(bad('fe1.yaml', 'stages:\n  s:\n    foreach: [A]\n    uses: data\n')).toThrow(/fe1\.yaml:3: stages\.s\.foreach: .*lower-case name/);
+    expect(bad('fe2.yaml', 'stages:\n  s:\n    foreach: []\n    uses: data\n')).toThrow(/stages\.s\.foreach/);
+    expect(bad('fe3.yaml', 'stages:\n  s-1:\n    uses: data\n  s:\n    foreach: [1]\n    uses: data\n')).toThrow(/foreach item '1' makes stage 's-1', which already exists/);
+    // a distill stage generated from a template with a misspelt key: the error names the generated stage and the template's line
+    expect(bad('fe4.yaml', 'stages:\n  data: { uses: data }\n  d:\n    foreach: [x]\n    uses: distill\n    inputs: { data: data }\n    params:\n      alpah: 0.5\n')).toThrow(/fe4\.yaml:8: stages\.d-x\.params\.alpah: unknown key 'alpah'/);
+  });
+
   it('the matmul precision is pipeline-wide: fp32 by default, in every stage slice when it is not', () => {
     const p = loadPipeline(write('fp32.yaml', GOOD));
     const b = loadPipeline(write('bf16.yaml', `matmul: auto\n${GOOD}`));

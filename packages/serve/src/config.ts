@@ -9,6 +9,12 @@ export const paramsSchema = z
     warmup: z.number().int().min(0).default(20),
     /** ONNX Runtime intra-op threads of the latency and throughput benchmark (the same for every variant) */
     threads: z.number().int().positive().default(1),
+    /**
+     * models scored together, e.g. one method trained on each of FewCLUE's five splits: each group's mean and standard
+     * deviation of test accuracy; name → model names as in the benchmark (`<role>-<precision>`, with
+     * `-<input role>` added where two inputs have a model of the same name)
+     */
+    groups: z.record(z.string().min(1), z.array(z.string()).min(2)).default({}),
     /** HTTP load test of one model variant (single-text requests, loopback), at each concurrency */
     http: z
       .object({

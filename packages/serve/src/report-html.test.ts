@@ -61,6 +61,16 @@ describe('report.html with an α × T search', () => {
   });
 });
 
+describe('report.html with groups of models', () => {
+  it('shows each group with its mean ± std and every accuracy', () => {
+    const groups = [{ name: 'student over 3 splits', models: ['student-int8', 'student-int8-split1', 'student-int8-split2'], accuracies: [0.3, 0.32, 0.34], mean: 0.32, std: 0.02 }];
+    const html = renderReportHtml({ ...REPORT, groups }, {}, null);
+    expect(html).toContain('<h2>Across splits</h2>');
+    expect(html).toContain('<tr><td>student over 3 splits</td><td>student-int8, student-int8-split1, student-int8-split2</td><td>32.00 ± 2.00</td><td>30.00, 32.00, 34.00</td></tr>');
+    expect(renderReportHtml(REPORT, {}, null)).not.toContain('Across splits');
+  });
+});
+
 describe('report.html with a compressed n-gram table', () => {
   it('lists every candidate scored on valid and marks the one kept', () => {
     const table_compression = [

@@ -55,6 +55,12 @@ export function renderReportHtml(report: Report, charts: Record<string, string>,
         .join('')
     : '';
   const mb = (b: number) => num(b / 1e6, 2);
+  const groups = report.groups?.length
+    ? table(
+        ['group', 'models', 'test accuracy %: mean ± std', 'each'],
+        report.groups.map((g) => [g.name, g.models.join(', '), `${pct(g.mean)} ± ${num(100 * g.std, 2)}`, g.accuracies.map((a) => pct(a)).join(', ')]),
+      )
+    : '';
   const tables = (report.table_compression ?? [])
     .map(
       (t) =>
@@ -97,6 +103,7 @@ split was read once, by the final evaluation. Intervals are 95% bootstrap interv
 whose intervals overlap are not shown to differ.</p>
 ${report.mixed_runs ? `<p class="warn">These outputs come from more than one run: ${Object.entries(report.mixed_runs.commits).map(([c, st]) => `${esc(c.slice(0, 7))}: ${esc(st.join(', '))}`).join('; ')}${report.mixed_runs.older_than_input.length ? `; older than what they read: ${esc(report.mixed_runs.older_than_input.join(', '))}` : ''}.</p>` : ''}
 <h2>Models</h2>${models}${chart('tradeoff')}
+${groups ? `<h2>Across splits</h2>${groups}<p>Each group is one method trained on several splits (e.g. FewCLUE's train_0 … train_4, each with its own dev split for every choice), all scored on the same test set; the standard deviation is over the models.</p>` : ''}
 <h2>What each part earns</h2>${components}
 <h2>HTTP load test</h2>${http}
 <h2>Distillation</h2>${distill}

@@ -29,6 +29,8 @@ export interface Report {
   distillation: DistillationRow[];
   /** every prune stage: the accuracy-vs-sparsity curve on valid (structured FFN width, unstructured magnitude) */
   pruning?: PruningRow[];
+  /** models scored together (the serve stage's `groups`, e.g. one method on each of five splits): mean ± std of test accuracy */
+  groups?: ModelGroup[];
   /** every INT8 model whose n-gram table was compressed: rows and width kept, and the candidates scored on valid */
   table_compression?: TableCompressionRow[];
   versions: Record<string, string>;
@@ -104,6 +106,15 @@ export interface PruningRow {
   /** gradual pruning while fine-tuning, when the stage ran it */
   fine_pruned?: { method: 'magnitude' | 'movement'; sparsity: number; valid_accuracy: number; steps: number }[];
   chosen: { layers?: number; keep: number; intermediate_size: number };
+}
+
+export interface ModelGroup {
+  name: string;
+  models: string[];
+  accuracies: number[];
+  mean: number;
+  /** standard deviation over the models (of the population, as numpy.std) */
+  std: number;
 }
 
 /** An INT8 model's compressed n-gram table (quantize stage, `int8.table`): what was kept and every candidate tried on valid. */
@@ -205,7 +216,7 @@ export function buildReport(root: string, pipeline: Pipeline): Report {
   const dataStage = pipeline.order.find((s) => pipeline.stages[s].uses === 'data');
   const serveStage = [...pipeline.order].reverse().find((s) => pipeline.stages[s].uses === 'serve');
   const dataSummary = (dataStage ? manifests[dataStage].summary : {}) as { rows?: Record<string, number>; num_labels?: number };
-  const bench = serveStage ? readJson<{ models: ModelResult[]; http?: HttpPoint[] }>(path.join(stageDir(root, pipeline.name, serveStage), 'benchmark.json')) : { models: [], http: [] };
+  const bench = serveStage ? readJson<{ models: ModelResult[]; groups?: ModelGroup[]; http?: HttpPoint[] }>(path.join(stageDir(root, pipeline.name, serveStage), 'benchmark.json')) : { models: [], http: [] };
   const models = bench.models;
   const backends = pipeline.order.map((s) => manifests[s].backend).filter((b): b is string => !!b);
   return {
@@ -217,6 +228,7 @@ export function buildReport(root: string, pipeline: Pipeline): Report {
     ...mixedRuns(pipeline, manifests),
     dataset: { rows: dataSummary.rows ?? {}, num_labels: dataSummary.num_labels ?? 0 },
     models,
+    ...(bench.groups?.length ? { groups: bench.groups } : {}),
     http: bench.http ?? [],
     distillation: distillationRows(root, pipeline, manifests, models),
     ...(pipeline.order.some((s) => pipeline.stages[s].uses === 'prune') ? { pruning: pruningRows(pipeline, manifests) } : {}),

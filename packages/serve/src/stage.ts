@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { argmaxRows, classificationMetrics, knnLogits, loadCharVectors, meanStd, NaiveBayes, percentile, readJson, sentenceVectors, zeroshotLogits, writeJsonAtomic, type Example, type StageContext, type StageDefinition } from '@distill/core';
 import { benchmarkModel, scoreLogits, type ModelResult } from './benchmark';
+import type { ModelGroup } from './report';
 import { paramsSchema, type ServeParams } from './config';
 import { loadTest, serverArgs, startServerProcess, type HttpPoint, type ServerSettings } from './http-bench';
 
@@ -115,6 +116,18 @@ function baselineFromFile(ctx: StageContext<ServeParams>, file: string, train: r
   return r;
 }
 
+/** Each group's test accuracies, their mean and standard deviation; `where` names the config key in errors. */
+export function modelGroups(groups: Record<string, readonly string[]>, models: readonly { name: string; accuracy: number }[], where: string): ModelGroup[] {
+  return Object.entries(groups).map(([group, names]) => {
+    const accuracies = names.map((n) => {
+      const m = models.find((x) => x.name === n);
+      if (!m) throw new Error(`${where}.${group}: no model '${n}' (models: ${models.map((x) => x.name).join(', ')})`);
+      return m.accuracy;
+    });
+    return { name: group, models: [...names], accuracies, ...meanStd(accuracies) };
+  });
+}
+
 /**
  * The final evaluation, and the only stage that reads the test split. Every input other than `data` is a quantize
  * stage (its `quantize-report.json`: each model is scored and timed) or a teacher stage (its `baseline.json`: the
@@ -145,7 +158,9 @@ export async function runServe(ctx: StageContext<ServeParams>) {
         const file = path.join(modelsDir, role, v.file);
         if (!fs.existsSync(file)) continue;
         const r = await benchmarkModel(file, test.rows, { latencySamples: p.latency_samples, warmup: p.warmup, threads: p.threads, inTrain });
-        const name = `${role}-${v.format.replace('onnx-', '')}`;
+        const own = `${role}-${v.format.replace('onnx-', '')}`;
+        // a second input with a model of the same name (e.g. the same method trained on another split)
+        const name = models.some((m) => m.name === own) ? `${own}-${inputRole}` : own;
         const parts = r.components?.table ? `; table alone ${(100 * r.components.table.accuracy).toFixed(2)}, encoder alone ${(100 * r.components.encoder!.accuracy).toFixed(2)}` : '';
         const f1 = r.micro_f1 !== undefined ? `micro-F1 ${(100 * r.micro_f1).toFixed(2)}, macro-F1 ${(100 * r.macro_f1).toFixed(2)}, subset ` : '';
         ctx.log.info(`${name}: ${f1}accuracy ${(100 * r.accuracy).toFixed(2)} [${r.ci95!.map((x) => (100 * x).toFixed(2)).join(', ')}] (${(100 * r.accuracy_unseen!).toFixed(2)} on the ${test.rows.length - testRowsInTrain} test rows not in train)${parts}, p50 ${r.latency_ms.p50.toFixed(2)} ms, p99 ${r.latency_ms.p99.toFixed(2)} ms, ${r.size_bytes} bytes`);
@@ -154,6 +169,8 @@ export async function runServe(ctx: StageContext<ServeParams>) {
       }
     }
   }
+  const groups = modelGroups(p.groups, models, `${ctx.pipeline.file}: stages.${ctx.stage}.params.groups`);
+  for (const g of groups) ctx.log.info(`${g.name}: accuracy ${(100 * g.mean).toFixed(2)} ± ${(100 * g.std).toFixed(2)} over ${g.models.length} models (${g.accuracies.map((a) => (100 * a).toFixed(2)).join(', ')})`);
   const http: HttpPoint[] = [];
   if (p.http) {
     const target = models.find((m) => m.name === p.http!.model);
@@ -170,8 +187,8 @@ export async function runServe(ctx: StageContext<ServeParams>) {
       await server.stop();
     }
   }
-  writeJsonAtomic(path.join(ctx.outDir, 'benchmark.json'), { threads: p.threads, test_rows: test.rows.length, test_rows_in_train: testRowsInTrain, models, http, http_server: p.http ? serverSettings(p.http) : null });
-  return { summary: { models: models.map((m) => ({ name: m.name, accuracy: m.accuracy, p50_ms: m.latency_ms.p50 })), http } };
+  writeJsonAtomic(path.join(ctx.outDir, 'benchmark.json'), { threads: p.threads, test_rows: test.rows.length, test_rows_in_train: testRowsInTrain, models, ...(groups.length ? { groups } : {}), http, http_server: p.http ? serverSettings(p.http) : null });
+  return { summary: { models: models.map((m) => ({ name: m.name, accuracy: m.accuracy, p50_ms: m.latency_ms.p50 })), ...(groups.length ? { groups } : {}), http } };
 }
 
 export const serveStage: StageDefinition<typeof paramsSchema> = { kind: 'serve', schema: paramsSchema, run: runServe, final: true };
