@@ -581,15 +581,6 @@ static void layer_norm_grad_range(const void *arg, int64_t lo, int64_t hi) {
 
 /* Dropout masks from a counter-based hash (dropout.ts computes the same values in JS): element i keeps when the top
  * 24 bits of mix(mix(i) ^ key) reach `threshold` (rate · 2^24), and is then `scale` (1 / (1 − rate)), else 0. */
-static inline uint32_t mix32(uint32_t x) {
-  x ^= x >> 16;
-  x *= 0x7feb352dU;
-  x ^= x >> 15;
-  x *= 0x846ca68bU;
-  x ^= x >> 16;
-  return x;
-}
-
 typedef struct {
   float *out;
   uint32_t key, threshold;
@@ -609,16 +600,14 @@ static inline vu16 mix32_v16(vu16 x) {
 
 static void dropout_range(const void *arg, int64_t lo, int64_t hi) {
   const DropoutCtx *c = (const DropoutCtx *)arg;
-  int64_t i = lo;
   const vu16 lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
   const v16 scale = (v16){0} + c->scale;
-  for (; i + 16 <= hi; i += 16) {
+  for (int64_t i = lo; i < hi; i += 16) {
     const vu16 h = mix32_v16(mix32_v16(lane + (uint32_t)i) ^ c->key) >> 8;
-    const vi16 keep = (vi16)(h >= c->threshold);
-    const v16 m = (v16)((vi16)scale & keep);
-    memcpy(c->out + i, &m, sizeof m); /* the heap view need not be 64-byte aligned */
+    const v16 m = (v16)((vi16)scale & (vi16)(h >= c->threshold));
+    /* the heap view need not be 64-byte aligned; the last block may be partial */
+    memcpy(c->out + i, &m, sizeof(float) * (size_t)(hi - i < 16 ? hi - i : 16));
   }
-  for (; i < hi; i++) c->out[i] = (mix32(mix32((uint32_t)i) ^ c->key) >> 8) >= c->threshold ? c->scale : 0.0f;
 }
 
 /* Many small products (attention: [batch × heads] of 32 × 26 · 26 × 32): the blocked path's packing costs more than
