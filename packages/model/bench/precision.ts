@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { createLogger, loadTokenizer, readDataset } from '@distill/core';
 import { DEFAULT_ENCODER, DEFAULT_TRAINING, Encoder, batchLabels, classifierHead, classifierTask, crossEntropy, describeBackend, selectBackend, train, type EncoderConfig } from '../src';
-import { loadNativeKernels } from '../src/native-kernels';
+import { loadNativeKernels, setTrainingBf16 } from '../src/native-kernels';
 
 const program = new Command()
   .name('bench:precision')
@@ -35,7 +35,7 @@ async function main() {
   const config: EncoderConfig = { ...DEFAULT_ENCODER, vocabSize: tokenizer.size, numLabels: trainSet.labels.length, maxPositions: Number(o.maxLength) };
   const results: Record<string, unknown>[] = [];
   for (const precision of ['fp32', 'bf16'] as const) {
-    lib.setPrecision(precision === 'bf16' ? 1 : 0);
+    setTrainingBf16(precision === 'bf16'); // BF16 in the training steps only, evaluation in float32, as in the stages
     const encoder = Encoder.create(config, Number(o.seed));
     const head = classifierHead(encoder);
     const task = classifierTask({ head, tokenizer, train: trainSet.rows, valid: valid.rows, labels: trainSet.labels, batchSize: Number(o.batchSize), loss: (logits, batch) => crossEntropy(logits, batchLabels(trainSet.rows, batch)) });
@@ -46,7 +46,7 @@ async function main() {
     results.push({ precision, backend: describeBackend(), samples_per_s: +r.samplesPerSecond.toFixed(1), final_loss: +finalLoss.toFixed(4), best_valid_accuracy: r.best?.accuracy ?? null, best_step: r.best?.step ?? null });
     encoder.dispose();
   }
-  lib.setPrecision(0);
+  setTrainingBf16(false);
   for (const x of results) console.log(JSON.stringify(x));
 }
 

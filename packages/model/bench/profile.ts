@@ -6,7 +6,7 @@
  */
 import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
-import { AdamW, DEFAULT_ENCODER, Encoder, crossEntropy, describeBackend, selectBackend, type EncoderConfig } from '../src';
+import { AdamW, DEFAULT_ENCODER, Encoder, crossEntropy, describeBackend, selectBackend, withTrainingPrecision, type EncoderConfig } from '../src';
 
 async function main(o: { seq: number; batch: number; steps: number; top: number; backend: string }) {
   await selectBackend(o.backend as never);
@@ -43,7 +43,7 @@ async function main(o: { seq: number; batch: number; steps: number; top: number;
   let optMs = 0;
   const step = (i: number) => {
     const t0 = performance.now();
-    const { value, grads } = tf.variableGrads(() => crossEntropy(enc.forward({ inputIds: ids, attentionMask: mask }, { training: true, seed: i }).logits!, labels), vars);
+    const { value, grads } = withTrainingPrecision(() => tf.variableGrads(() => crossEntropy(enc.forward({ inputIds: ids, attentionMask: mask }, { training: true, seed: i }).logits!, labels), vars));
     const t1 = performance.now();
     opt.apply(new Map(Object.entries(grads).map(([k, g]) => [byVar.get(k)!, g])));
     value.dataSync();

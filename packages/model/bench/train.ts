@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
-import { AdamW, DEFAULT_ENCODER, Encoder, crossEntropy, describeBackend, selectBackend, type EncoderConfig } from '../src';
+import { AdamW, DEFAULT_ENCODER, Encoder, crossEntropy, describeBackend, selectBackend, withTrainingPrecision, type EncoderConfig } from '../src';
 
 const SHAPES: Record<string, Partial<EncoderConfig>> = {
   // ERNIE 3.0 Tiny nano / TinyBERT-4 shape
@@ -58,7 +58,7 @@ async function run(c: Case, steps: number, warmup: number, batch: number) {
       out.dataSync();
       out.dispose();
     } else {
-      const { value, grads } = tf.variableGrads(() => crossEntropy(encoder.forward({ inputIds: ids, attentionMask: mask }, { training: true, seed: i }).logits!, labels), vars);
+      const { value, grads } = withTrainingPrecision(() => tf.variableGrads(() => crossEntropy(encoder.forward({ inputIds: ids, attentionMask: mask }, { training: true, seed: i }).logits!, labels), vars));
       opt.apply(new Map(Object.entries(grads).map(([k, g]) => [byVar.get(k)!, g])));
       value.dataSync();
       value.dispose();

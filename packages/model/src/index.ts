@@ -7,6 +7,7 @@ export * from './losses';
 export * from './optimizer';
 export * from './trainer';
 export * from './wasm-kernels';
+export { setTrainingBf16, trainsInBf16, withTrainingPrecision } from './native-kernels';
 export * from './classifier-task';
 export * from './mlm';
 export * from './train-state';

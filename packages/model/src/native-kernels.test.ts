@@ -11,7 +11,7 @@ import { hasFusedOps } from './fused-ops';
 import { batchTensors } from './inference';
 import { crossEntropy } from './losses';
 import { valuesOn } from './backend-compare.testutil';
-import { loadNativeKernels } from './native-kernels';
+import { loadNativeKernels, setTrainingBf16, trainsInBf16, withTrainingPrecision } from './native-kernels';
 import { AdamW } from './optimizer';
 import { DEFAULT_TRAINING, train } from './trainer';
 import { patchWasmKernels } from './wasm-kernels';
@@ -224,6 +224,34 @@ describe('BF16 matmul (AVX-512 BF16 only)', () => {
     expect(err(exact)).toBeLessThan(1e-5 * Math.sqrt(k));
     if (k > 5) expect(err(fp32)).toBeGreaterThan(1e-4); // the inputs really were rounded
   });
+});
+
+it('BF16 training: only inside a training step; evaluation and everything after it stay float32', async () => {
+  if (!native?.info().bf16Supported) return expect(native?.info().bf16Supported ?? false).toBe(false);
+  patchWasmKernels(native);
+  await tf.setBackend('wasm');
+  const a = tf.tensor2d(Array.from({ length: 64 * 48 }, (_, i) => Math.sin(i * 12.9898) * 2), [64, 48]);
+  const b = tf.tensor2d(Array.from({ length: 48 * 40 }, (_, i) => Math.cos(i * 4.1414) * 2), [48, 40]);
+  const product = () => tf.tidy(() => Array.from(tf.matMul(a, b).dataSync()));
+  const fp32 = product();
+  try {
+    setTrainingBf16(true);
+    expect(trainsInBf16()).toBe(true);
+    const inStep = withTrainingPrecision(() => {
+      expect(native.info().bf16).toBe(true);
+      return product();
+    });
+    expect(native.info().bf16).toBe(false);
+    expect(product()).toEqual(fp32); // after the step: float32 again
+    expect(Math.max(...inStep.map((x, i) => Math.abs(x - fp32[i])))).toBeGreaterThan(1e-4); // inside: BF16 inputs
+    expect(() => withTrainingPrecision(() => { throw new Error('step failed'); })).toThrow('step failed');
+    expect(native.info().bf16).toBe(false); // and after a failed step too
+  } finally {
+    setTrainingBf16(false);
+  }
+  expect(withTrainingPrecision(product)).toEqual(fp32); // off: no change
+  a.dispose();
+  b.dispose();
 });
 
 it('rejects arrays too short for the sizes', () => {

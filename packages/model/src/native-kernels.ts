@@ -11,8 +11,9 @@
  *
  * DISTILL_NATIVE_THREADS sets the thread count (default: the number of CPUs Node reports). DISTILL_MATMUL=bf16 makes
  * the matmul round its inputs to bfloat16 and accumulate in float32 (VDPBF16PS: twice the multiply-adds per
- * instruction), on CPUs with AVX-512 BF16 only; `auto` does so where the CPU has it and stays float32 elsewhere; the
- * backend description then says `bf16`. A pipeline's `matmul` key sets it for its stages.
+ * instruction) in training steps (`withTrainingPrecision`), on CPUs with AVX-512 BF16 only; `auto` does so where the
+ * CPU has it and stays float32 elsewhere; the backend description then says `bf16 training`. Evaluation, written
+ * logits and exports stay float32. A pipeline's `matmul` key sets it for its stages.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -61,13 +62,41 @@ export function loadNativeKernels(): NativeKernels | null {
     lib.setThreads(threads);
     const precision = process.env.DISTILL_MATMUL ?? 'fp32';
     if (precision !== 'fp32' && precision !== 'bf16' && precision !== 'auto') throw new Error(`DISTILL_MATMUL must be fp32, bf16 or auto, got '${precision}'`);
-    if (precision === 'auto' && lib.info().bf16Supported) lib.setPrecision(1);
-    if (precision === 'bf16' && !lib.setPrecision(1)) throw new Error('DISTILL_MATMUL=bf16: this CPU (or this build of the native kernels) has no AVX-512 BF16; unset DISTILL_MATMUL');
+    if (precision === 'bf16' && !lib.info().bf16Supported) throw new Error('DISTILL_MATMUL=bf16: this CPU (or this build of the native kernels) has no AVX-512 BF16; unset DISTILL_MATMUL');
+    lib.setPrecision(0);
+    trainingBf16 = precision === 'bf16' || (precision === 'auto' && lib.info().bf16Supported);
     cached = lib;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
   }
   return cached;
+}
+
+/**
+ * Whether training steps run the matmul on BF16 inputs (DISTILL_MATMUL). Only the steps do: evaluation, the logits a
+ * stage writes (what the quantize stage checks its ONNX export against) and every other use stay float32.
+ */
+let trainingBf16 = false;
+
+export function trainsInBf16(): boolean {
+  return trainingBf16 && !!cached;
+}
+
+/** For tests: BF16 training steps on or off (on needs a CPU with AVX-512 BF16). */
+export function setTrainingBf16(on: boolean): void {
+  if (on && !cached?.info().bf16Supported) throw new Error('BF16 training steps need the native kernels on a CPU with AVX-512 BF16');
+  trainingBf16 = on;
+}
+
+/** Runs one training step's computation (forward and backward) with the training matmul precision, then float32 again. */
+export function withTrainingPrecision<T>(step: () => T): T {
+  if (!trainsInBf16() || tf.getBackend() !== 'wasm') return step();
+  cached!.setPrecision(1);
+  try {
+    return step();
+  } finally {
+    cached!.setPrecision(0);
+  }
 }
 
 /** The wasm backend's own methods the kernels use (not part of tfjs-core's public KernelBackend type). */

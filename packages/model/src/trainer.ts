@@ -10,6 +10,7 @@ import { WIDE_TABLE, type Params } from './encoder';
 import * as fs from 'node:fs';
 import { AdamW, scheduledLr } from './optimizer';
 import { loadTrainState, saveTrainState, type TrainState } from './train-state';
+import { withTrainingPrecision } from './native-kernels';
 
 export interface TrainingConfig {
   epochs: number;
@@ -198,7 +199,7 @@ async function trainLoop(params: Params, trainableNames: readonly string[], task
       const acc = new Map<string, tf.Tensor>();
       for (const batch of group) {
         const seed = deriveSeed(cfg.seed, `dropout-${optimizer.step}-${samples}`);
-        const { value, grads } = tf.variableGrads(() => task.loss(batch, seed, sink).div(group.length) as tf.Scalar, vars);
+        const { value, grads } = withTrainingPrecision(() => tf.variableGrads(() => task.loss(batch, seed, sink).div(group.length) as tf.Scalar, vars));
         lossSum += value.dataSync()[0];
         value.dispose();
         for (const [varName, g] of Object.entries(grads)) {

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DROPOUT_MASK } from './dropout';
-import { FUSED_ADAMW, GLOBAL_NORM, nativeDropoutMask, nativeGlobalNorm, FUSED_GELU, FUSED_GELU_GRAD, FUSED_LAYER_NORM, FUSED_LAYER_NORM_GRAD, loadNativeKernels, nativeAdamW, nativeBatchMatMul, nativeGather, nativeGelu, nativeLayerNorm, nativeLayerNormGrad, nativeSum, nativeUnary, sharedIdentity, type NativeKernels, type WasmBackend } from './native-kernels';
+import { FUSED_ADAMW, GLOBAL_NORM, nativeDropoutMask, trainsInBf16, nativeGlobalNorm, FUSED_GELU, FUSED_GELU_GRAD, FUSED_LAYER_NORM, FUSED_LAYER_NORM_GRAD, loadNativeKernels, nativeAdamW, nativeBatchMatMul, nativeGather, nativeGelu, nativeLayerNorm, nativeLayerNormGrad, nativeSum, nativeUnary, sharedIdentity, type NativeKernels, type WasmBackend } from './native-kernels';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 
@@ -105,8 +105,8 @@ export function patchWasmKernels(native: NativeKernels | null = loadNativeKernel
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm });
   }
   if (native) {
-    const { simd, threads, bf16 } = native.info();
-    matmulKernel = `native (${simd}, ${threads} thread${threads > 1 ? 's' : ''}${bf16 ? ', bf16' : ''})`;
+    const { simd, threads } = native.info();
+    matmulKernel = `native (${simd}, ${threads} thread${threads > 1 ? 's' : ''}${trainsInBf16() ? ', bf16 training' : ''})`;
   } else {
     matmulKernel = 'wasm (XNNPACK)';
   }
