@@ -61,6 +61,15 @@ describe('report.html with an α × T search', () => {
   });
 });
 
+describe('report.html with a zero-shot model', () => {
+  it('says it saw no labels and compares it with chance', () => {
+    const zs = { ...REPORT.models[0], name: 'zero-shot', format: 'zero-shot', accuracy: 0.26, ci95: [0.24, 0.28] as [number, number] };
+    const html = renderReportHtml({ ...REPORT, dataset: { rows: {}, num_labels: 15 }, models: [...REPORT.models, zs] }, {}, null);
+    expect(html).toContain('zero-shot saw no labels at all: test accuracy 26.00 [24.00, 28.00], against chance 6.67 (one of 15 labels), above chance: its interval lies wholly above it.');
+    expect(renderReportHtml(REPORT, {}, null)).not.toContain('saw no labels');
+  });
+});
+
 describe('report.html with groups of models', () => {
   it('shows each group with its mean ± std and every accuracy', () => {
     const groups = [{ name: 'student over 3 splits', models: ['student-int8', 'student-int8-split1', 'student-int8-split2'], accuracies: [0.3, 0.32, 0.34], mean: 0.32, std: 0.02 }];

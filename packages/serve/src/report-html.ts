@@ -55,6 +55,12 @@ export function renderReportHtml(report: Report, charts: Record<string, string>,
         .join('')
     : '';
   const mb = (b: number) => num(b / 1e6, 2);
+  // a model that saw no labels: its accuracy against chance (one label in num_labels)
+  const chance = report.dataset.num_labels ? 1 / report.dataset.num_labels : null;
+  const zeroShot = report.models
+    .filter((m) => m.format === 'zero-shot')
+    .map((m) => `<p>${esc(m.name)} saw no labels at all: test accuracy ${pct(m.accuracy)} ${interval(m.ci95)}, against chance ${chance !== null ? pct(chance) : '–'} (one of ${report.dataset.num_labels} labels)${chance !== null && m.ci95 && m.ci95[0] > chance ? ', above chance: its interval lies wholly above it' : ''}.</p>`)
+    .join('');
   const groups = report.groups?.length
     ? table(
         ['group', 'models', 'test accuracy %: mean ± std', 'each'],
@@ -102,7 +108,7 @@ th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.meta{color:
 split was read once, by the final evaluation. Intervals are 95% bootstrap intervals over the test rows: two accuracies
 whose intervals overlap are not shown to differ.</p>
 ${report.mixed_runs ? `<p class="warn">These outputs come from more than one run: ${Object.entries(report.mixed_runs.commits).map(([c, st]) => `${esc(c.slice(0, 7))}: ${esc(st.join(', '))}`).join('; ')}${report.mixed_runs.older_than_input.length ? `; older than what they read: ${esc(report.mixed_runs.older_than_input.join(', '))}` : ''}.</p>` : ''}
-<h2>Models</h2>${models}${chart('tradeoff')}
+<h2>Models</h2>${models}${zeroShot}${chart('tradeoff')}
 ${groups ? `<h2>Across splits</h2>${groups}<p>Each group is one method trained on several splits (e.g. FewCLUE's train_0 … train_4, each with its own dev split for every choice), all scored on the same test set; the standard deviation is over the models.</p>` : ''}
 <h2>What each part earns</h2>${components}
 <h2>HTTP load test</h2>${http}
