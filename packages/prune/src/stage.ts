@@ -2,8 +2,8 @@
  * The prune stage. Reads: the data stage (input `data`: a sample of train ranks the neurons, valid scores every
  * candidate) and a model stage's `checkpoint/` (input `model`). Writes: `checkpoint/` (the model cut to the chosen
  * depth, most important layers kept, and each layer's FFN to the chosen share of its neurons, most important kept: a
- * smaller dense model that a distill stage can recover and the quantize stage exports like any other), `logits/valid.arrow` and `prune-report.json` (the
- * accuracy-vs-sparsity curve of structured and unstructured pruning, one-shot and, with `fine_prune`, gradual while
+ * smaller dense model that a distill stage can recover and the quantize stage exports like any other),
+ * `logits/valid.arrow` and `prune-report.json` (the accuracy-vs-sparsity curve of structured and unstructured pruning, one-shot and, with `fine_prune`, gradual while
  * fine-tuning (magnitude and movement), and what unstructured sparsity changes in ONNX Runtime: file size, compressed
  * size, latency).
  */
@@ -12,7 +12,7 @@ import * as zlib from 'node:zlib';
 import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs';
 import { Rng, deriveSeed, isMultiLabel, loadTokenizer, percentile, readTokenizerSpec, writeJsonAtomic, writeLogits, type Example, type StageContext, type StageDefinition, type WordPieceTokenizer } from '@distill/core';
-import { DEFAULT_TRAINING, Encoder, GradualPruner, batchLabels, classifierHead, classifierTask, countParams, crossEntropy, describeBackend, encodeAll, evaluateClassifier, ffnImportance, lengthSortedBatches, loadCheckpoint, magnitudePrune, pruneFfn, saveCheckpoint, selectBackend, tableParams, topNeurons, train as trainModel } from '@distill/model';
+import { DEFAULT_TRAINING, Encoder, GradualPruner, batchLabels, classifierHead, classifierTask, countParams, crossEntropy, describeBackend, encodeAll, evaluateClassifier, ffnImportance, lengthSortedBatches, loadCheckpoint, magnitudePrune, pruneFfn, saveCheckpoint, selectBackend, tableParams, topNeurons, train as trainModel, type Batch } from '@distill/model';
 import { exportEncoder } from '@distill/quantize';
 import { idsFeeds } from '@distill/runtime';
 import { paramsSchema, type PruneParams } from './config';
@@ -114,13 +114,14 @@ export async function runPrune(ctx: StageContext<PruneParams>) {
   // importance: loss gradients on a seeded sample of training rows
   const sample = new Rng(deriveSeed(ctx.seed, `${ctx.stage}-importance`)).shuffle([...train.rows]).slice(0, p.importance_rows);
   const batches = lengthSortedBatches(encodeAll(tokenizer, sample.map((r) => r.text), c.maxPositions), p.batch_size, tokenizer.padId);
-  const importance = ffnImportance(classifierHead(encoder), batches, (logits, b) => crossEntropy(logits, batchLabels(sample, b)));
+  const sampleLoss = (logits: tf.Tensor2D, b: Batch) => crossEntropy(logits, batchLabels(sample, b));
+  const importance = ffnImportance(classifierHead(encoder), batches, sampleLoss);
   ctx.log.info(`FFN neuron importance from ${sample.length} training rows (${batches.length} batches), ${c.numLayers} layers × ${c.intermediateSize} neurons`);
 
   const depths = [...new Set(p.layers_keep)].sort((a, b) => b - a);
   const tooDeep = depths.find((d) => d >= c.numLayers);
   if (tooDeep !== undefined) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params.layers_keep: ${tooDeep} is not below the model's ${c.numLayers} layers`);
-  const layerRank = depths.length ? layerImportance(encoder, batches, (logits, b) => crossEntropy(logits, batchLabels(sample, b))) : [];
+  const layerRank = depths.length ? layerImportance(encoder, batches, sampleLoss) : [];
   if (depths.length) ctx.log.info(`layer importance (training loss rise without each layer): ${layerRank.map((x) => x.toFixed(4)).join(', ')}`);
   const layersOf = (depth: number) => (depth === c.numLayers ? [...Array(depth).keys()] : topLayers(layerRank, depth));
 

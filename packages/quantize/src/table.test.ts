@@ -32,6 +32,8 @@ describe('compressTable', () => {
     expect(Array.from(dense.subarray(6, 9))).toEqual([0, 0, 0]);
     // uint16 map, one block start (int64), 2 rows + the zero row, float16 scales
     expect(compressedTableBytes(c)).toBe(5 * 2 + 8 + 3 * 3 + 3 * 2);
+    // the byte count is what the arrays hold, at either width
+    for (const x of [c, compressTable(table, 3, 2, undefined, 4)]) expect(compressedTableBytes(x)).toBe(x.map.byteLength + 8 * x.blockStart.length + x.rows.byteLength + x.scales.byteLength);
   });
 
   it('never keeps an all-zero row; past one block of buckets, each block numbers its rows from its own zero row', () => {

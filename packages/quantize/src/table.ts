@@ -163,9 +163,16 @@ export function compressTable(table: Float32Array, labels: number, keep: number,
   return { buckets, labels, kept, bits, map, blockStart, rows, scales };
 }
 
+/** The bytes in the ONNX file of a table of `kept` rows `bits` wide: uint16 map, int64 block starts, rows, float16 scales. */
+export function tableBytes(buckets: number, labels: number, kept: number, bits: TableBits): number {
+  const blocks = Math.ceil(buckets / MAP_BLOCK);
+  const total = kept + blocks;
+  return 2 * buckets + 8 * blocks + total * (bits === 8 ? labels : packedWidth(labels)) + 2 * total;
+}
+
 /** The compressed table's bytes in the ONNX file (map, block starts, rows, scales). */
 export function compressedTableBytes(c: CompressedTable): number {
-  return c.map.byteLength + 8 * c.blockStart.length + c.rows.byteLength + c.scales.byteLength;
+  return tableBytes(c.buckets, c.labels, c.kept, c.bits);
 }
 
 /** The row of `bucket` in `c.rows`. */
@@ -274,12 +281,18 @@ export function chooseTableRows(table: Float32Array, labels: number, ngrams: rea
     return gold.length ? right / gold.length : 0;
   };
   const full = accuracy(table);
-  const candidates = bits.flatMap((b) =>
-    rows.map((kept) => {
-      const c = compressTable(table, labels, kept, order, b);
-      return { kept: c.kept, bits: b, bytes: compressedTableBytes(c), valid_accuracy: accuracy(expandTable(c)) };
-    }),
-  );
+  const buckets = table.length / labels;
+  // a row quantizes the same whatever else is kept: each width quantizes every used row once, and a candidate is that
+  // table with the rows past its count zeroed
+  const candidates = bits.flatMap((b) => {
+    const quantized = expandTable(compressTable(table, labels, order.length, order, b));
+    return rows.map((n) => {
+      const kept = Math.min(n, order.length);
+      const t = quantized.slice();
+      for (const r of order.slice(kept)) t.fill(0, r * labels, (r + 1) * labels);
+      return { kept, bits: b, bytes: tableBytes(buckets, labels, kept, b), valid_accuracy: accuracy(t) };
+    });
+  });
   const bySize = [...candidates].sort((a, b) => a.bytes - b.bytes);
   const chosen = bySize.find((c) => 100 * (full - c.valid_accuracy) <= maxDropPoints) ?? bySize[bySize.length - 1];
   return { full_valid_accuracy: full, used_rows: order.length, candidates, chosen };

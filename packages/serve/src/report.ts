@@ -219,6 +219,7 @@ export function buildReport(root: string, pipeline: Pipeline): Report {
   const bench = serveStage ? readJson<{ models: ModelResult[]; groups?: ModelGroup[]; http?: HttpPoint[] }>(path.join(stageDir(root, pipeline.name, serveStage), 'benchmark.json')) : { models: [], http: [] };
   const models = bench.models;
   const backends = pipeline.order.map((s) => manifests[s].backend).filter((b): b is string => !!b);
+  const tableCompression = tableCompressionRows(pipeline, manifests);
   return {
     pipeline: pipeline.name,
     description: pipeline.description,
@@ -232,10 +233,7 @@ export function buildReport(root: string, pipeline: Pipeline): Report {
     http: bench.http ?? [],
     distillation: distillationRows(root, pipeline, manifests, models),
     ...(pipeline.order.some((s) => pipeline.stages[s].uses === 'prune') ? { pruning: pruningRows(pipeline, manifests) } : {}),
-    ...(() => {
-      const rows = tableCompressionRows(pipeline, manifests);
-      return rows.length ? { table_compression: rows } : {};
-    })(),
+    ...(tableCompression.length ? { table_compression: tableCompression } : {}),
     versions: manifests[pipeline.order[0]].versions,
     reproduce: reproduction(root, pipeline),
   };
