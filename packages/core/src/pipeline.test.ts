@@ -129,7 +129,7 @@ describe('loadPipeline', () => {
     foreach: [1, few_all]
     uses: data
     description: "split \${item}"
-    params: { n: "train_\${item}.json" }
+    params: { n: "train_\${item}.json", k: "\${item}" }
   teacher:
     foreach: [1, few_all]
     uses: teacher
@@ -143,7 +143,9 @@ describe('loadPipeline', () => {
       schemas,
     );
     expect(Object.keys(p.stages)).toEqual(['data', 'split-1', 'split-few_all', 'teacher-1', 'teacher-few_all', 'distill']);
-    expect(p.stages['split-few_all']).toMatchObject({ uses: 'data', description: 'split few_all', params: { n: 'train_few_all.json' } });
+    expect(p.stages['split-few_all']).toMatchObject({ uses: 'data', description: 'split few_all', params: { n: 'train_few_all.json', k: 'few_all' } });
+    // a parameter that is \${item} alone takes a number item as a number
+    expect(p.stages['split-1'].params).toEqual({ n: 'train_1.json', k: 1 });
     expect(p.stages['teacher-1'].inputs).toEqual({ data: 'split-1' });
     expect(p.stages['split-1']).not.toHaveProperty('foreach');
     expect(upstreamOf(p, 'distill')).toEqual(['data', 'split-few_all', 'teacher-few_all']);

@@ -280,9 +280,13 @@ function readRaw(file: string, seen: string[] = []): { value: Record<string, unk
 
 const ITEM = /^[a-z0-9_]+$/;
 
-/** `${item}` replaced by `item` in every string of `value`. */
-function substituteItem(value: unknown, item: string): unknown {
-  if (typeof value === 'string') return value.replaceAll('${item}', item);
+/**
+ * `${item}` replaced by `item` in every string of `value`; a string that is `${item}` alone takes the item itself, so
+ * that a number item gives a number parameter (`k: ${item}` with `foreach: [8, 16]` is `k: 8`).
+ */
+function substituteItem(value: unknown, item: string | number): unknown {
+  if (value === '${item}') return item;
+  if (typeof value === 'string') return value.replaceAll('${item}', String(item));
   if (Array.isArray(value)) return value.map((v) => substituteItem(v, item));
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteItem(v, item)]));
   return value;
@@ -313,7 +317,7 @@ function expandForeach(file: string, value: Record<string, unknown>, lineOf: Lin
       continue;
     }
     const { foreach: _items, ...template } = def as Record<string, unknown>;
-    for (const item of items.map(String)) {
+    for (const item of items as (string | number)[]) {
       const generated = `${name}-${item}`;
       if (generated in out) {
         problems.push({ keyPath, message: `foreach item '${item}' makes stage '${generated}', which already exists`, line: lineOf(keyPath) });

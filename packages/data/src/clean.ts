@@ -14,10 +14,12 @@ export interface CleanReport {
   conflicting_texts: number;
   conflicting_rows_removed: number;
   test_overlap_removed: number;
+  /** training rows whose text is in the given valid split (removed: valid stays held out) */
+  valid_overlap_removed: number;
 }
 
 export function emptyReport(): CleanReport {
-  return { test_overlap_texts: 0, normalized_changed: 0, empty_removed: 0, duplicates_removed: 0, conflicting_texts: 0, conflicting_rows_removed: 0, test_overlap_removed: 0 };
+  return { test_overlap_texts: 0, normalized_changed: 0, empty_removed: 0, duplicates_removed: 0, conflicting_texts: 0, conflicting_rows_removed: 0, test_overlap_removed: 0, valid_overlap_removed: 0 };
 }
 
 /** Cleans labeled training rows (order kept). `testTexts` are the normalised test texts, for leakage removal. */

@@ -62,11 +62,17 @@ export const paramsSchema = z
     vocab: vocabSchema.prefault({}),
     /** nested k-shot training slices written as `train_k<k>.arrow` (k rows per label, each slice inside the next) */
     kshot: z.array(z.number().int().positive()).default([]),
+    /**
+     * keep only this many training rows per label (the same seeded draw as `kshot`, so a smaller count's rows are
+     * inside a larger one's): the points of a learning curve, each a data stage of its own
+     */
+    train_per_label: z.number().int().positive().optional(),
     /** token length used for the length statistics and by later stages */
     max_length: z.number().int().min(8).max(512).default(64),
   })
   .strict()
-  .refine((p) => !(p.source.label_separator && p.kshot.length), { message: 'k-shot slices need single-label data (no source.label_separator)', path: ['kshot'] });
+  .refine((p) => !(p.source.label_separator && p.kshot.length), { message: 'k-shot slices need single-label data (no source.label_separator)', path: ['kshot'] })
+  .refine((p) => !(p.source.label_separator && p.train_per_label), { message: 'rows per label need single-label data (no source.label_separator)', path: ['train_per_label'] });
 
 export type DataParams = z.infer<typeof paramsSchema>;
 export type SourceParams = z.infer<typeof sourceSchema>;

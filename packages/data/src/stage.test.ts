@@ -68,6 +68,33 @@ describe('data stage', () => {
     expect(card.raw_per_label).toEqual({ sports: 60, finance: 40, tech: 80 });
   });
 
+  it('a given valid split stays held out: training rows with its texts are removed and counted', async () => {
+    const root = workspace(1);
+    fs.writeFileSync(path.join(root, 'valid.tsv'), '标题1号财\tfinance\n别的标题\ttech\n');
+    fs.writeFileSync(path.join(root, 'p.yaml'), fs.readFileSync(path.join(root, 'p.yaml'), 'utf8').replace('test: test.tsv,', 'valid: valid.tsv, test: test.tsv,'));
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    const train = readDataset(out(root, 'train.arrow'));
+    expect(train.rows).toHaveLength(88);
+    expect(train.rows.some((r) => r.text === '标题1号财')).toBe(false);
+    expect(readDataset(out(root, 'valid.arrow')).rows).toHaveLength(2);
+    expect(JSON.parse(fs.readFileSync(out(root, 'data-card.json'), 'utf8')).cleaning.train.valid_overlap_removed).toBe(1);
+  });
+
+  it('train_per_label keeps that many training rows per label, a smaller count inside a larger one', async () => {
+    const kept: Record<number, string[]> = {};
+    for (const k of [3, 7]) {
+      const root = workspace(1);
+      fs.appendFileSync(path.join(root, 'p.yaml'), `      train_per_label: ${k}\n`);
+      await runStage(dataStage, 'p.yaml', 'data', root);
+      const train = readDataset(out(root, 'train.arrow'));
+      for (const l of [0, 1, 2]) expect(train.rows.filter((r) => r.label === l)).toHaveLength(k);
+      kept[k] = train.rows.map((r) => r.text);
+      // valid is split off before, from every row
+      expect(readDataset(out(root, 'valid.arrow')).rows).toHaveLength(18);
+    }
+    expect(kept[7]).toEqual(expect.arrayContaining(kept[3]));
+  });
+
   it('rejects k-shot slices of multi-label data in the params', async () => {
     const root = workspace(1);
     const yaml = fs.readFileSync(path.join(root, 'p.yaml'), 'utf8').replace('labels: labels.txt }', "labels: labels.txt, label_separator: ',' }\n      kshot: [4]");

@@ -81,6 +81,11 @@ export async function runData(ctx: StageContext<DataParams>) {
   let validRows: RawRow[];
   if (valid) {
     validRows = cleanLabeled(valid.rows, { ...p.clean, dedupe: false, conflicts: 'keep' }, testTexts, emptyReport());
+    // a given valid split stays held out: a training row with one of its texts would be scored on its own label
+    const validTexts = new Set(validRows.map((r) => r.text));
+    trainRows = cleaned.filter((r) => !validTexts.has(r.text));
+    trainReport.valid_overlap_removed = cleaned.length - trainRows.length;
+    if (trainReport.valid_overlap_removed) ctx.log.info(`train: ${trainReport.valid_overlap_removed} rows removed whose text is in the valid split`);
   } else {
     const seed = deriveSeed(ctx.seed, 'valid-split');
     const [keep, held] = sep
@@ -101,6 +106,12 @@ export async function runData(ctx: StageContext<DataParams>) {
   }
   const smallClasses = Object.fromEntries(Object.entries(perLabel).filter(([, n]) => n < p.min_class_rows));
   if (Object.keys(smallClasses).length) ctx.log.warn(`classes with fewer than min_class_rows ${p.min_class_rows} training rows: ${Object.entries(smallClasses).map(([l, n]) => `${l} ${n}`).join(', ')}`);
+  if (p.train_per_label) {
+    const all = splits.train;
+    const idx = kShotSlices(all.map((r) => r.label), [p.train_per_label], deriveSeed(ctx.seed, 'kshot')).get(p.train_per_label)!;
+    splits.train = idx.map((i) => all[i]);
+    ctx.log.info(`train_per_label ${p.train_per_label}: ${splits.train.length} of ${all.length} training rows kept`);
+  }
   for (const [k, idx] of kShotSlices(splits.train.map((r) => r.label), p.kshot, deriveSeed(ctx.seed, 'kshot'))) {
     splits[`train_k${k}`] = idx.map((i) => splits.train[i]);
   }

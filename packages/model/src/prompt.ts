@@ -4,10 +4,11 @@
  * log-probability of that label's verbalizer characters (`故事`, `文化`, …) at the slots.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WordPieceTokenizer } from '@distill/core';
+import { loadTokenizer, type WordPieceTokenizer } from '@distill/core';
 import type { Batch } from './batching';
-import type { Encoder, ForwardOptions } from './encoder';
-import { batchTensors, type ClassificationHead } from './inference';
+import { loadCheckpoint } from './checkpoint';
+import { countParams, type Encoder, type ForwardOptions } from './encoder';
+import { batchTensors, predictLogits, type ClassificationHead } from './inference';
 import { logSoftmax } from './losses';
 
 export interface Verbalizer {
@@ -70,4 +71,44 @@ export function clozeLogits(encoder: Encoder, batch: Batch, v: Verbalizer, maskI
 export function promptHead(encoder: Encoder, v: Verbalizer, maskId: number): ClassificationHead {
   if (!encoder.config.mlmHead) throw new Error('prompt mode needs an encoder with an MLM head (start from a pretrained checkpoint)');
   return { encoder, numLabels: v.ids.length, prepare: (t) => applyTemplate(v, t), logits: (b, o) => clozeLogits(encoder, b, v, maskId, o) };
+}
+
+/**
+ * Zero-shot cloze classification with a masked-LM checkpoint as it is (no training, no label read): each label scores
+ * its verbalizer in the template's [MASK] slots. `centre`, when given, is subtracted from every row's scores: the
+ * scores' mean over unlabeled texts, the model's prior for each word in the template whatever the text, which would
+ * otherwise pick the same label for most texts (as contextual calibration, Zhao et al., 2021, does with a content-free
+ * text).
+ */
+export interface ClozeScorer {
+  score(texts: readonly string[]): Float32Array;
+  numLabels: number;
+  params: number;
+  dispose(): void;
+}
+
+export function clozeScorer(checkpointDir: string, template: string, words: readonly (string | undefined)[], labels: readonly string[], centre?: Float32Array): ClozeScorer {
+  const { tokenizer } = loadTokenizer(checkpointDir);
+  const { encoder } = loadCheckpoint(checkpointDir, { numLabels: 0, mlmHead: true });
+  const head = promptHead(encoder, buildVerbalizer(template, words, labels, tokenizer), tokenizer.maskId);
+  const k = labels.length;
+  if (centre && centre.length !== k) throw new Error(`cloze: a centre of ${centre.length} values for ${k} labels`);
+  return {
+    numLabels: k,
+    params: countParams(encoder.params),
+    score: (texts) => {
+      const logits = predictLogits(head, tokenizer, texts);
+      if (centre) for (let i = 0; i < logits.length; i++) logits[i] -= centre[i % k];
+      return logits;
+    },
+    dispose: () => encoder.dispose(),
+  };
+}
+
+/** Each label's mean score over the rows of `logits` [rows, k]: the `centre` a cloze scorer subtracts. */
+export function meanScores(logits: Float32Array, k: number): Float32Array {
+  const out = new Float32Array(k);
+  const rows = logits.length / k;
+  for (let i = 0; i < logits.length; i++) out[i % k] += logits[i] / rows;
+  return out;
 }

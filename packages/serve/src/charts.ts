@@ -1,7 +1,7 @@
 /**
  * Charts of the report as inline SVG, rendered at build time with vega-lite → vega (no browser, no network):
  * accuracy vs latency with file size as bubble area, validation curves of every training stage, the α × T search
- * trials, and accuracy against sparsity for every prune stage.
+ * trials, accuracy against sparsity for every prune stage, and the learning curve.
  */
 import type { Report } from './report';
 
@@ -92,6 +92,21 @@ export async function renderCharts(report: Report, curves: Curve[]): Promise<Rec
   ]);
   if (pruned.length) {
     charts.pruning = await lineChart('Accuracy against sparsity (valid; one-shot, and gradual while fine-tuning)', pruned, { field: 'sparsity', title: 'sparsity (% of FFN neurons or of layer weights)' }, { field: 'accuracy', title: 'valid accuracy (%)' }, 'series');
+  }
+  if (report.learning_curve) {
+    const c = report.learning_curve;
+    charts.learning_curve = await toSvg({
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: 'Learning curve: test accuracy against labeled data (bars: 95% interval)',
+      width: 520,
+      height: 280,
+      data: { values: c.points.map((p) => ({ method: p.method, x: p.x, accuracy: 100 * p.accuracy, lo: 100 * (p.ci95?.[0] ?? p.accuracy), hi: 100 * (p.ci95?.[1] ?? p.accuracy) })) },
+      encoding: { x: { field: 'x', type: 'quantitative', title: c.x_title, scale: { type: 'log', base: 2 } }, color: { field: 'method', type: 'nominal' } },
+      layer: [
+        { mark: { type: 'line', point: true }, encoding: { y: { field: 'accuracy', type: 'quantitative', title: 'test accuracy (%)', scale: { zero: false } } } },
+        { mark: 'rule', encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
+      ],
+    });
   }
   return charts;
 }

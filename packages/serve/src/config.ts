@@ -15,6 +15,17 @@ export const paramsSchema = z
      * `-<input role>` added where two inputs have a model of the same name)
      */
     groups: z.record(z.string().min(1), z.array(z.string()).min(2)).default({}),
+    /**
+     * a learning curve: each method's models by the amount of labeled data they were trained on (`x`, e.g. labeled
+     * examples per class), scored on the same test set; method → { x: model name as in `groups` }
+     */
+    learning_curve: z
+      .object({
+        x_title: z.string().default('labeled examples per class'),
+        methods: z.record(z.string().min(1), z.record(z.string().regex(/^\d+(\.\d+)?$/, 'an x value (a number)'), z.string()).refine((m) => Object.keys(m).length >= 2, 'at least two points')),
+      })
+      .strict()
+      .optional(),
     /** HTTP load test of one model variant (single-text requests, loopback), at each concurrency */
     http: z
       .object({

@@ -80,6 +80,24 @@ describe('report.html with groups of models', () => {
   });
 });
 
+describe('report.html with a learning curve', () => {
+  it('tabulates each method by x, with intervals, and a point it lacks as a dash', () => {
+    const learning_curve = {
+      x_title: 'labeled examples per class',
+      points: [
+        { method: 'naive Bayes', x: 8, model: 'nb-8', accuracy: 0.2, ci95: [0.18, 0.22] as [number, number] },
+        { method: 'naive Bayes', x: 32, model: 'nb-32', accuracy: 0.3, ci95: [0.28, 0.32] as [number, number] },
+        { method: 'student', x: 32, model: 's-32', accuracy: 0.35, ci95: [0.33, 0.37] as [number, number] },
+      ],
+    };
+    const html = renderReportHtml({ ...REPORT, learning_curve }, {}, null);
+    expect(html).toContain('<h2>Learning curve (test)</h2>');
+    expect(html).toContain('<tr><td>naive Bayes</td><td>20.00 [18.00, 22.00]</td><td>30.00 [28.00, 32.00]</td></tr>');
+    expect(html).toContain('<tr><td>student</td><td>–</td><td>35.00 [33.00, 37.00]</td></tr>');
+    expect(renderReportHtml(REPORT, {}, null)).not.toContain('Learning curve');
+  });
+});
+
 describe('report.html with a compressed n-gram table', () => {
   it('lists every candidate scored on valid and marks the one kept', () => {
     const table_compression = [

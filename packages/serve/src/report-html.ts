@@ -58,13 +58,24 @@ export function renderReportHtml(report: Report, charts: Record<string, string>,
   // a model that saw no labels: its accuracy against chance (one label in num_labels)
   const chance = report.dataset.num_labels ? 1 / report.dataset.num_labels : null;
   const zeroShot = report.models
-    .filter((m) => m.format === 'zero-shot')
+    .filter((m) => m.format === 'zero-shot' || m.format === 'cloze')
     .map((m) => `<p>${esc(m.name)} saw no labels at all: test accuracy ${pct(m.accuracy)} ${interval(m.ci95)}, against chance ${chance !== null ? pct(chance) : '–'} (one of ${report.dataset.num_labels} labels)${chance !== null && m.ci95 && m.ci95[0] > chance ? ', above chance: its interval lies wholly above it' : ''}.</p>`)
     .join('');
   const groups = report.groups?.length
     ? table(
         ['group', 'models', 'test accuracy %: mean ± std', 'each'],
         report.groups.map((g) => [g.name, g.models.join(', '), `${pct(g.mean)} ± ${num(100 * g.std, 2)}`, g.accuracies.map((a) => pct(a)).join(', ')]),
+      )
+    : '';
+  const curve = report.learning_curve;
+  const curveXs = curve ? [...new Set(curve.points.map((c) => c.x))].sort((a, b) => a - b) : [];
+  const curveTable = curve
+    ? table(
+        ['method', ...curveXs.map(String)],
+        [...new Set(curve.points.map((c) => c.method))].map((method) => [method, ...curveXs.map((x) => {
+          const c = curve.points.find((y) => y.method === method && y.x === x);
+          return c ? `${pct(c.accuracy)} ${interval(c.ci95)}` : '–';
+        })]),
       )
     : '';
   const tables = (report.table_compression ?? [])
@@ -110,6 +121,7 @@ whose intervals overlap are not shown to differ.</p>
 ${report.mixed_runs ? `<p class="warn">These outputs come from more than one run: ${Object.entries(report.mixed_runs.commits).map(([c, st]) => `${esc(c.slice(0, 7))}: ${esc(st.join(', '))}`).join('; ')}${report.mixed_runs.older_than_input.length ? `; older than what they read: ${esc(report.mixed_runs.older_than_input.join(', '))}` : ''}.</p>` : ''}
 <h2>Models</h2>${models}${zeroShot}${chart('tradeoff')}
 ${groups ? `<h2>Across splits</h2>${groups}<p>Each group is one method trained on several splits (e.g. FewCLUE's train_0 … train_4, each with its own dev split for every choice), all scored on the same test set; the standard deviation is over the models.</p>` : ''}
+${curve ? `<h2>Learning curve (test)</h2>${chart('learning_curve')}<p>Test accuracy (%) with its 95% interval, by ${esc(curve.x_title)}: the same methods trained on more or fewer labeled rows, every choice made on the same valid split.</p>${curveTable}` : ''}
 <h2>What each part earns</h2>${components}
 <h2>HTTP load test</h2>${http}
 <h2>Distillation</h2>${distill}

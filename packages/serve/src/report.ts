@@ -31,6 +31,8 @@ export interface Report {
   pruning?: PruningRow[];
   /** models scored together (the serve stage's `groups`, e.g. one method on each of five splits): mean ± std of test accuracy */
   groups?: ModelGroup[];
+  /** the serve stage's `learning_curve`: each method's test accuracy against the labeled data it was trained on */
+  learning_curve?: LearningCurve;
   /** every INT8 model whose n-gram table was compressed: rows and width kept, and the candidates scored on valid */
   table_compression?: TableCompressionRow[];
   versions: Record<string, string>;
@@ -115,6 +117,11 @@ export interface ModelGroup {
   mean: number;
   /** standard deviation over the models (of the population, as numpy.std) */
   std: number;
+}
+
+export interface LearningCurve {
+  x_title: string;
+  points: { method: string; x: number; model: string; accuracy: number; ci95?: [number, number] }[];
 }
 
 /** An INT8 model's compressed n-gram table (quantize stage, `int8.table`): what was kept and every candidate tried on valid. */
@@ -216,7 +223,7 @@ export function buildReport(root: string, pipeline: Pipeline): Report {
   const dataStage = pipeline.order.find((s) => pipeline.stages[s].uses === 'data');
   const serveStage = [...pipeline.order].reverse().find((s) => pipeline.stages[s].uses === 'serve');
   const dataSummary = (dataStage ? manifests[dataStage].summary : {}) as { rows?: Record<string, number>; num_labels?: number };
-  const bench = serveStage ? readJson<{ models: ModelResult[]; groups?: ModelGroup[]; http?: HttpPoint[] }>(path.join(stageDir(root, pipeline.name, serveStage), 'benchmark.json')) : { models: [], http: [] };
+  const bench = serveStage ? readJson<{ models: ModelResult[]; groups?: ModelGroup[]; learning_curve?: LearningCurve; http?: HttpPoint[] }>(path.join(stageDir(root, pipeline.name, serveStage), 'benchmark.json')) : { models: [], http: [] };
   const models = bench.models;
   const backends = pipeline.order.map((s) => manifests[s].backend).filter((b): b is string => !!b);
   const tableCompression = tableCompressionRows(pipeline, manifests);
@@ -230,6 +237,7 @@ export function buildReport(root: string, pipeline: Pipeline): Report {
     dataset: { rows: dataSummary.rows ?? {}, num_labels: dataSummary.num_labels ?? 0 },
     models,
     ...(bench.groups?.length ? { groups: bench.groups } : {}),
+    ...(bench.learning_curve ? { learning_curve: bench.learning_curve } : {}),
     http: bench.http ?? [],
     distillation: distillationRows(root, pipeline, manifests, models),
     ...(pipeline.order.some((s) => pipeline.stages[s].uses === 'prune') ? { pruning: pruningRows(pipeline, manifests) } : {}),

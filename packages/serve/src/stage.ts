@@ -5,9 +5,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { argmaxRows, classificationMetrics, knnLogits, loadCharVectors, meanStd, NaiveBayes, percentile, readJson, sentenceVectors, zeroshotLogits, writeJsonAtomic, type Example, type StageContext, type StageDefinition } from '@distill/core';
+import { argmaxRows, classificationMetrics, knnLogits, loadCharVectors, meanStd, NaiveBayes, percentile, readDataset, readJson, readManifest, sentenceVectors, zeroshotLogits, writeJsonAtomic, type Dataset, type Example, type StageContext, type StageDefinition } from '@distill/core';
+import { clozeScorer, selectBackend } from '@distill/model';
 import { benchmarkModel, scoreLogits, type ModelResult } from './benchmark';
-import type { ModelGroup } from './report';
+import type { LearningCurve, ModelGroup } from './report';
 import { paramsSchema, type ServeParams } from './config';
 import { loadTest, serverArgs, startServerProcess, type HttpPoint, type ServerSettings } from './http-bench';
 
@@ -70,15 +71,55 @@ interface BaselineSpec {
   scale: number;
   label_names?: string[];
   k?: number;
+  /** cloze */
+  checkpoint?: string;
+  template?: string;
+  label_words?: string[];
+}
+
+/** The training data a model was trained on (its stage's `data` input): its rows, unlabeled texts, and which test rows it holds. */
+interface TrainingData {
+  rows: readonly Example[];
+  unlabeled(): string[];
+  /** per test row: whether its text is in these training rows */
+  inTrain: boolean[];
+}
+
+/**
+ * The training data of the stage that wrote `modelsDir`: the data stage its manifest names (for a quantize stage, its
+ * own `data` input), which need not be this stage's (e.g. a model trained on another split or slice).
+ */
+function trainingDataOf(ctx: StageContext<ServeParams>, modelsDir: string, test: Dataset, cache: Map<string, TrainingData>): TrainingData {
+  const dir = path.resolve(ctx.root, readManifest(modelsDir).inputs.data ?? ctx.input('data'));
+  const cached = cache.get(dir);
+  if (cached) return cached;
+  const own = dir === path.resolve(ctx.root, ctx.input('data'));
+  const read = (file: string) => {
+    if (own) return ctx.dataset('data', file);
+    ctx.recordRead(path.join(dir, file));
+    return readDataset(path.join(dir, file));
+  };
+  const train = read('train.arrow');
+  if (train.labels.join('\n') !== test.labels.join('\n')) throw new Error(`${path.join(dir, 'train.arrow')}: its labels (${train.labels.join(', ')}) are not the test set's (${test.labels.join(', ')})`);
+  const texts = new Set(train.rows.map((r) => r.text));
+  const data = { rows: train.rows, unlabeled: () => read('unlabeled.arrow').rows.map((r) => r.text), inTrain: test.rows.map((r) => texts.has(r.text)) };
+  cache.set(dir, data);
+  return data;
+}
+
+/** What makes two baselines the same model: the fields it is fitted and scored with (not its record of what was tried). */
+function baselineKey(s: BaselineSpec): string {
+  return JSON.stringify([s.format, s.ngram_max, s.alpha, s.em?.rounds, s.em?.unlabeled_weight, s.vectors, s.centre, s.scale, s.label_names, s.k, s.checkpoint, s.template]);
 }
 
 /** The naive Bayes baseline a teacher stage describes (its `baseline.json`), fitted on train and scored on test. */
-function naiveBayesBaseline(ctx: StageContext<ServeParams>, spec: BaselineSpec, file: string, train: readonly Example[], test: readonly Example[], labels: readonly string[]): ScoredBaseline {
+function naiveBayesBaseline(spec: BaselineSpec, file: string, data: TrainingData, test: readonly Example[], labels: readonly string[]): ScoredBaseline {
+  const train = data.rows;
   if (!Number.isInteger(spec.ngram_max) || !(spec.alpha > 0)) throw new Error(`${file}: a naive Bayes baseline needs ngram_max and alpha`);
   // self-trained: the same EM on the same unlabeled text
   const nb =
     spec.em && spec.em.rounds > 0
-      ? NaiveBayes.trainEm(train, ctx.dataset('data', 'unlabeled.arrow').rows.map((r) => r.text), labels.length, spec.ngram_max, spec.alpha, spec.em.rounds, spec.em.unlabeled_weight)
+      ? NaiveBayes.trainEm(train, data.unlabeled(), labels.length, spec.ngram_max, spec.alpha, spec.em.rounds, spec.em.unlabeled_weight)
       : NaiveBayes.train(train, labels.length, spec.ngram_max, spec.alpha);
   return { name: spec.name, format: 'naive-bayes', scores: nb.scoresAll(test.map((r) => r.text)), scoreOne: (t) => nb.scores(t), params: nb.numParams, sizeBytes: nb.numParams * 4 };
 }
@@ -107,12 +148,24 @@ function vectorBaseline(ctx: StageContext<ServeParams>, spec: BaselineSpec, file
   return { name: spec.name, format: spec.format!, scores: classify(test.map((r) => r.text)), scoreOne: (t) => classify([t]), params: 0, sizeBytes: vectors.values.byteLength };
 }
 
-/** A teacher stage's `baseline.json`, scored on test: naive Bayes (refitted), zero-shot or knn. */
-function baselineFromFile(ctx: StageContext<ServeParams>, file: string, train: readonly Example[], test: readonly Example[], labels: readonly string[], inTrain: readonly boolean[]): ModelResult {
+/** A cloze zero-shot teacher (its `baseline.json`): the same checkpoint, template and centre, scored on test. */
+async function clozeBaseline(ctx: StageContext<ServeParams>, spec: BaselineSpec, file: string, test: readonly Example[], labels: readonly string[]): Promise<ScoredBaseline> {
+  if (!spec.checkpoint || !spec.template || spec.label_words?.length !== labels.length) throw new Error(`${file}: a cloze baseline needs checkpoint, template and a label word per label`);
+  await selectBackend(ctx.backend);
+  const dir = path.resolve(ctx.root, spec.checkpoint);
+  for (const f of fs.readdirSync(dir)) ctx.recordRead(path.join(dir, f));
+  const scorer = clozeScorer(dir, spec.template, spec.label_words, labels, Float32Array.from(spec.centre));
+  const sizeBytes = fs.readdirSync(dir).reduce((a, f) => a + fs.statSync(path.join(dir, f)).size, 0);
+  return { name: spec.name, format: 'cloze', scores: scorer.score(test.map((r) => r.text)), scoreOne: (t) => scorer.score([t]), params: scorer.params, sizeBytes };
+}
+
+/** A teacher stage's `baseline.json`, scored on test: naive Bayes (refitted), zero-shot, cloze or knn. */
+async function baselineFromFile(ctx: StageContext<ServeParams>, file: string, data: TrainingData, test: readonly Example[], labels: readonly string[]): Promise<ModelResult> {
   const spec = readJson<BaselineSpec>(file);
   const onVectors = spec.format === 'zero-shot' || spec.format === 'knn';
-  const r = baselineResult(onVectors ? vectorBaseline(ctx, spec, file, train, test, labels) : naiveBayesBaseline(ctx, spec, file, train, test, labels), file, test, labels, inTrain);
-  if (onVectors) ctx.log.info(`${r.name}: accuracy ${(100 * r.accuracy).toFixed(2)} [${r.ci95!.map((x) => (100 * x).toFixed(2)).join(', ')}]${spec.format === 'zero-shot' ? ' with no labels' : ''} (chance ${(100 / labels.length).toFixed(2)})`);
+  const scored = spec.format === 'cloze' ? await clozeBaseline(ctx, spec, file, test, labels) : onVectors ? vectorBaseline(ctx, spec, file, data.rows, test, labels) : naiveBayesBaseline(spec, file, data, test, labels);
+  const r = baselineResult(scored, file, test, labels, data.inTrain);
+  if (onVectors || spec.format === 'cloze') ctx.log.info(`${r.name}: accuracy ${(100 * r.accuracy).toFixed(2)} [${r.ci95!.map((x) => (100 * x).toFixed(2)).join(', ')}]${spec.format === 'knn' ? '' : ' with no labels'} (chance ${(100 / labels.length).toFixed(2)})`);
   return r;
 }
 
@@ -128,6 +181,20 @@ export function modelGroups(groups: Record<string, readonly string[]>, models: r
   });
 }
 
+/** The learning curve's points: each method's test accuracy (and interval) at each x, in x order. */
+export function learningCurve(curve: NonNullable<ServeParams['learning_curve']>, models: readonly Pick<ModelResult, 'name' | 'accuracy' | 'ci95'>[], where: string): LearningCurve {
+  const points = Object.entries(curve.methods).flatMap(([method, byX]) =>
+    Object.entries(byX)
+      .map(([x, name]) => {
+        const m = models.find((y) => y.name === name);
+        if (!m) throw new Error(`${where}.methods.${method}.${x}: no model '${name}' (models: ${models.map((y) => y.name).join(', ')})`);
+        return { method, x: Number(x), model: name, accuracy: m.accuracy, ...(m.ci95 ? { ci95: m.ci95 } : {}) };
+      })
+      .sort((a, b) => a.x - b.x),
+  );
+  return { x_title: curve.x_title, points };
+}
+
 /**
  * The final evaluation, and the only stage that reads the test split. Every input other than `data` is a quantize
  * stage (its `quantize-report.json`: each model is scored and timed) or a teacher stage (its `baseline.json`: the
@@ -136,18 +203,21 @@ export function modelGroups(groups: Record<string, readonly string[]>, models: r
 export async function runServe(ctx: StageContext<ServeParams>) {
   const p = ctx.params;
   const test = ctx.dataset('data', 'test.arrow');
-  const train = ctx.dataset('data', 'train.arrow');
+  const trainingData = new Map<string, TrainingData>();
   // test sentences that also occur in the training data (with remove_test_overlap: unlabeled or false)
-  const trainTexts = new Set(train.rows.map((r) => r.text));
-  const inTrain = test.rows.map((r) => trainTexts.has(r.text));
-  const testRowsInTrain = inTrain.filter(Boolean).length;
+  const testRowsInTrain = trainingDataOf(ctx, ctx.input('data'), test, trainingData).inTrain.filter(Boolean).length;
   const models: ModelResult[] = [];
+  const baselineSpecs = new Set<string>();
   for (const [inputRole, modelsDir] of Object.entries(ctx.inputs)) {
     if (inputRole === 'data') continue;
     const baselineFile = path.join(modelsDir, 'baseline.json');
     if (fs.existsSync(baselineFile)) {
-      const r = baselineFromFile(ctx, baselineFile, train.rows, test.rows, test.labels, inTrain);
-      if (!models.some((m) => m.name === r.name && m.accuracy === r.accuracy)) models.push({ ...r, file: path.relative(ctx.root, baselineFile), name: models.some((m) => m.name === r.name) ? `${r.name}-${inputRole}` : r.name });
+      // the same baseline described by two teacher stages (what it fits and scores with, on the same training rows) is scored once
+      const key = baselineKey(readJson<BaselineSpec>(baselineFile));
+      if (baselineSpecs.has(key)) continue;
+      baselineSpecs.add(key);
+      const r = await baselineFromFile(ctx, baselineFile, trainingDataOf(ctx, modelsDir, test, trainingData), test.rows, test.labels);
+      models.push({ ...r, file: path.relative(ctx.root, baselineFile), name: models.some((m) => m.name === r.name) ? `${r.name}-${inputRole}` : r.name });
       continue;
     }
     const reportFile = path.join(modelsDir, 'quantize-report.json');
@@ -157,13 +227,14 @@ export async function runServe(ctx: StageContext<ServeParams>) {
       for (const v of VARIANTS) {
         const file = path.join(modelsDir, role, v.file);
         if (!fs.existsSync(file)) continue;
-        const r = await benchmarkModel(file, test.rows, { latencySamples: p.latency_samples, warmup: p.warmup, threads: p.threads, inTrain });
+        const data = trainingDataOf(ctx, modelsDir, test, trainingData);
+        const r = await benchmarkModel(file, test.rows, { latencySamples: p.latency_samples, warmup: p.warmup, threads: p.threads, inTrain: data.inTrain });
         const own = `${role}-${v.format.replace('onnx-', '')}`;
         // a second input with a model of the same name (e.g. the same method trained on another split)
         const name = models.some((m) => m.name === own) ? `${own}-${inputRole}` : own;
         const parts = r.components?.table ? `; table alone ${(100 * r.components.table.accuracy).toFixed(2)}, encoder alone ${(100 * r.components.encoder!.accuracy).toFixed(2)}` : '';
         const f1 = r.micro_f1 !== undefined ? `micro-F1 ${(100 * r.micro_f1).toFixed(2)}, macro-F1 ${(100 * r.macro_f1).toFixed(2)}, subset ` : '';
-        ctx.log.info(`${name}: ${f1}accuracy ${(100 * r.accuracy).toFixed(2)} [${r.ci95!.map((x) => (100 * x).toFixed(2)).join(', ')}] (${(100 * r.accuracy_unseen!).toFixed(2)} on the ${test.rows.length - testRowsInTrain} test rows not in train)${parts}, p50 ${r.latency_ms.p50.toFixed(2)} ms, p99 ${r.latency_ms.p99.toFixed(2)} ms, ${r.size_bytes} bytes`);
+        ctx.log.info(`${name}: ${f1}accuracy ${(100 * r.accuracy).toFixed(2)} [${r.ci95!.map((x) => (100 * x).toFixed(2)).join(', ')}] (${(100 * r.accuracy_unseen!).toFixed(2)} on the ${data.inTrain.filter((x) => !x).length} test rows not in train)${parts}, p50 ${r.latency_ms.p50.toFixed(2)} ms, p99 ${r.latency_ms.p99.toFixed(2)} ms, ${r.size_bytes} bytes`);
         const q = qreport[role];
         models.push({ ...r, file: path.relative(ctx.root, file), name, role: role === 'teacher' ? 'teacher' : 'student', format: v.format, params: q.params, ...(q.params_by_part ? { params_by_part: q.params_by_part } : {}), ...(q.stage ? { stage: q.stage } : {}) });
       }
@@ -171,6 +242,10 @@ export async function runServe(ctx: StageContext<ServeParams>) {
   }
   const groups = modelGroups(p.groups, models, `${ctx.pipeline.file}: stages.${ctx.stage}.params.groups`);
   for (const g of groups) ctx.log.info(`${g.name}: accuracy ${(100 * g.mean).toFixed(2)} ± ${(100 * g.std).toFixed(2)} over ${g.models.length} models (${g.accuracies.map((a) => (100 * a).toFixed(2)).join(', ')})`);
+  const curve = p.learning_curve ? learningCurve(p.learning_curve, models, `${ctx.pipeline.file}: stages.${ctx.stage}.params.learning_curve`) : null;
+  for (const method of Object.keys(p.learning_curve?.methods ?? {})) {
+    ctx.log.info(`learning curve, ${method}: ${curve!.points.filter((c) => c.method === method).map((c) => `${c.x}: ${(100 * c.accuracy).toFixed(2)}`).join(', ')}`);
+  }
   const http: HttpPoint[] = [];
   if (p.http) {
     const target = models.find((m) => m.name === p.http!.model);
@@ -187,7 +262,7 @@ export async function runServe(ctx: StageContext<ServeParams>) {
       await server.stop();
     }
   }
-  writeJsonAtomic(path.join(ctx.outDir, 'benchmark.json'), { threads: p.threads, test_rows: test.rows.length, test_rows_in_train: testRowsInTrain, models, ...(groups.length ? { groups } : {}), http, http_server: p.http ? serverSettings(p.http) : null });
+  writeJsonAtomic(path.join(ctx.outDir, 'benchmark.json'), { threads: p.threads, test_rows: test.rows.length, test_rows_in_train: testRowsInTrain, models, ...(groups.length ? { groups } : {}), ...(curve ? { learning_curve: curve } : {}), http, http_server: p.http ? serverSettings(p.http) : null });
   return { summary: { models: models.map((m) => ({ name: m.name, accuracy: m.accuracy, p50_ms: m.latency_ms.p50 })), ...(groups.length ? { groups } : {}), http } };
 }
 

@@ -122,6 +122,23 @@ export const zeroshotSchema = z
   .strict();
 
 /**
+ * `cloze`: no labels at all. The masked-LM checkpoint of `init` (e.g. the pretrain stage), untrained further, fills the
+ * template's [MASK] slots; each label scores the log-probability of its verbalizer word (the label file's names).
+ * With `center`, each label's mean score over the training and unlabeled texts is subtracted (the model's prior for the
+ * word in this template, which says nothing about the text). Writes logits and `baseline.json`; no checkpoint.
+ */
+export const clozeSchema = z
+  .object({
+    mode: z.literal('cloze'),
+    init: initSchema,
+    /** `{text}` is replaced by the text; one [MASK] per verbalizer character, before {text} so truncation keeps them */
+    template: z.string().default('这条新闻标题的主题是[MASK][MASK]：{text}'),
+    center: z.boolean().default(true),
+    label_unlabeled: z.boolean().default(true),
+  })
+  .strict();
+
+/**
  * `knn`: embedding lookup. Each text's sentence vector (its mean character vector, centred as in `zeroshot`) finds its
  * `k` most similar training rows, which vote for their labels; `k` is chosen on valid from the list. Writes logits (the
  * training rows' leave-one-out) and no checkpoint.
@@ -150,7 +167,7 @@ export const naiveBayesTeacherSchema = z
   })
   .strict();
 
-export const paramsSchema = z.discriminatedUnion('mode', [pretrainSchema, finetuneSchema, promptSchema, prefixSchema, zeroshotSchema, knnSchema, naiveBayesTeacherSchema]);
+export const paramsSchema = z.discriminatedUnion('mode', [pretrainSchema, finetuneSchema, promptSchema, prefixSchema, zeroshotSchema, clozeSchema, knnSchema, naiveBayesTeacherSchema]);
 
 export type TeacherParams = z.infer<typeof paramsSchema>;
 export type PretrainParams = z.infer<typeof pretrainSchema>;
@@ -158,6 +175,7 @@ export type FinetuneParams = z.infer<typeof finetuneSchema>;
 export type ClassifyParams = z.infer<typeof finetuneSchema> | z.infer<typeof promptSchema> | z.infer<typeof prefixSchema>;
 export type ZeroshotParams = z.infer<typeof zeroshotSchema>;
 export type KnnParams = z.infer<typeof knnSchema>;
+export type ClozeParams = z.infer<typeof clozeSchema>;
 export type NaiveBayesTeacherParams = z.infer<typeof naiveBayesTeacherSchema>;
 export type InitParams = z.infer<typeof initSchema>;
 export type EmbeddingsParams = z.infer<typeof embeddingsSchema>;

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MULTILABEL_FIXTURE, readDataset, readJson, readLogits, readSafetensors, runStage, SMOKE_FIXTURE, smokeWorkspace, tempWorkspace, WordPieceTokenizer } from '@distill/core';
+import { argmaxRows, MULTILABEL_FIXTURE, readDataset, readJson, readLogits, readSafetensors, runStage, SMOKE_FIXTURE, smokeWorkspace, tempWorkspace, WordPieceTokenizer } from '@distill/core';
 import { ernieConfig, randomWeights, writeHfCheckpoint, type HfShape } from '../../model/src/hf-checkpoints.testutil';
-import { classifierHead, loadCheckpoint, predictLogits } from '@distill/model';
+import { classifierHead, clozeScorer, loadCheckpoint, predictLogits } from '@distill/model';
 import { dataStage } from '@distill/data';
 import { distillStage } from '@distill/distill';
 import { serveStage } from '@distill/serve';
@@ -27,6 +27,13 @@ function workspace(finetuneEpochs = 2): string {
     uses: teacher
     inputs: { data: data, pretrained: pre }
     params: { mode: prompt, init: { input: pretrained }, template: '这是[MASK][MASK]新闻：{text}', training: { epochs: 2, batch_size: 16, lr: 0.003 } }
+  cloze:
+    uses: teacher
+    inputs: { data: data, pretrained: pre }
+    params: { mode: cloze, init: { input: pretrained }, template: '这是[MASK][MASK]新闻：{text}' }
+  serve-cloze:
+    uses: serve
+    inputs: { data: data, cloze: cloze }
   aux:
     uses: teacher
     inputs: { data: data }
@@ -136,13 +143,30 @@ stages:
     expect(baseline.accuracy).toBeGreaterThan(0.8); // the fixture's classes have disjoint vocabularies
   });
 
-  it('trains in prompt mode (cloze + verbalizer) and prefix mode (encoder frozen, trainable share reported)', async () => {
+  it('trains in prompt mode (cloze + verbalizer), scores zero-shot cloze (served on test alike) and trains prefix mode (encoder frozen, trainable share reported)', async () => {
     const root = workspace();
     await runStage(dataStage, 'p.yaml', 'data', root);
     await runStage(teacherStage, 'p.yaml', 'pre', root);
     const prompt = await runStage(teacherStage, 'p.yaml', 'prompt', root);
     expect(prompt.summary).toMatchObject({ mode: 'prompt' });
     expect(readLogits(out(root, 'prompt', 'logits/valid.arrow')).numLabels).toBe(5);
+    // zero-shot cloze: the pretrained checkpoint as it is, each label's mean over the texts removed
+    const cloze = await runStage(teacherStage, 'p.yaml', 'cloze', root);
+    expect(fs.existsSync(out(root, 'cloze', 'checkpoint'))).toBe(false);
+    const spec = readJson<{ format: string; centre: number[]; checkpoint: string }>(out(root, 'cloze', 'baseline.json'));
+    expect(spec).toMatchObject({ format: 'cloze', checkpoint: 'artifacts/p/pre/checkpoint' });
+    const texts = [...readLogits(out(root, 'cloze', 'logits/train.arrow')).logits, ...readLogits(out(root, 'cloze', 'logits/unlabeled.arrow')).logits];
+    for (let l = 0; l < 5; l++) expect(Math.abs(texts.filter((_, i) => i % 5 === l).reduce((a, b) => a + b, 0) / (texts.length / 5))).toBeLessThan(1e-3);
+    const validLogits = readLogits(out(root, 'cloze', 'logits/valid.arrow'));
+    const valid = readDataset(out(root, 'data', 'valid.arrow'));
+    expect(cloze.summary.valid_accuracy).toBeCloseTo(argmaxRows(validLogits.logits, 5).filter((p, i) => p === valid.rows[i].label).length / valid.rows.length, 10);
+    // the final evaluation scores the same checkpoint, template and centre on test
+    await runStage(serveStage, 'p.yaml', 'serve-cloze', root);
+    const served = readJson<{ models: { name: string; format: string; accuracy: number }[] }>(out(root, 'serve-cloze', 'benchmark.json')).models.find((m) => m.format === 'cloze')!;
+    const test = readDataset(out(root, 'data', 'test.arrow'));
+    const scorer = clozeScorer(out(root, 'pre', 'checkpoint'), '这是[MASK][MASK]新闻：{text}', ['体育', '财经', '科技', '汽车', '教育'], test.labels, Float32Array.from(spec.centre));
+    const expected = argmaxRows(scorer.score(test.rows.map((r) => r.text)), 5).filter((p, i) => p === test.rows[i].label).length / test.rows.length;
+    expect(served.accuracy).toBeCloseTo(expected, 10);
     const prefix = await runStage(teacherStage, 'p.yaml', 'prefix', root);
     const share = prefix.summary.trainable_share as number;
     expect(share).toBeGreaterThan(0);

@@ -7,6 +7,8 @@
  *   (+ `logits/augmented.arrow`), `metrics.json`, `curves.json`, `baseline.json`.
  * - `zeroshot`: label-name similarity with character vectors, no labels. Reads `data`. Writes
  *   `logits/{train,valid}.arrow` (+ `logits/unlabeled.arrow`), `baseline.json` and `metrics.json`; no checkpoint.
+ * - `cloze`: zero-shot cloze scoring of the verbalizers by the masked-LM checkpoint of `init`, no labels. Reads and
+ *   writes as `zeroshot` (+ the checkpoint it scores with).
  * - `knn`: embedding lookup (nearest labeled rows by sentence vector). Reads and writes as `zeroshot`.
  * - `naive_bayes`: naive Bayes (self-trained by EM with `em`) as a teacher, its log posteriors calibrated on valid.
  *   Reads and writes as `zeroshot`.
@@ -14,14 +16,15 @@
  */
 import { isMultiLabel, type StageContext, type StageDefinition } from '@distill/core';
 import { runClassify } from './classify';
-import { paramsSchema, type ClassifyParams, type PretrainParams, type KnnParams, type NaiveBayesTeacherParams, type TeacherParams, type ZeroshotParams } from './config';
+import { runCloze } from './cloze';
+import { paramsSchema, type ClassifyParams, type ClozeParams, type PretrainParams, type KnnParams, type NaiveBayesTeacherParams, type TeacherParams, type ZeroshotParams } from './config';
 import { runPretrain } from './pretrain';
 import { runNaiveBayesTeacher } from './naive-bayes';
 import { runKnn, runZeroshot } from './vector-teachers';
 
 export async function runTeacher(ctx: StageContext<TeacherParams>) {
   const mode = ctx.params.mode;
-  if ((mode === 'zeroshot' || mode === 'knn' || mode === 'naive_bayes') && isMultiLabel(ctx.dataset('data', 'train.arrow').rows)) {
+  if ((mode === 'zeroshot' || mode === 'cloze' || mode === 'knn' || mode === 'naive_bayes') && isMultiLabel(ctx.dataset('data', 'train.arrow').rows)) {
     throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params.mode: '${mode}' is single-label; a multi-label dataset trains with mode finetune`);
   }
   switch (ctx.params.mode) {
@@ -33,6 +36,8 @@ export async function runTeacher(ctx: StageContext<TeacherParams>) {
       return runClassify(ctx as StageContext<ClassifyParams>);
     case 'zeroshot':
       return runZeroshot(ctx as StageContext<ZeroshotParams>);
+    case 'cloze':
+      return runCloze(ctx as StageContext<ClozeParams>);
     case 'knn':
       return runKnn(ctx as StageContext<KnnParams>);
     case 'naive_bayes':

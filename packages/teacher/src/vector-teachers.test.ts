@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { corpusCentre, knnLogits, meanVector, readLogits, Rng, runStage, SMOKE_FIXTURE, smokeWorkspace, zeroshotLogits } from '@distill/core';
+import { argmaxRows, corpusCentre, knnLogits, loadCharVectors, meanVector, readDataset, readLogits, Rng, runStage, SMOKE_FIXTURE, sentenceVectors, smokeWorkspace, zeroshotLogits } from '@distill/core';
 import { dataStage } from '@distill/data';
 import { serveStage } from '@distill/serve';
 import { teacherStage } from './stage';
@@ -75,9 +75,20 @@ describe('zero-shot label-name similarity', () => {
     uses: teacher
     inputs: { data: data }
     params: { mode: knn, k: [1, 5], vectors: { file: data/zs.f32, vocab: data/zs.json, dim: ${dim} } }
+  data-k2:
+    uses: data
+    params:
+      source: { format: tsv, train: data/train.tsv, test: data/test.tsv, labels: data/labels.txt }
+      vocab: { min_frequency: 1 }
+      max_length: 24
+      train_per_label: 2
+  knn-k2:
+    uses: teacher
+    inputs: { data: data-k2 }
+    params: { mode: knn, k: [1], label_unlabeled: false, vectors: { file: data/zs.f32, vocab: data/zs.json, dim: ${dim} } }
   serve:
     uses: serve
-    inputs: { data: data, zeroshot: zs, knn: knn }
+    inputs: { data: data, zeroshot: zs, knn: knn, knn2: knn-k2 }
 `;
     const accuracy = async (informed: boolean) => {
       const root = smokeWorkspace(stages);
@@ -104,6 +115,8 @@ describe('zero-shot label-name similarity', () => {
     // a logit row for every training row (each left out of its own vote)
     const trainLogits = readLogits(path.join(root, 'artifacts', 'p', 'knn', 'logits', 'train.arrow'));
     expect(trainLogits.ids).toHaveLength(270);
+    await runStage(dataStage, 'p.yaml', 'data-k2', root);
+    await runStage(teacherStage, 'p.yaml', 'knn-k2', root);
     const served = await runStage(serveStage, 'p.yaml', 'serve', root);
     const bench = JSON.parse(fs.readFileSync(path.join(root, 'artifacts', 'p', 'serve', 'benchmark.json'), 'utf8'));
     const zs = bench.models.find((m: { name: string }) => m.name === 'zero-shot');
@@ -114,6 +127,18 @@ describe('zero-shot label-name similarity', () => {
     const nearest = bench.models.find((m: { name: string }) => m.name === 'knn');
     expect(nearest).toMatchObject({ role: 'baseline', format: 'knn' });
     expect(nearest.accuracy).toBeGreaterThan(0.6);
+    // a kNN of another data stage (2 rows per label) votes with that stage's training rows, not the serve stage's
+    const out = (stage: string, f: string) => path.join(root, 'artifacts', 'p', stage, f);
+    const few = readDataset(out('data-k2', 'train.arrow'));
+    expect(few.rows).toHaveLength(10);
+    expect(served.reads).toEqual(expect.arrayContaining(['artifacts/p/data-k2/train.arrow']));
+    const spec = JSON.parse(fs.readFileSync(out('knn-k2', 'baseline.json'), 'utf8'));
+    const v = loadCharVectors(path.join(root, 'data', 'zs.f32'), path.join(root, 'data', 'zs.json'), dim);
+    const centre = Float32Array.from(spec.centre);
+    const test = readDataset(out('data', 'test.arrow'));
+    const expected = knnLogits(sentenceVectors(test.rows.map((r) => r.text), v, centre), sentenceVectors(few.rows.map((r) => r.text), v, centre), few.rows.map((r) => r.label), 5, 1, spec.scale);
+    const correct = argmaxRows(expected, 5).filter((p, i) => p === test.rows[i].label).length;
+    expect(bench.models.find((m: { name: string }) => m.name === 'knn-knn2').accuracy).toBeCloseTo(correct / test.rows.length, 10);
     expect(await accuracy(false)).toBeLessThan(0.45);
   }, 60_000);
 });
