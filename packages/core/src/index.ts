@@ -18,3 +18,4 @@ export * from './text';
 export * from './char-vectors';
 export * from './git';
 export * from './multilabel';
+export * from './pooling';

@@ -89,11 +89,12 @@ export interface TrainResult {
   resumedFrom: number;
 }
 
-function snapshot(params: Params, names: readonly string[]): Map<string, Float32Array> {
+/** A copy of the named parameters' values (to undo training with restoreParams). */
+export function snapshotParams(params: Params, names: readonly string[]): Map<string, Float32Array> {
   return new Map(names.map((n) => [n, Float32Array.from(params.get(n)!.dataSync() as Float32Array)]));
 }
 
-function restore(params: Params, snap: Map<string, Float32Array>): void {
+export function restoreParams(params: Params, snap: Map<string, Float32Array>): void {
   for (const [n, values] of snap) {
     const p = params.get(n)!;
     const t = tf.tensor(values, p.shape, 'float32');
@@ -147,7 +148,7 @@ async function trainLoop(params: Params, trainableNames: readonly string[], task
   const started = Date.now();
 
   if (saved) {
-    restore(params, saved.params);
+    restoreParams(params, saved.params);
     optimizer.importState(saved);
     samples = saved.samples;
     sinceBest = saved.sinceBest;
@@ -165,7 +166,7 @@ async function trainLoop(params: Params, trainableNames: readonly string[], task
     const { m, v } = optimizer.exportState();
     saveTrainState(
       resume.dir,
-      { fingerprint: resume.fingerprint, source: resume.source, step: optimizer.step, epoch, batch, epochRngState, samples, sinceBest, curve: result.curve, evals: result.evals, best: result.best, params: snapshot(params, trainable), m, v, bestParams: bestSnap },
+      { fingerprint: resume.fingerprint, source: resume.source, step: optimizer.step, epoch, batch, epochRngState, samples, sinceBest, curve: result.curve, evals: result.evals, best: result.best, params: snapshotParams(params, trainable), m, v, bestParams: bestSnap },
       shapes,
     );
   };
@@ -178,7 +179,7 @@ async function trainLoop(params: Params, trainableNames: readonly string[], task
     const eligible = cfg.eligibleForBest?.(ev.step, totalSteps) ?? true;
     if (eligible && (!result.best || ev.score > result.best.score)) {
       result.best = ev;
-      bestSnap = snapshot(params, trainable);
+      bestSnap = snapshotParams(params, trainable);
       sinceBest = 0;
     } else sinceBest += 1;
     return cfg.patience > 0 && sinceBest >= cfg.patience;
@@ -239,7 +240,7 @@ async function trainLoop(params: Params, trainableNames: readonly string[], task
     }
   }
   if (task.evaluate && (result.evals.length === 0 || result.evals[result.evals.length - 1].step !== optimizer.step)) evaluate();
-  if (bestSnap) restore(params, bestSnap);
+  if (bestSnap) restoreParams(params, bestSnap);
   result.steps = optimizer.step;
   result.seconds = (Date.now() - started) / 1000;
   result.samplesPerSecond = samples / Math.max(result.seconds, 1e-9);

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { argmaxRows, classificationMetrics, knnLogits, loadCharVectors, meanStd, NaiveBayes, percentile, readDataset, readJson, readManifest, sentenceVectors, zeroshotLogits, writeJsonAtomic, type Dataset, type Example, type StageContext, type StageDefinition } from '@distill/core';
+import { argmaxRows, classificationMetrics, knnLogits, loadCharVectors, meanStd, NaiveBayes, percentile, poolLogits, readDataset, readJson, readManifest, sentenceVectors, zeroshotLogits, writeJsonAtomic, type Dataset, type Example, type StageContext, type StageDefinition } from '@distill/core';
 import { clozeScorer, selectBackend } from '@distill/model';
 import { benchmarkModel, scoreLogits, type ModelResult } from './benchmark';
 import type { LearningCurve, ModelGroup } from './report';
@@ -71,6 +71,11 @@ interface BaselineSpec {
   scale: number;
   label_names?: string[];
   k?: number;
+  /** naive Bayes as a teacher: its logits are its scores divided by this */
+  calibration?: { temperature: number };
+  /** ensemble */
+  members?: { role: string; baseline: string; weight: number }[];
+  temperature?: number;
   /** cloze */
   checkpoint?: string;
   template?: string;
@@ -109,7 +114,7 @@ function trainingDataOf(ctx: StageContext<ServeParams>, modelsDir: string, test:
 
 /** What makes two baselines the same model: the fields it is fitted and scored with (not its record of what was tried). */
 function baselineKey(s: BaselineSpec): string {
-  return JSON.stringify([s.format, s.ngram_max, s.alpha, s.em?.rounds, s.em?.unlabeled_weight, s.vectors, s.centre, s.scale, s.label_names, s.k, s.checkpoint, s.template]);
+  return JSON.stringify([s.format, s.ngram_max, s.alpha, s.em?.rounds, s.em?.unlabeled_weight, s.vectors, s.centre, s.scale, s.label_names, s.k, s.checkpoint, s.template, s.members, s.temperature]);
 }
 
 /** The naive Bayes baseline a teacher stage describes (its `baseline.json`), fitted on train and scored on test. */
@@ -159,13 +164,58 @@ async function clozeBaseline(ctx: StageContext<ServeParams>, spec: BaselineSpec,
   return { name: spec.name, format: 'cloze', scores: scorer.score(test.map((r) => r.text)), scoreOne: (t) => scorer.score([t]), params: scorer.params, sizeBytes };
 }
 
-/** A teacher stage's `baseline.json`, scored on test: naive Bayes (refitted), zero-shot, cloze or knn. */
-async function baselineFromFile(ctx: StageContext<ServeParams>, file: string, data: TrainingData, test: readonly Example[], labels: readonly string[]): Promise<ModelResult> {
+/** Finds (and caches) the training data of the stage that wrote a directory. */
+type DataOf = (stageDir: string) => TrainingData;
+
+/**
+ * A baseline's test logits as its teacher stage writes them for valid, by format: naive Bayes (refitted; divided by
+ * its calibration temperature when it has one), zero-shot, knn, cloze, or an ensemble of such members.
+ */
+async function scoreBaseline(ctx: StageContext<ServeParams>, spec: BaselineSpec, file: string, dataOf: DataOf, test: readonly Example[], labels: readonly string[]): Promise<ScoredBaseline> {
+  const data = dataOf(path.dirname(file));
+  switch (spec.format) {
+    case 'cloze':
+      return clozeBaseline(ctx, spec, file, test, labels);
+    case 'zero-shot':
+    case 'knn':
+      return vectorBaseline(ctx, spec, file, data.rows, test, labels);
+    case 'ensemble':
+      return ensembleBaseline(ctx, spec, file, dataOf, test, labels);
+    default:
+      return naiveBayesBaseline(spec, file, data, test, labels);
+  }
+}
+
+/** An ensemble teacher's members, each scored on test as itself, pooled with the weights and temperature it chose on valid. */
+async function ensembleBaseline(ctx: StageContext<ServeParams>, spec: BaselineSpec, file: string, dataOf: DataOf, test: readonly Example[], labels: readonly string[]): Promise<ScoredBaseline> {
+  if (!spec.members?.length || !(spec.temperature! > 0)) throw new Error(`${file}: an ensemble baseline needs members and a temperature`);
+  const members = await Promise.all(
+    spec.members.map(async (m) => {
+      if (!m.weight) return null;
+      const memberFile = path.resolve(ctx.root, m.baseline);
+      ctx.recordRead(memberFile);
+      const memberSpec = readJson<BaselineSpec>(memberFile);
+      return { scored: await scoreBaseline(ctx, memberSpec, memberFile, dataOf, test, labels), temperature: memberSpec.calibration?.temperature ?? 1 };
+    }),
+  );
+  const weights = spec.members.map((m) => m.weight);
+  const k = labels.length;
+  const pool = (logits: (Float32Array | null)[]) => poolLogits(logits.map((l, i) => (l ? l.map((x) => x / members[i]!.temperature) : null)), weights, k, spec.temperature);
+  return {
+    name: spec.name,
+    format: 'ensemble',
+    scores: pool(members.map((m) => m?.scored.scores ?? null)),
+    scoreOne: (t) => pool(members.map((m) => (m ? (m.scored.scoreOne(t) as Float32Array) : null))),
+    params: members.reduce((a, m) => a + (m?.scored.params ?? 0), 0),
+    sizeBytes: members.reduce((a, m) => a + (m?.scored.sizeBytes ?? 0), 0),
+  };
+}
+
+/** A teacher stage's `baseline.json`, scored on test: naive Bayes (refitted), zero-shot, cloze, knn or an ensemble of them. */
+async function baselineFromFile(ctx: StageContext<ServeParams>, file: string, dataOf: DataOf, test: readonly Example[], labels: readonly string[]): Promise<ModelResult> {
   const spec = readJson<BaselineSpec>(file);
-  const onVectors = spec.format === 'zero-shot' || spec.format === 'knn';
-  const scored = spec.format === 'cloze' ? await clozeBaseline(ctx, spec, file, test, labels) : onVectors ? vectorBaseline(ctx, spec, file, data.rows, test, labels) : naiveBayesBaseline(spec, file, data, test, labels);
-  const r = baselineResult(scored, file, test, labels, data.inTrain);
-  if (onVectors || spec.format === 'cloze') ctx.log.info(`${r.name}: accuracy ${(100 * r.accuracy).toFixed(2)} [${r.ci95!.map((x) => (100 * x).toFixed(2)).join(', ')}]${spec.format === 'knn' ? '' : ' with no labels'} (chance ${(100 / labels.length).toFixed(2)})`);
+  const r = baselineResult(await scoreBaseline(ctx, spec, file, dataOf, test, labels), file, test, labels, dataOf(path.dirname(file)).inTrain);
+  if (spec.format !== 'naive-bayes') ctx.log.info(`${r.name}: accuracy ${(100 * r.accuracy).toFixed(2)} [${r.ci95!.map((x) => (100 * x).toFixed(2)).join(', ')}]${spec.format === 'zero-shot' || spec.format === 'cloze' ? ' with no labels' : ''} (chance ${(100 / labels.length).toFixed(2)})`);
   return r;
 }
 
@@ -216,7 +266,7 @@ export async function runServe(ctx: StageContext<ServeParams>) {
       const key = baselineKey(readJson<BaselineSpec>(baselineFile));
       if (baselineSpecs.has(key)) continue;
       baselineSpecs.add(key);
-      const r = await baselineFromFile(ctx, baselineFile, trainingDataOf(ctx, modelsDir, test, trainingData), test.rows, test.labels);
+      const r = await baselineFromFile(ctx, baselineFile, (dir) => trainingDataOf(ctx, dir, test, trainingData), test.rows, test.labels);
       models.push({ ...r, file: path.relative(ctx.root, baselineFile), name: models.some((m) => m.name === r.name) ? `${r.name}-${inputRole}` : r.name });
       continue;
     }

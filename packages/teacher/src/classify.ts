@@ -52,9 +52,12 @@ import {
   type TrainTask,
   type ClassificationHead,
   type Params,
+  snapshotParams,
+  restoreParams,
 } from '@distill/model';
 import type { ClassifyParams } from './config';
 import { startingEncoder } from './init';
+import { labelPrior, selfTrain, udaPairs, withUda, type UdaPair } from './semi-supervised';
 import { fitNaiveBayes } from './naive-bayes';
 
 type WideFitParams = NonNullable<WideParams['fit']>;
@@ -144,6 +147,16 @@ function checkMultiLabel(ctx: StageContext<ClassifyParams>): void {
   if (ctx.params.mode !== 'finetune') throw new Error(`${where}.mode: '${ctx.params.mode}' is single-label; a multi-label dataset trains with mode finetune`);
   if (ctx.params.wide) throw new Error(`${where}.wide: the wide n-gram table is single-label; remove it for a multi-label dataset`);
   if (ctx.params.label_unlabeled || ctx.inputs.augment) throw new Error(`${where}: soft labels for data distillation (label_unlabeled, an augment input) are single-label; remove them for a multi-label dataset`);
+  if (ctx.params.uda || ctx.params.self_training) throw new Error(`${where}: uda and self_training are single-label; remove them for a multi-label dataset`);
+}
+
+/** The unlabeled texts paired with their variants from input `uda` (an augment stage's augmented-unlabeled.arrow). */
+function udaInputs(ctx: StageContext<ClassifyParams>, head: ClassificationHead, tokenizer: WordPieceTokenizer): UdaPair[] {
+  if (!ctx.inputs.uda) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params.uda needs inputs.uda: an augment stage with splits: [unlabeled]`);
+  const ds = ctx.dataset('uda', 'augmented-unlabeled.arrow');
+  const pairs = udaPairs(head, tokenizer, ds.rows, ds.arrow.strings('origin_id'), ds.arrow.strings('strategy'));
+  ctx.log.info(`uda: ${pairs.length} unlabeled texts with augmented variants`);
+  return pairs;
 }
 
 export async function runClassify(ctx: StageContext<ClassifyParams>) {
@@ -203,8 +216,29 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
     loss: (logits, batch) => (multiLabel ? binaryCrossEntropy(logits, batchMultiHot(trainSet.rows, batch, labels.length)) : crossEntropy(logits, batchLabels(trainSet.rows, batch))),
     multiLabel,
   });
-  const task = auxMlm ? withAuxMlm(classification, encoder, tokenizer, ctx.dataset('data', 'unlabeled.arrow').rows.map((r) => r.text), auxMlm, p.training.batch_size) : classification;
-  const result = await train(trainParams, trainable, task, trainingConfigFrom(p.training, deriveSeed(ctx.seed, `${ctx.stage}-train`)), ctx.log, ctx.stage, ctx.resume('train', p.training.checkpoint_every));
+  if ((p.uda || p.self_training) && outOfFold) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params: uda and self_training train the model alone, not beside a cross-fitted table (wide.fit cross_fit); use one or the other`);
+  const withMlm = auxMlm ? withAuxMlm(classification, encoder, tokenizer, ctx.dataset('data', 'unlabeled.arrow').rows.map((r) => r.text), auxMlm, p.training.batch_size) : classification;
+  const task = p.uda ? withUda(withMlm, head, udaInputs(ctx, head, tokenizer), p.uda, tokenizer.padId, labelPrior(trainSet.rows, labels.length)) : withMlm;
+  const trainingConfig = trainingConfigFrom(p.training, deriveSeed(ctx.seed, `${ctx.stage}-train`));
+  const result = await train(trainParams, trainable, task, trainingConfig, ctx.log, ctx.stage, ctx.resume('train', p.training.checkpoint_every));
+  const selfTraining = p.self_training
+    ? await selfTrain(
+        p.self_training,
+        head,
+        tokenizer,
+        trainSet.rows,
+        ctx.dataset('data', 'unlabeled.arrow').rows.map((r) => r.text),
+        result.best?.score ?? evaluateClassifier(head, tokenizer, valid.rows, labels).metrics.accuracy,
+        async (rows, round) => {
+          const roundTask = classifierTask({ head, tokenizer, train: rows, valid: valid.rows, labels, batchSize: p.training.batch_size, loss: (logits, batch) => crossEntropy(logits, batchLabels(rows, batch)) });
+          const r = await train(trainParams, trainable, p.uda ? withUda(roundTask, head, udaInputs(ctx, head, tokenizer), p.uda, tokenizer.padId, labelPrior(trainSet.rows, labels.length)) : roundTask, { ...trainingConfig, epochs: p.self_training!.epochs, seed: deriveSeed(ctx.seed, `${ctx.stage}-self-training-${round}`) }, ctx.log, `${ctx.stage}-st${round}`);
+          return r.best?.score ?? 0;
+        },
+        { snapshot: () => snapshotParams(trainParams, trainable), restore: (snap) => restoreParams(trainParams, snap as Map<string, Float32Array>) },
+        deriveSeed(ctx.seed, `${ctx.stage}-self-training`),
+        ctx.log,
+      )
+    : null;
 
   // which part earns the accuracy, on valid (the table alone, the encoder alone, both as trained), and the encoder's
   // weight against the table
@@ -269,6 +303,7 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
       ...(components ? { valid_components: components } : {}),
       ...(mix ? { encoder_weight: mix.encoder_weight, encoder_weights_tried: mix.tried } : {}),
       ...(wideFit?.summary ?? {}),
+      ...(selfTraining ? { self_training: selfTraining } : {}),
     },
   };
 }

@@ -62,11 +62,49 @@ const naiveBayesFields = {
 };
 const naiveBayes = z.object({ enabled: z.boolean().default(true), ...naiveBayesFields }).strict().prefault({});
 
+/**
+ * consistency training (UDA, Xie et al., 2020): every step adds weight × KL(sharpened prediction on an unlabeled text ‖
+ * prediction on one of its variants), over the texts predicted with at least `confidence`; the variants come from input
+ * `uda`, an augment stage with `splits: [unlabeled]` (its augmented-unlabeled.arrow)
+ */
+const udaSchema = z
+  .object({
+    // the defaults are those of the UDA authors' text-classification runs
+    weight: z.number().positive().default(1),
+    confidence: z.number().min(0).max(1).default(0.45),
+    /** the target is softmax(logits / temperature) */
+    temperature: z.number().positive().max(1).default(0.85),
+    /** unlabeled texts per step */
+    batch_size: z.number().int().positive().default(32),
+    /** distribution alignment: each target × (labeled label shares / running mean prediction), so that the term cannot
+     * be met by one label for every text */
+    align: z.boolean().default(true),
+  })
+  .strict();
+
+/**
+ * self-training with uncertainty (UST, Mukherjee & Awadallah, 2020), after the supervised training: `rounds` of labelling
+ * the data stage's unlabeled text with `passes` dropout passes, adding the texts labelled with at least `confidence`
+ * (the most certain and consistent first, at most `per_class` a label) to the labeled rows, and training `epochs` more;
+ * a round is kept only when valid accuracy rises
+ */
+const selfTrainingSchema = z
+  .object({
+    rounds: z.number().int().min(1).max(10).default(2),
+    confidence: z.number().min(0).max(1).default(0.7),
+    passes: z.number().int().min(1).max(30).default(5),
+    per_class: z.number().int().positive().default(100),
+    epochs: z.number().int().positive().default(3),
+  })
+  .strict();
+
 /** options every classification mode shares */
 const classify = {
   naive_bayes: naiveBayes,
   /** also write logits/unlabeled.arrow: the teacher labels the data stage's unlabeled text (data distillation) */
   label_unlabeled: z.boolean().default(false),
+  uda: udaSchema.optional(),
+  self_training: selfTrainingSchema.optional(),
 };
 
 /** `finetune`: the classifier on [CLS], every weight trained; optionally with an auxiliary MLM loss (PALM-style). */
@@ -167,7 +205,23 @@ export const naiveBayesTeacherSchema = z
   })
   .strict();
 
-export const paramsSchema = z.discriminatedUnion('mode', [pretrainSchema, finetuneSchema, promptSchema, prefixSchema, zeroshotSchema, clozeSchema, knnSchema, naiveBayesTeacherSchema]);
+/**
+ * `ensemble`: the teachers of `members` (input roles of teacher stages that write logits and a `baseline.json`: naive
+ * Bayes, zero-shot, cloze, kNN, ensemble) pooled log-linearly, Σ wᵢ · log softmax(logitsᵢ), each weight chosen on valid
+ * from `weights` (every combination; ties keep the lighter one), then divided by the temperature with the least valid
+ * log-loss. Writes logits and `baseline.json`; no checkpoint.
+ */
+export const ensembleSchema = z
+  .object({
+    mode: z.literal('ensemble'),
+    members: z.array(z.string()).min(2).max(6),
+    weights: z.array(z.number().min(0)).min(2).default([0, 0.5, 1]),
+    calibration: z.array(z.number().positive()).min(1).default([0.5, 1, 2, 5]),
+    label_unlabeled: z.boolean().default(true),
+  })
+  .strict();
+
+export const paramsSchema = z.discriminatedUnion('mode', [pretrainSchema, finetuneSchema, promptSchema, prefixSchema, zeroshotSchema, clozeSchema, knnSchema, naiveBayesTeacherSchema, ensembleSchema]);
 
 export type TeacherParams = z.infer<typeof paramsSchema>;
 export type PretrainParams = z.infer<typeof pretrainSchema>;
@@ -176,6 +230,7 @@ export type ClassifyParams = z.infer<typeof finetuneSchema> | z.infer<typeof pro
 export type ZeroshotParams = z.infer<typeof zeroshotSchema>;
 export type KnnParams = z.infer<typeof knnSchema>;
 export type ClozeParams = z.infer<typeof clozeSchema>;
+export type EnsembleParams = z.infer<typeof ensembleSchema>;
 export type NaiveBayesTeacherParams = z.infer<typeof naiveBayesTeacherSchema>;
 export type InitParams = z.infer<typeof initSchema>;
 export type EmbeddingsParams = z.infer<typeof embeddingsSchema>;

@@ -63,7 +63,7 @@ export function fitNaiveBayes(log: StageContext<unknown>['log'], p: NaiveBayesPa
 }
 
 /** Mean negative log-likelihood of the gold labels under softmax(logits / t). */
-function logLoss(logits: Float32Array, gold: readonly number[], k: number, t: number): number {
+export function logLoss(logits: Float32Array, gold: readonly number[], k: number, t: number): number {
   let total = 0;
   gold.forEach((g, r) => {
     let max = -Infinity;

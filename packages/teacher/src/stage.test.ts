@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { argmaxRows, MULTILABEL_FIXTURE, readDataset, readJson, readLogits, readSafetensors, runStage, SMOKE_FIXTURE, smokeWorkspace, tempWorkspace, WordPieceTokenizer } from '@distill/core';
 import { ernieConfig, randomWeights, writeHfCheckpoint, type HfShape } from '../../model/src/hf-checkpoints.testutil';
 import { classifierHead, clozeScorer, loadCheckpoint, predictLogits } from '@distill/model';
+import { augmentStage } from '@distill/augment';
 import { dataStage } from '@distill/data';
 import { distillStage } from '@distill/distill';
 import { serveStage } from '@distill/serve';
@@ -34,6 +35,19 @@ function workspace(finetuneEpochs = 2): string {
   serve-cloze:
     uses: serve
     inputs: { data: data, cloze: cloze }
+  aug-unlabeled:
+    uses: augment
+    inputs: { data: data }
+    params: { splits: [unlabeled], strategies: { delete: { p: 0.2 }, swap: { n: 1 } }, multiplier: 2 }
+  semi:
+    uses: teacher
+    inputs: { data: data, uda: aug-unlabeled }
+    params:
+      mode: finetune
+      model: ${model}
+      uda: { confidence: 0, batch_size: 8 }
+      self_training: { rounds: 2, confidence: 0, passes: 2, per_class: 5, epochs: 1 }
+      training: { epochs: 1, batch_size: 16, lr: 0.003 }
   aux:
     uses: teacher
     inputs: { data: data }
@@ -175,6 +189,28 @@ stages:
     const after = readSafetensors(out(root, 'prefix', 'checkpoint/model.safetensors')).tensors.get('bert.encoder.layer.0.attention.self.query.weight')!.data as Float32Array;
     expect(Array.from(after)).toEqual(Array.from(pre));
     expect(readSafetensors(out(root, 'prefix', 'checkpoint/prefix.safetensors')).tensors.get('prefix.layer.0.key')!.shape).toEqual([4, 16]);
+  });
+
+  it('trains with UDA on augmented unlabeled texts, then self-trains, keeping a round only when valid accuracy rises', async () => {
+    const root = workspace();
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    await runStage(augmentStage, 'p.yaml', 'aug-unlabeled', root);
+    const semi = await runStage(teacherStage, 'p.yaml', 'semi', root);
+    expect(semi.reads).toEqual(expect.arrayContaining(['artifacts/p/aug-unlabeled/augmented-unlabeled.arrow', 'artifacts/p/data/unlabeled.arrow']));
+    const curves = readJson<{ curve: { terms?: Record<string, number> }[]; best: { score: number } }>(out(root, 'semi', 'curves.json'));
+    expect(Object.keys(curves.curve[0].terms ?? {}).sort()).toEqual(['consistency', 'supervised']);
+    const rounds = semi.summary.self_training as { round: number; pseudo_rows: number; valid_accuracy: number; kept: boolean }[];
+    expect(rounds.map((r) => r.round)).toEqual([1, 2]);
+    // at most per_class (5) for each of the 5 labels
+    for (const r of rounds) expect(r.pseudo_rows).toBeGreaterThan(0);
+    for (const r of rounds) expect(r.pseudo_rows).toBeLessThanOrEqual(25);
+    // a round is kept only above the best so far; the model written is the best of the first training and the kept rounds
+    let best = curves.best.score;
+    for (const r of rounds) {
+      expect(r.kept).toBe(r.valid_accuracy > best);
+      if (r.kept) best = r.valid_accuracy;
+    }
+    expect(semi.summary.valid_accuracy).toBeCloseTo(best, 10);
   });
 
   it('fine-tunes with an auxiliary MLM loss from warm-started embeddings', async () => {

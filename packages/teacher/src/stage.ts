@@ -10,6 +10,8 @@
  * - `cloze`: zero-shot cloze scoring of the verbalizers by the masked-LM checkpoint of `init`, no labels. Reads and
  *   writes as `zeroshot` (+ the checkpoint it scores with).
  * - `knn`: embedding lookup (nearest labeled rows by sentence vector). Reads and writes as `zeroshot`.
+ * - `ensemble`: the logits of teacher stages that have a `baseline.json` (input roles in `members`), pooled with
+ *   weights and a temperature chosen on valid. Reads `data` and each member's logits; writes as `zeroshot`.
  * - `naive_bayes`: naive Bayes (self-trained by EM with `em`) as a teacher, its log posteriors calibrated on valid.
  *   Reads and writes as `zeroshot`.
  * Checkpoints use the Hugging Face layout (safetensors + config.json + vocab.txt).
@@ -17,14 +19,15 @@
 import { isMultiLabel, type StageContext, type StageDefinition } from '@distill/core';
 import { runClassify } from './classify';
 import { runCloze } from './cloze';
-import { paramsSchema, type ClassifyParams, type ClozeParams, type PretrainParams, type KnnParams, type NaiveBayesTeacherParams, type TeacherParams, type ZeroshotParams } from './config';
+import { runEnsemble } from './ensemble';
+import { paramsSchema, type ClassifyParams, type ClozeParams, type EnsembleParams, type PretrainParams, type KnnParams, type NaiveBayesTeacherParams, type TeacherParams, type ZeroshotParams } from './config';
 import { runPretrain } from './pretrain';
 import { runNaiveBayesTeacher } from './naive-bayes';
 import { runKnn, runZeroshot } from './vector-teachers';
 
 export async function runTeacher(ctx: StageContext<TeacherParams>) {
   const mode = ctx.params.mode;
-  if ((mode === 'zeroshot' || mode === 'cloze' || mode === 'knn' || mode === 'naive_bayes') && isMultiLabel(ctx.dataset('data', 'train.arrow').rows)) {
+  if ((mode === 'zeroshot' || mode === 'cloze' || mode === 'knn' || mode === 'naive_bayes' || mode === 'ensemble') && isMultiLabel(ctx.dataset('data', 'train.arrow').rows)) {
     throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params.mode: '${mode}' is single-label; a multi-label dataset trains with mode finetune`);
   }
   switch (ctx.params.mode) {
@@ -40,6 +43,8 @@ export async function runTeacher(ctx: StageContext<TeacherParams>) {
       return runCloze(ctx as StageContext<ClozeParams>);
     case 'knn':
       return runKnn(ctx as StageContext<KnnParams>);
+    case 'ensemble':
+      return runEnsemble(ctx as StageContext<EnsembleParams>);
     case 'naive_bayes':
       return runNaiveBayesTeacher(ctx as StageContext<NaiveBayesTeacherParams>);
   }

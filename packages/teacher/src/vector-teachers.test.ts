@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { argmaxRows, corpusCentre, knnLogits, loadCharVectors, meanVector, readDataset, readLogits, Rng, runStage, SMOKE_FIXTURE, sentenceVectors, smokeWorkspace, zeroshotLogits } from '@distill/core';
+import { argmaxRows, corpusCentre, knnLogits, loadCharVectors, meanVector, poolLogits, readDataset, readLogits, Rng, runStage, SMOKE_FIXTURE, sentenceVectors, smokeWorkspace, zeroshotLogits } from '@distill/core';
 import { dataStage } from '@distill/data';
 import { serveStage } from '@distill/serve';
 import { teacherStage } from './stage';
@@ -86,9 +86,13 @@ describe('zero-shot label-name similarity', () => {
     uses: teacher
     inputs: { data: data-k2 }
     params: { mode: knn, k: [1], label_unlabeled: false, vectors: { file: data/zs.f32, vocab: data/zs.json, dim: ${dim} } }
+  ens:
+    uses: teacher
+    inputs: { data: data, zs: zs, knn: knn }
+    params: { mode: ensemble, members: [zs, knn], weights: [0, 0.5, 1] }
   serve:
     uses: serve
-    inputs: { data: data, zeroshot: zs, knn: knn, knn2: knn-k2 }
+    inputs: { data: data, zeroshot: zs, knn: knn, knn2: knn-k2, ens: ens }
 `;
     const accuracy = async (informed: boolean) => {
       const root = smokeWorkspace(stages);
@@ -117,6 +121,7 @@ describe('zero-shot label-name similarity', () => {
     expect(trainLogits.ids).toHaveLength(270);
     await runStage(dataStage, 'p.yaml', 'data-k2', root);
     await runStage(teacherStage, 'p.yaml', 'knn-k2', root);
+    const ens = await runStage(teacherStage, 'p.yaml', 'ens', root);
     const served = await runStage(serveStage, 'p.yaml', 'serve', root);
     const bench = JSON.parse(fs.readFileSync(path.join(root, 'artifacts', 'p', 'serve', 'benchmark.json'), 'utf8'));
     const zs = bench.models.find((m: { name: string }) => m.name === 'zero-shot');
@@ -139,6 +144,25 @@ describe('zero-shot label-name similarity', () => {
     const expected = knnLogits(sentenceVectors(test.rows.map((r) => r.text), v, centre), sentenceVectors(few.rows.map((r) => r.text), v, centre), few.rows.map((r) => r.label), 5, 1, spec.scale);
     const correct = argmaxRows(expected, 5).filter((p, i) => p === test.rows[i].label).length;
     expect(bench.models.find((m: { name: string }) => m.name === 'knn-knn2').accuracy).toBeCloseTo(correct / test.rows.length, 10);
+    // the ensemble: the weights with the best valid accuracy of the grid, at least as good as either member alone
+    const valid = readDataset(out('data', 'valid.arrow'));
+    const validAcc = (l: Float32Array) => argmaxRows(l, 5).filter((p, i) => p === valid.rows[i].label).length / valid.rows.length;
+    const members = ['zs', 'knn'].map((s) => readLogits(out(s, 'logits/valid.arrow')).logits);
+    const metrics = JSON.parse(fs.readFileSync(out('ens', 'metrics.json'), 'utf8'));
+    expect(metrics.tried).toHaveLength(8);
+    const bestTried = Math.max(...metrics.tried.map((t: { weights: number[] }) => validAcc(poolLogits(members, t.weights, 5))));
+    expect(ens.summary.valid_accuracy).toBeCloseTo(bestTried, 10);
+    expect(ens.summary.valid_accuracy).toBeGreaterThanOrEqual(Math.max(validAcc(members[0]), validAcc(members[1])));
+    // on test, the final evaluation pools the members it scores itself, with the same weights and temperature
+    const ensSpec = JSON.parse(fs.readFileSync(out('ens', 'baseline.json'), 'utf8'));
+    const zsSpec = JSON.parse(fs.readFileSync(out('zs', 'baseline.json'), 'utf8'));
+    const zsTest = zeroshotLogits(test.rows.map((r) => r.text), zsSpec.label_names, Float32Array.from(zsSpec.centre), v, zsSpec.scale);
+    const train = readDataset(out('data', 'train.arrow'));
+    const knnCentre = Float32Array.from(knnBaseline.centre);
+    const knnTest = knnLogits(sentenceVectors(test.rows.map((r) => r.text), v, knnCentre), sentenceVectors(train.rows.map((r) => r.text), v, knnCentre), train.rows.map((r) => r.label), 5, knnBaseline.k, knnBaseline.scale);
+    const pooled = poolLogits([zsTest, knnTest], ensSpec.members.map((m: { weight: number }) => m.weight), 5, ensSpec.temperature);
+    const ensCorrect = argmaxRows(pooled, 5).filter((p, i) => p === test.rows[i].label).length;
+    expect(bench.models.find((m: { name: string }) => m.name === 'ensemble').accuracy).toBeCloseTo(ensCorrect / test.rows.length, 10);
     expect(await accuracy(false)).toBeLessThan(0.45);
   }, 60_000);
 });
