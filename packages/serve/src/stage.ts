@@ -84,6 +84,8 @@ interface BaselineSpec {
 
 /** The training data a model was trained on (its stage's `data` input): its rows, unlabeled texts, and which test rows it holds. */
 interface TrainingData {
+  /** the data stage's directory */
+  dir: string;
   rows: readonly Example[];
   unlabeled(): string[];
   /** per test row: whether its text is in these training rows */
@@ -107,7 +109,7 @@ function trainingDataOf(ctx: StageContext<ServeParams>, modelsDir: string, test:
   const train = read('train.arrow');
   if (train.labels.join('\n') !== test.labels.join('\n')) throw new Error(`${path.join(dir, 'train.arrow')}: its labels (${train.labels.join(', ')}) are not the test set's (${test.labels.join(', ')})`);
   const texts = new Set(train.rows.map((r) => r.text));
-  const data = { rows: train.rows, unlabeled: () => read('unlabeled.arrow').rows.map((r) => r.text), inTrain: test.rows.map((r) => texts.has(r.text)) };
+  const data = { dir, rows: train.rows, unlabeled: () => read('unlabeled.arrow').rows.map((r) => r.text), inTrain: test.rows.map((r) => texts.has(r.text)) };
   cache.set(dir, data);
   return data;
 }
@@ -164,15 +166,25 @@ async function clozeBaseline(ctx: StageContext<ServeParams>, spec: BaselineSpec,
   return { name: spec.name, format: 'cloze', scores: scorer.score(test.map((r) => r.text)), scoreOne: (t) => scorer.score([t]), params: scorer.params, sizeBytes };
 }
 
-/** Finds (and caches) the training data of the stage that wrote a directory. */
-type DataOf = (stageDir: string) => TrainingData;
+/** What scoring baselines shares: the training data of the stage that wrote a directory, and the baselines scored so far. */
+interface Scoring {
+  dataOf(stageDir: string): TrainingData;
+  /** by what a baseline fits and the data it fits it on: an ensemble's members are scored once, not again */
+  scored: Map<string, Promise<ScoredBaseline>>;
+}
 
 /**
  * A baseline's test logits as its teacher stage writes them for valid, by format: naive Bayes (refitted; divided by
  * its calibration temperature when it has one), zero-shot, knn, cloze, or an ensemble of such members.
  */
-async function scoreBaseline(ctx: StageContext<ServeParams>, spec: BaselineSpec, file: string, dataOf: DataOf, test: readonly Example[], labels: readonly string[]): Promise<ScoredBaseline> {
-  const data = dataOf(path.dirname(file));
+function scoreBaseline(ctx: StageContext<ServeParams>, spec: BaselineSpec, file: string, scoring: Scoring, test: readonly Example[], labels: readonly string[]): Promise<ScoredBaseline> {
+  const key = `${baselineKey(spec)}|${spec.name}|${scoring.dataOf(path.dirname(file)).dir}`;
+  if (!scoring.scored.has(key)) scoring.scored.set(key, scoreBaselineOnce(ctx, spec, file, scoring, test, labels));
+  return scoring.scored.get(key)!;
+}
+
+async function scoreBaselineOnce(ctx: StageContext<ServeParams>, spec: BaselineSpec, file: string, scoring: Scoring, test: readonly Example[], labels: readonly string[]): Promise<ScoredBaseline> {
+  const data = scoring.dataOf(path.dirname(file));
   switch (spec.format) {
     case 'cloze':
       return clozeBaseline(ctx, spec, file, test, labels);
@@ -180,14 +192,14 @@ async function scoreBaseline(ctx: StageContext<ServeParams>, spec: BaselineSpec,
     case 'knn':
       return vectorBaseline(ctx, spec, file, data.rows, test, labels);
     case 'ensemble':
-      return ensembleBaseline(ctx, spec, file, dataOf, test, labels);
+      return ensembleBaseline(ctx, spec, file, scoring, test, labels);
     default:
       return naiveBayesBaseline(spec, file, data, test, labels);
   }
 }
 
 /** An ensemble teacher's members, each scored on test as itself, pooled with the weights and temperature it chose on valid. */
-async function ensembleBaseline(ctx: StageContext<ServeParams>, spec: BaselineSpec, file: string, dataOf: DataOf, test: readonly Example[], labels: readonly string[]): Promise<ScoredBaseline> {
+async function ensembleBaseline(ctx: StageContext<ServeParams>, spec: BaselineSpec, file: string, scoring: Scoring, test: readonly Example[], labels: readonly string[]): Promise<ScoredBaseline> {
   if (!spec.members?.length || !(spec.temperature! > 0)) throw new Error(`${file}: an ensemble baseline needs members and a temperature`);
   const members = await Promise.all(
     spec.members.map(async (m) => {
@@ -195,7 +207,7 @@ async function ensembleBaseline(ctx: StageContext<ServeParams>, spec: BaselineSp
       const memberFile = path.resolve(ctx.root, m.baseline);
       ctx.recordRead(memberFile);
       const memberSpec = readJson<BaselineSpec>(memberFile);
-      return { scored: await scoreBaseline(ctx, memberSpec, memberFile, dataOf, test, labels), temperature: memberSpec.calibration?.temperature ?? 1 };
+      return { scored: await scoreBaseline(ctx, memberSpec, memberFile, scoring, test, labels), temperature: memberSpec.calibration?.temperature ?? 1 };
     }),
   );
   const weights = spec.members.map((m) => m.weight);
@@ -212,9 +224,9 @@ async function ensembleBaseline(ctx: StageContext<ServeParams>, spec: BaselineSp
 }
 
 /** A teacher stage's `baseline.json`, scored on test: naive Bayes (refitted), zero-shot, cloze, knn or an ensemble of them. */
-async function baselineFromFile(ctx: StageContext<ServeParams>, file: string, dataOf: DataOf, test: readonly Example[], labels: readonly string[]): Promise<ModelResult> {
+async function baselineFromFile(ctx: StageContext<ServeParams>, file: string, scoring: Scoring, test: readonly Example[], labels: readonly string[]): Promise<ModelResult> {
   const spec = readJson<BaselineSpec>(file);
-  const r = baselineResult(await scoreBaseline(ctx, spec, file, dataOf, test, labels), file, test, labels, dataOf(path.dirname(file)).inTrain);
+  const r = baselineResult(await scoreBaseline(ctx, spec, file, scoring, test, labels), file, test, labels, scoring.dataOf(path.dirname(file)).inTrain);
   if (spec.format !== 'naive-bayes') ctx.log.info(`${r.name}: accuracy ${(100 * r.accuracy).toFixed(2)} [${r.ci95!.map((x) => (100 * x).toFixed(2)).join(', ')}]${spec.format === 'zero-shot' || spec.format === 'cloze' ? ' with no labels' : ''} (chance ${(100 / labels.length).toFixed(2)})`);
   return r;
 }
@@ -258,15 +270,16 @@ export async function runServe(ctx: StageContext<ServeParams>) {
   const testRowsInTrain = trainingDataOf(ctx, ctx.input('data'), test, trainingData).inTrain.filter(Boolean).length;
   const models: ModelResult[] = [];
   const baselineSpecs = new Set<string>();
+  const scoring: Scoring = { dataOf: (dir) => trainingDataOf(ctx, dir, test, trainingData), scored: new Map() };
   for (const [inputRole, modelsDir] of Object.entries(ctx.inputs)) {
     if (inputRole === 'data') continue;
     const baselineFile = path.join(modelsDir, 'baseline.json');
     if (fs.existsSync(baselineFile)) {
       // the same baseline described by two teacher stages (what it fits and scores with, on the same training rows) is scored once
-      const key = baselineKey(readJson<BaselineSpec>(baselineFile));
+      const key = `${baselineKey(readJson<BaselineSpec>(baselineFile))}|${scoring.dataOf(modelsDir).dir}`;
       if (baselineSpecs.has(key)) continue;
       baselineSpecs.add(key);
-      const r = await baselineFromFile(ctx, baselineFile, (dir) => trainingDataOf(ctx, dir, test, trainingData), test.rows, test.labels);
+      const r = await baselineFromFile(ctx, baselineFile, scoring, test.rows, test.labels);
       models.push({ ...r, file: path.relative(ctx.root, baselineFile), name: models.some((m) => m.name === r.name) ? `${r.name}-${inputRole}` : r.name });
       continue;
     }

@@ -46,7 +46,8 @@ export function fitNaiveBayes(log: StageContext<unknown>['log'], p: NaiveBayesPa
   }
   const selfTrained = !!em && em.rounds > 0;
   const baseline = {
-    name: selfTrained ? 'naive-bayes-em' : 'naive-bayes',
+    // the method as configured (a model of the same pipeline keeps its name whichever round count valid chose)
+    name: p.em ? 'naive-bayes-em' : 'naive-bayes',
     role: 'baseline' as const,
     format: 'naive-bayes',
     description: `multinomial naive Bayes, character 1-${p.ngram_max}-grams, alpha ${p.alpha}${selfTrained ? `, self-trained by EM on the unlabeled text (${em!.rounds} rounds, weight ${em!.unlabeled_weight})` : ''}`,

@@ -90,9 +90,17 @@ describe('zero-shot label-name similarity', () => {
     uses: teacher
     inputs: { data: data, zs: zs, knn: knn }
     params: { mode: ensemble, members: [zs, knn], weights: [0, 0.5, 1] }
+  nb:
+    uses: teacher
+    inputs: { data: data }
+    params: { mode: naive_bayes }
+  nb-k2:
+    uses: teacher
+    inputs: { data: data-k2 }
+    params: { mode: naive_bayes, label_unlabeled: false }
   serve:
     uses: serve
-    inputs: { data: data, zeroshot: zs, knn: knn, knn2: knn-k2, ens: ens }
+    inputs: { data: data, zeroshot: zs, knn: knn, knn2: knn-k2, ens: ens, nb: nb, nb2: nb-k2 }
 `;
     const accuracy = async (informed: boolean) => {
       const root = smokeWorkspace(stages);
@@ -122,6 +130,8 @@ describe('zero-shot label-name similarity', () => {
     await runStage(dataStage, 'p.yaml', 'data-k2', root);
     await runStage(teacherStage, 'p.yaml', 'knn-k2', root);
     const ens = await runStage(teacherStage, 'p.yaml', 'ens', root);
+    await runStage(teacherStage, 'p.yaml', 'nb', root);
+    await runStage(teacherStage, 'p.yaml', 'nb-k2', root);
     const served = await runStage(serveStage, 'p.yaml', 'serve', root);
     const bench = JSON.parse(fs.readFileSync(path.join(root, 'artifacts', 'p', 'serve', 'benchmark.json'), 'utf8'));
     const zs = bench.models.find((m: { name: string }) => m.name === 'zero-shot');
@@ -144,6 +154,9 @@ describe('zero-shot label-name similarity', () => {
     const expected = knnLogits(sentenceVectors(test.rows.map((r) => r.text), v, centre), sentenceVectors(few.rows.map((r) => r.text), v, centre), few.rows.map((r) => r.label), 5, 1, spec.scale);
     const correct = argmaxRows(expected, 5).filter((p, i) => p === test.rows[i].label).length;
     expect(bench.models.find((m: { name: string }) => m.name === 'knn-knn2').accuracy).toBeCloseTo(correct / test.rows.length, 10);
+    // the same naive Bayes on two data stages is two models, each fitted on its own training rows
+    const nbs = bench.models.filter((m: { format: string }) => m.format === 'naive-bayes');
+    expect(nbs.map((m: { name: string }) => m.name)).toEqual(['naive-bayes', 'naive-bayes-nb2']);
     // the ensemble: the weights with the best valid accuracy of the grid, at least as good as either member alone
     const valid = readDataset(out('data', 'valid.arrow'));
     const validAcc = (l: Float32Array) => argmaxRows(l, 5).filter((p, i) => p === valid.rows[i].label).length / valid.rows.length;
