@@ -1,4 +1,4 @@
-import { learningCurve, modelGroups } from './stage';
+import { learningCurve, modelGroups } from './groups';
 
 describe('modelGroups', () => {
   const models = [
