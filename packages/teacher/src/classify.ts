@@ -217,21 +217,27 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
     multiLabel,
   });
   if ((p.uda || p.self_training) && outOfFold) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params: uda and self_training train the model alone, not beside a cross-fitted table (wide.fit cross_fit); use one or the other`);
-  const withMlm = auxMlm ? withAuxMlm(classification, encoder, tokenizer, ctx.dataset('data', 'unlabeled.arrow').rows.map((r) => r.text), auxMlm, p.training.batch_size) : classification;
-  const task = p.uda ? withUda(withMlm, head, udaInputs(ctx, head, tokenizer), p.uda, tokenizer.padId, labelPrior(trainSet.rows, labels.length)) : withMlm;
+  // what every training run of the stage adds to its task (the first, and each self-training round): the auxiliary
+  // masked-LM loss and the consistency term, each built once
+  const unlabeledTexts = auxMlm || p.self_training ? ctx.dataset('data', 'unlabeled.arrow').rows.map((r) => r.text) : [];
+  const uda = p.uda ? { pairs: udaInputs(ctx, head, tokenizer), prior: labelPrior(trainSet.rows, labels.length), params: p.uda } : null;
+  const withExtras = (t: TrainTask): TrainTask => {
+    const withMlm = auxMlm ? withAuxMlm(t, encoder, tokenizer, unlabeledTexts, auxMlm, p.training.batch_size) : t;
+    return uda ? withUda(withMlm, head, uda.pairs, uda.params, tokenizer.padId, uda.prior) : withMlm;
+  };
   const trainingConfig = trainingConfigFrom(p.training, deriveSeed(ctx.seed, `${ctx.stage}-train`));
-  const result = await train(trainParams, trainable, task, trainingConfig, ctx.log, ctx.stage, ctx.resume('train', p.training.checkpoint_every));
+  const result = await train(trainParams, trainable, withExtras(classification), trainingConfig, ctx.log, ctx.stage, ctx.resume('train', p.training.checkpoint_every));
   const selfTraining = p.self_training
     ? await selfTrain(
         p.self_training,
         head,
         tokenizer,
         trainSet.rows,
-        ctx.dataset('data', 'unlabeled.arrow').rows.map((r) => r.text),
+        unlabeledTexts,
         result.best?.score ?? evaluateClassifier(head, tokenizer, valid.rows, labels).metrics.accuracy,
         async (rows, round) => {
           const roundTask = classifierTask({ head, tokenizer, train: rows, valid: valid.rows, labels, batchSize: p.training.batch_size, loss: (logits, batch) => crossEntropy(logits, batchLabels(rows, batch)) });
-          const r = await train(trainParams, trainable, p.uda ? withUda(roundTask, head, udaInputs(ctx, head, tokenizer), p.uda, tokenizer.padId, labelPrior(trainSet.rows, labels.length)) : roundTask, { ...trainingConfig, epochs: p.self_training!.epochs, seed: deriveSeed(ctx.seed, `${ctx.stage}-self-training-${round}`) }, ctx.log, `${ctx.stage}-st${round}`);
+          const r = await train(trainParams, trainable, withExtras(roundTask), { ...trainingConfig, epochs: p.self_training!.epochs, seed: deriveSeed(ctx.seed, `${ctx.stage}-self-training-${round}`) }, ctx.log, `${ctx.stage}-st${round}`);
           return r.best?.score ?? 0;
         },
         { snapshot: () => snapshotParams(trainParams, trainable), restore: (snap) => restoreParams(trainParams, snap as Map<string, Float32Array>) },
