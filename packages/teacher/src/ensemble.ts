@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { argmaxRows, classificationMetrics, poolLogits, readLogits, writeJsonAtomic, writeLogits, type Dataset, type StageContext } from '@distill/core';
 import type { EnsembleParams } from './config';
-import { logLoss } from './naive-bayes';
+import { chooseTemperature } from './naive-bayes';
 
 /** Every weight combination from `grid` but all zeros, lightest first (so that a tie keeps the lighter one). */
 export function weightGrid(grid: readonly number[], members: number): number[][] {
@@ -39,8 +39,7 @@ export async function runEnsemble(ctx: StageContext<EnsembleParams>) {
   const tried = weightGrid(p.weights, p.members.length).map((w) => ({ weights: w, valid_accuracy: accuracy(poolLogits(validLogits, w, k)) }));
   const best = tried.reduce((a, b) => (b.valid_accuracy > a.valid_accuracy ? b : a));
   const pooledValid = poolLogits(validLogits, best.weights, k);
-  const losses = p.calibration.map((t) => ({ temperature: t, valid_log_loss: logLoss(pooledValid, gold, k, t) }));
-  const { temperature } = losses.reduce((a, b) => (b.valid_log_loss < a.valid_log_loss ? b : a));
+  const { temperature, tried: losses } = chooseTemperature(pooledValid, gold, k, p.calibration);
   const alone = p.members.map((role, i) => `${role} ${(100 * accuracy(validLogits[i])).toFixed(2)}`).join(', ');
   ctx.log.info(`ensemble: members alone ${alone}; kept weights ${best.weights.join(', ')} (valid accuracy ${(100 * best.valid_accuracy).toFixed(2)}, of ${tried.length} combinations), temperature ${temperature}`);
   const splits: [string, Dataset][] = [['train', train], ['valid', valid], ...(p.label_unlabeled ? [['unlabeled', ctx.dataset('data', 'unlabeled.arrow')] as [string, Dataset]] : [])];

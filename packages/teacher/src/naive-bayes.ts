@@ -64,7 +64,7 @@ export function fitNaiveBayes(log: StageContext<unknown>['log'], p: NaiveBayesPa
 }
 
 /** Mean negative log-likelihood of the gold labels under softmax(logits / t). */
-export function logLoss(logits: Float32Array, gold: readonly number[], k: number, t: number): number {
+function logLoss(logits: Float32Array, gold: readonly number[], k: number, t: number): number {
   let total = 0;
   gold.forEach((g, r) => {
     let max = -Infinity;
@@ -74,6 +74,12 @@ export function logLoss(logits: Float32Array, gold: readonly number[], k: number
     total += -(logits[r * k + g] / t - max - Math.log(z));
   });
   return total / gold.length;
+}
+
+/** Of `candidates`, the temperature with the least valid log-loss (the first on a tie), and every candidate's loss. */
+export function chooseTemperature(validLogits: Float32Array, gold: readonly number[], k: number, candidates: readonly number[]) {
+  const tried = candidates.map((t) => ({ temperature: t, valid_log_loss: logLoss(validLogits, gold, k, t) }));
+  return { temperature: tried.reduce((a, b) => (b.valid_log_loss < a.valid_log_loss ? b : a)).temperature, tried };
 }
 
 /** The `naive_bayes` mode: naive Bayes (with EM) as the teacher; its calibrated log posteriors are the logits. */
@@ -86,9 +92,7 @@ export async function runNaiveBayesTeacher(ctx: StageContext<NaiveBayesTeacherPa
   const k = labels.length;
   const { nb, metrics, baseline } = fitNaiveBayes(ctx.log, p, train.rows, valid.rows, unlabeled?.rows.map((r) => r.text) ?? null, labels);
   const validScores = nb.scoresAll(valid.rows.map((r) => r.text));
-  const gold = valid.rows.map((r) => r.label);
-  const losses = p.calibration.map((t) => ({ temperature: t, valid_log_loss: logLoss(validScores, gold, k, t) }));
-  const { temperature } = losses.reduce((a, b) => (b.valid_log_loss < a.valid_log_loss ? b : a));
+  const { temperature, tried: losses } = chooseTemperature(validScores, valid.rows.map((r) => r.label), k, p.calibration);
   ctx.log.info(`naive Bayes teacher: valid accuracy ${(100 * metrics.accuracy).toFixed(2)}; calibration ${losses.map((l) => `T ${l.temperature}: ${l.valid_log_loss.toFixed(3)}`).join(', ')}; kept T ${temperature}`);
   const scaled = (s: Float32Array) => s.map((x) => x / temperature);
   const splits: [string, readonly Example[]][] = [['train', train.rows], ['valid', valid.rows], ...(p.label_unlabeled && unlabeled ? [['unlabeled', unlabeled.rows] as [string, readonly Example[]]] : [])];
