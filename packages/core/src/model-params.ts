@@ -17,7 +17,9 @@ export const encoderParamsSchema = z
 export const trainingParamsSchema = z
   .object({
     // upper bounds catch values that would run for years (epochs: 1e12) before anything starts
-    epochs: z.number().int().positive().max(10_000).default(1),
+    /** 0 = no training: the model stays as `init` gives it (e.g. an encoder fine-tuned by another stage, mixed here
+     * with a freshly fitted table on valid) */
+    epochs: z.number().int().min(0).max(10_000).default(1),
     batch_size: z.number().int().positive().max(65_536).default(32),
     lr: z.number().positive().default(1e-4),
     weight_decay: z.number().min(0).default(0.01),

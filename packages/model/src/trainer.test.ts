@@ -55,6 +55,18 @@ describe('train', () => {
     enc.dispose();
   });
 
+  it('epochs 0 trains nothing: the weights stay as given and valid is scored once', async () => {
+    const enc = Encoder.create(CONFIG, 1);
+    const before = new Map([...enc.params].map(([n, v]) => [n, v.dataSync().slice()]));
+    let steps = 0;
+    const result = await train(enc.params, [...enc.params.keys()], task(enc, () => (steps += 1)), { ...DEFAULT_TRAINING, epochs: 0, batchSize: 16, lr: 1e-2 }, log);
+    expect(steps).toBe(0);
+    expect(result.steps).toBe(0);
+    expect(result.evals.map((e) => e.step)).toEqual([0]);
+    for (const [n, v] of enc.params) expect(Array.from(v.dataSync())).toEqual(Array.from(before.get(n)!));
+    enc.dispose();
+  });
+
   it('leaks no tensors from step to step', async () => {
     const enc = Encoder.create(CONFIG, 2);
     const counts: number[] = [];

@@ -161,6 +161,7 @@ function udaInputs(ctx: StageContext<ClassifyParams>, head: ClassificationHead, 
 
 export async function runClassify(ctx: StageContext<ClassifyParams>) {
   const p = ctx.params;
+  if (p.training.epochs === 0 && !p.init) throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}.params.training.epochs: 0 trains nothing, so the model needs init (a fine-tuned stage or checkpoint to take as it is)`);
   await selectBackend(ctx.backend);
   const backend = describeBackend();
   ctx.log.info(`tfjs backend: ${backend}`);

@@ -65,6 +65,14 @@ function workspace(finetuneEpochs = 2): string {
     uses: teacher
     inputs: { data: data }
     params: { mode: finetune, model: ${model}, wide: { buckets: 256, max_n: 2, fit: { method: naive_bayes, alpha: [0.5, 1], logistic: { c: 10, iterations: 30 }, cross_fit: 3 } }, training: { epochs: 1, batch_size: 16, wide_lr: 0 } }
+  late:
+    uses: teacher
+    inputs: { data: data, encoder: teacher }
+    params: { mode: finetune, init: { input: encoder }, wide: { buckets: 256, max_n: 2, fit: { method: naive_bayes, alpha: [0.5, 1] } }, training: { epochs: 0, wide_lr: 0 } }
+  untrained:
+    uses: teacher
+    inputs: { data: data }
+    params: { mode: finetune, model: ${model}, training: { epochs: 0 } }
   widezero:
     uses: teacher
     inputs: { data: data }
@@ -267,6 +275,28 @@ stages:
     expect(summary.wide_fit_scale).toBeGreaterThan(0);
     expect((summary.valid_components as unknown as { table: number }).table).toBeGreaterThan(0.8); // the fixture's classes have disjoint vocabularies
     expect(JSON.parse(fs.readFileSync(out(root, 'widenb', 'curves.json'), 'utf8')).wide_fit).toBeUndefined(); // no training curve
+  });
+
+  it('takes a fine-tuned encoder as it is (epochs 0) beside a freshly fitted table; refuses epochs 0 without init', async () => {
+    const root = workspace();
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    await runStage(teacherStage, 'p.yaml', 'pre', root);
+    await runStage(teacherStage, 'p.yaml', 'teacher', root);
+    const manifest = await runStage(teacherStage, 'p.yaml', 'late', root);
+    const summary = manifest.summary as Record<string, unknown>;
+    expect(summary.steps).toBe(0);
+    const given = readSafetensors(out(root, 'teacher', 'checkpoint/model.safetensors')).tensors;
+    const kept = readSafetensors(out(root, 'late', 'checkpoint/model.safetensors')).tensors;
+    // the encoder is the fine-tuned one, untouched; its classifier is scaled by the weight chosen on valid
+    const w = summary.encoder_weight as number;
+    for (const [name, t] of given) {
+      const k = kept.get(name)!;
+      const scale = name.startsWith('classifier.') ? w : 1;
+      expect(Math.max(...Array.from(t.data as Float32Array, (x, i) => Math.abs(scale * x - (k.data as Float32Array)[i])))).toBeLessThan(1e-6);
+    }
+    expect([...kept.keys()].some((n) => !given.has(n))).toBe(true); // the table
+    expect((summary.valid_components as { encoder: number }).encoder).toBeCloseTo((readJson<{ summary: { valid_accuracy: number } }>(out(root, 'teacher', 'manifest.json'))).summary.valid_accuracy, 10);
+    await expect(runStage(teacherStage, 'p.yaml', 'untrained', root)).rejects.toThrow(/stages\.untrained\.params\.training\.epochs: 0 trains nothing, so the model needs init/);
   });
 
   it('leaves no output behind when interrupted with Ctrl-C, and saves its resume state', async () => {
