@@ -43,11 +43,15 @@ export const vocabSchema = z
   .object({
     /** an existing vocab.txt (e.g. bert-base-chinese); otherwise a character vocabulary is built */
     file: z.string().optional(),
+    /** an input role bound to another data stage: its vocab.txt is this stage's, so that a model pretrained on that
+     * stage's vocabulary fine-tunes on this one's splits (e.g. k-shot draws of other training files) */
+    input: z.string().optional(),
     min_frequency: z.number().int().positive().default(2),
     max_size: z.number().int().min(16).default(8000),
     lower_case: z.boolean().default(true),
   })
-  .strict();
+  .strict()
+  .refine((v) => !(v.file && v.input), { message: 'give file or input, not both' });
 
 export const paramsSchema = z
   .object({

@@ -43,6 +43,22 @@ describe('data stage', () => {
     expect(manifest.files.map((f: { path: string }) => f.path)).toContain('train.arrow');
   });
 
+  it("vocab.input takes another data stage's vocabulary, whatever its own texts are, and records the read", async () => {
+    const root = workspace(1);
+    fs.writeFileSync(path.join(root, 'other.tsv'), Array.from({ length: 30 }, (_, i) => `另外${i}条${'体财科'[i % 3]}\t${['sports', 'finance', 'tech'][i % 3]}`).join('\n') + '\n');
+    fs.appendFileSync(
+      path.join(root, 'p.yaml'),
+      `  other:\n    uses: data\n    inputs: { vocab: data }\n    params:\n      source: { format: tsv, train: other.tsv, test: test.tsv, labels: labels.txt }\n      valid_ratio: 0.2\n      vocab: { input: vocab }\n`,
+    );
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    const m = await runStage(dataStage, 'p.yaml', 'other', root);
+    const own = path.join(root, 'artifacts', 'p', 'other', 'vocab.txt');
+    expect(fs.readFileSync(own, 'utf8')).toBe(fs.readFileSync(out(root, 'vocab.txt'), 'utf8'));
+    expect(fs.readFileSync(own, 'utf8')).not.toContain('另'); // built from its own texts, it would have 另
+    expect(m.reads).toContain(path.join('artifacts', 'p', 'data', 'vocab.txt'));
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'artifacts', 'p', 'other', 'data-card.json'), 'utf8')).vocab.source).toMatch(/^vocab: /);
+  });
+
   it('gives byte-identical Arrow files for the same seed, and another split for another seed', async () => {
     const [a, b, c] = [workspace(1), workspace(1), workspace(2)];
     for (const root of [a, b, c]) await runStage(dataStage, 'p.yaml', 'data', root);

@@ -123,10 +123,12 @@ export async function runData(ctx: StageContext<DataParams>) {
     splits.unlabeled = toExamples(cleanUnlabeled(raw, p.clean, testTexts, unlabeledReport), index, sep);
   }
 
-  let vocab = p.vocab.file
-    ? WordPieceTokenizer.fromFile(ctx.path(p.vocab.file), { lowerCase: p.vocab.lower_case }).vocab
+  const vocabFile = p.vocab.input ? path.join(ctx.input(p.vocab.input), 'vocab.txt') : p.vocab.file ? ctx.path(p.vocab.file) : null;
+  if (p.vocab.input) ctx.recordRead(vocabFile!);
+  let vocab = vocabFile
+    ? WordPieceTokenizer.fromFile(vocabFile, { lowerCase: p.vocab.lower_case }).vocab
     : buildCharVocab([...splits.train, ...(splits.unlabeled ?? [])].map((r) => r.text), { minFrequency: p.vocab.min_frequency, maxSize: p.vocab.max_size, lowerCase: p.vocab.lower_case });
-  if (!p.vocab.file) {
+  if (!vocabFile) {
     // prompt-based training predicts the verbalizer characters: a built vocabulary always has them
     const missing = [...new Set(labels.flatMap((l) => Array.from(l.verbalizer ?? '')))].filter((ch) => !vocab.includes(ch));
     vocab = [...vocab, ...missing];
@@ -146,7 +148,7 @@ export async function runData(ctx: StageContext<DataParams>) {
     small_classes: smallClasses,
     cleaning: { train: trainReport, unlabeled: unlabeledReport },
     splits: Object.fromEntries(Object.entries(splits).map(([n, rows]) => [n, splitCard(rows, names, tokenizer, p.max_length)])),
-    vocab: { size: vocab.length, source: p.vocab.file ?? 'built from train + unlabeled characters' },
+    vocab: { size: vocab.length, source: p.vocab.input ? `${p.vocab.input}: ${path.relative(ctx.root, vocabFile!)}` : (p.vocab.file ?? 'built from train + unlabeled characters') },
     train_valid_max_gap_pp: maxProportionGap(splits.train, splits.valid, names.length),
   };
   writeJsonAtomic(path.join(ctx.outDir, 'data-card.json'), card);
