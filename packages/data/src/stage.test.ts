@@ -96,6 +96,20 @@ describe('data stage', () => {
     expect(JSON.parse(fs.readFileSync(out(root, 'data-card.json'), 'utf8')).cleaning.train.valid_overlap_removed).toBe(1);
   });
 
+  it('valid texts leave the unlabeled data as well, counted in the data card', async () => {
+    const root = workspace(1);
+    fs.writeFileSync(path.join(root, 'valid.tsv'), '标题1号财\tfinance\n别的标题\ttech\n');
+    fs.writeFileSync(path.join(root, 'unlabeled.txt'), '别的标题\n没有标签的句子\n新的科技\n');
+    fs.writeFileSync(
+      path.join(root, 'p.yaml'),
+      fs.readFileSync(path.join(root, 'p.yaml'), 'utf8').replace('test: test.tsv,', 'valid: valid.tsv, test: test.tsv,') + '      unlabeled: [unlabeled.txt]\n',
+    );
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    expect(readDataset(out(root, 'unlabeled.arrow')).rows.map((r) => r.text)).toEqual(['没有标签的句子']);
+    const card = JSON.parse(fs.readFileSync(out(root, 'data-card.json'), 'utf8'));
+    expect(card.cleaning.unlabeled).toMatchObject({ valid_overlap_removed: 1, test_overlap_removed: 1 });
+  });
+
   it('train_per_label keeps that many training rows per label, a smaller count inside a larger one', async () => {
     const kept: Record<number, string[]> = {};
     for (const k of [3, 7]) {

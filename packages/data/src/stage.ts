@@ -120,7 +120,14 @@ export async function runData(ctx: StageContext<DataParams>) {
   if (p.unlabeled.length) {
     unlabeledReport = emptyReport();
     const raw = p.unlabeled.flatMap((f, k) => loadUnlabeled(ctx.path(f), p.source.text_field).rows.map((r) => ({ ...r, id: `u${k}-${r.id}` })));
-    splits.unlabeled = toExamples(cleanUnlabeled(raw, p.clean, testTexts, unlabeledReport), index, sep);
+    const cleanedUnlabeled = cleanUnlabeled(raw, p.clean, testTexts, unlabeledReport);
+    // valid texts leave the unlabeled data too: self-training, EM and distillation would otherwise fit to them, and
+    // every choice made on valid would rank rows the model has already seen
+    const validTexts = new Set(validRows.map((r) => r.text));
+    const unlabeledRows = cleanedUnlabeled.filter((r) => !validTexts.has(r.text));
+    unlabeledReport.valid_overlap_removed = cleanedUnlabeled.length - unlabeledRows.length;
+    if (unlabeledReport.valid_overlap_removed) ctx.log.info(`unlabeled: ${unlabeledReport.valid_overlap_removed} rows removed whose text is in the valid split`);
+    splits.unlabeled = toExamples(unlabeledRows, index, sep);
   }
 
   const vocabFile = p.vocab.input ? path.join(ctx.input(p.vocab.input), 'vocab.txt') : p.vocab.file ? ctx.path(p.vocab.file) : null;
