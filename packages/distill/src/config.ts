@@ -58,7 +58,26 @@ export const paramsSchema = z
     wide_from_teacher: z.boolean().default(false),
     /** task: the student gets a wide n-gram table of its own, starting at zero, trained beside its encoder on the same
      * soft and hard labels at `training.wide_lr` (Wide & Deep for a teacher without a table, e.g. naive Bayes) */
-    student_wide: wideParamsSchema.pick({ buckets: true, max_n: true, pooling: true }).strict().optional(),
+    student_wide: wideParamsSchema
+      .pick({ buckets: true, max_n: true, pooling: true })
+      .extend({
+        /** fit the table first, in closed form, as naive Bayes over its own hashed n-grams: the training rows counted
+         * under their gold labels, the teacher-labelled rows (use_unlabeled, use_augmented) spread over the labels by
+         * the teacher's probabilities at each of `soft_weight` against them; smoothing × weight chosen on valid, the
+         * table calibrated on valid. The encoder then trains beside it (the table at `training.wide_lr`; 0 keeps it),
+         * with `cross_fit` ≥ 2 beside each training row's out-of-fold table logits (stacking) */
+        fit: z
+          .object({
+            method: z.literal('naive_bayes'),
+            alpha: z.array(z.number().positive()).min(1).default([0.1, 0.3, 1]),
+            soft_weight: z.array(z.number().min(0)).min(1).default([0.1, 0.3, 1]),
+            cross_fit: z.number().int().min(0).max(20).default(5),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
     /** with a wide table: the encoder's weight against it after training, chosen on valid (`valid`) or fixed */
     encoder_weight: encoderWeightSchema,
     /**
@@ -83,6 +102,7 @@ export const paramsSchema = z
   })
   .strict()
   .refine((p) => !(p.init?.input && p.student), { message: "the student is the checkpoint of init.input; remove student (its shape is that checkpoint's)", path: ['student'] })
+  .refine((p) => !(p.student_wide?.fit && p.search), { message: 'the fitted student table (student_wide.fit) and an α × T search do not combine: the table does not depend on α or T', path: ['student_wide', 'fit'] })
   .refine((p) => !(p.wide_from_teacher && p.student_wide), { message: 'the student takes the teacher\'s table (wide_from_teacher) or a fresh one (student_wide), not both', path: ['student_wide'] });
 
 export type DistillParams = z.infer<typeof paramsSchema>;

@@ -37,7 +37,7 @@ export function startingStudent(ctx: StageContext<DistillParams>, vocabSize: num
   const student = studentWeights(ctx, vocabSize, numLabels, teacher);
   const own = ctx.params.student_wide;
   if (own && numLabels > 0) {
-    ctx.log.info(`student has a wide table of its own (${own.buckets} buckets, n ≤ ${own.max_n}, ${own.pooling} pooling), trained at wide_lr ${ctx.params.training.wide_lr}`);
+    ctx.log.info(`student has a wide table of its own (${own.buckets} buckets, n ≤ ${own.max_n}, ${own.pooling} pooling), ${own.fit ? 'fitted as naive Bayes, then ' : ''}trained at wide_lr ${ctx.params.training.wide_lr}`);
     return withWide(student, { buckets: own.buckets, maxN: own.max_n, pooling: own.pooling });
   }
   if (!ctx.params.wide_from_teacher || numLabels === 0) return student;

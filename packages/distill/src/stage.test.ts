@@ -43,6 +43,14 @@ function workspace(): string {
     uses: distill
     inputs: { data: data, teacher: teacher }
     params: { objective: task, student: ${STUDENT}, student_wide: { buckets: 512, max_n: 2 }, alpha: 0.7, latent: { weight: 0 }, use_unlabeled: true, training: { epochs: 3, batch_size: 16, lr: 0.003, wide_lr: 0.1 } }
+  fitted-table:
+    uses: distill
+    inputs: { data: data, teacher: teacher }
+    params: { objective: task, student: ${STUDENT}, student_wide: { buckets: 512, max_n: 2, fit: { method: naive_bayes, alpha: [0.3, 1], soft_weight: [0.5, 2], cross_fit: 3 } }, alpha: 0.7, latent: { weight: 0 }, use_unlabeled: true, training: { epochs: 1, batch_size: 16, lr: 0.003, wide_lr: 0 } }
+  fitted-search:
+    uses: distill
+    inputs: { data: data, teacher: teacher }
+    params: { objective: task, student: ${STUDENT}, student_wide: { buckets: 512, max_n: 2, fit: { method: naive_bayes } }, search: { alpha: [0.5], temperature: [2] } }
 `,
   );
 }
@@ -111,6 +119,23 @@ describe('a student with a wide table of its own', () => {
     const table = readSafetensors(out(root, 'own-table', 'checkpoint/model.safetensors')).tensors.get('wide.ngram_embeddings.weight')!;
     expect(Math.max(...Array.from(table.data as Float32Array, Math.abs))).toBeGreaterThan(0.05); // it trained
     expect(summary.valid_accuracy).toBeGreaterThan(0.5);
+  });
+
+  it('with fit, fits it first as naive Bayes on the gold rows and the teacher-labelled rows, smoothing and weight chosen on valid', async () => {
+    const root = workspace();
+    await runStage(dataStage, 'p.yaml', 'data', root);
+    await runStage(teacherStage, 'p.yaml', 'teacher', root);
+    const m = await runStage(distillStage, 'p.yaml', 'fitted-table', root);
+    const summary = m.summary as Record<string, number>;
+    expect([0.3, 1]).toContain(summary.wide_fit_alpha);
+    expect([0.5, 2]).toContain(summary.wide_fit_soft_weight);
+    expect(summary.wide_fit_valid_accuracy).toBeGreaterThan(0.5);
+    expect(summary.wide_fit_out_of_fold_accuracy).toBeGreaterThanOrEqual(0);
+    expect(summary.wide_fit_scale).toBeGreaterThan(0);
+    // wide_lr 0 keeps the table as fitted: a table that started at zero and never trained would be all zeros
+    const table = readSafetensors(out(root, 'fitted-table', 'checkpoint/model.safetensors')).tensors.get('wide.ngram_embeddings.weight')!;
+    expect(Math.max(...Array.from(table.data as Float32Array, Math.abs))).toBeGreaterThan(0.05);
+    await expect(runStage(distillStage, 'p.yaml', 'fitted-search', root)).rejects.toThrow(/student_wide\.fit.*do not combine/s);
   });
 });
 

@@ -13,6 +13,7 @@ import { paramsSchema, type DistillParams } from './config';
 import { startingStudent } from './init';
 import { latentTask } from './latent';
 import { runSearch, searchGrid, type Trial } from './search';
+import { fitStudentTable, type StudentTableResult } from './student-table';
 import { distillSet, taskDistillTask } from './task';
 
 function loadTeacher(ctx: StageContext<DistillParams>, vocabSize: number): Encoder | null {
@@ -52,10 +53,19 @@ async function runTask(ctx: StageContext<DistillParams>, tokenizer: WordPieceTok
   if (!ctx.inputs.teacher && (p.alpha > 0 || p.latent.weight > 0 || p.search || p.wide_from_teacher)) {
     throw new Error(`${ctx.pipeline.file}: stages.${ctx.stage}: without input teacher only the student-alone baseline runs: set alpha: 0 and latent: { weight: 0 } (and no search or wide_from_teacher), or add inputs.teacher`);
   }
-  const set = distillSet({ read: (role, file) => ctx.dataset(role, file), teacherDir: ctx.inputs.teacher, hasAugment: !!ctx.inputs.augment, useAugmented: p.use_augmented, useUnlabeled: p.use_unlabeled, recordRead: ctx.recordRead, tableOutOfFold: p.wide_from_teacher });
+  let set = distillSet({ read: (role, file) => ctx.dataset(role, file), teacherDir: ctx.inputs.teacher, hasAugment: !!ctx.inputs.augment, useAugmented: p.use_augmented, useUnlabeled: p.use_unlabeled, recordRead: ctx.recordRead, tableOutOfFold: p.wide_from_teacher });
   if (set.tableOutOfFold) ctx.log.info(`the student's encoder trains beside the teacher's out-of-fold table logits on the ${set.parts.train} training rows`);
+  // the student's own table fitted in closed form before its encoder trains (config.ts rules out a search, so the
+  // stage trains one student)
+  let tableFit: StudentTableResult['summary'] | null = null;
   const trainOnce = async (alpha: number, temperature: number, overrides: { lr?: number; maxSteps?: number }, label: string, resume: boolean) => {
     const student = startingStudent(ctx, tokenizer.size, labels.length, teacher);
+    const fit = p.student_wide?.fit;
+    if (fit) {
+      const r = fitStudentTable(student, tokenizer, set, valid.rows, labels, fit, deriveSeed(ctx.seed, `${ctx.stage}-cross-fit`), ctx.log);
+      set = r.set;
+      tableFit = r.summary;
+    }
     const task = taskDistillTask({ student, teacher, tokenizer, set, valid: valid.rows, labels, batchSize: p.training.batch_size, alpha, temperature, latent: p.latent });
     const cfg = { ...trainingConfigFrom(p.training, deriveSeed(ctx.seed, `${ctx.stage}-train`)), ...overrides };
     const result = await train(student.params, [...student.params.keys()], task, cfg, ctx.log, label, resume ? ctx.resume('train', p.training.checkpoint_every) : undefined);
@@ -95,7 +105,7 @@ async function runTask(ctx: StageContext<DistillParams>, tokenizer: WordPieceTok
   const wideParams = tableParams(student);
   const model = modelShape(student.config);
   student.dispose();
-  return { objective: 'task', model, params, params_table: wideParams, params_encoder: params - wideParams, alpha, temperature, steps: result.steps, samples_per_s: result.samplesPerSecond, valid_accuracy: metrics.accuracy, valid_macro_f1: metrics.macro_f1, trials: trials.length, ...(p.search ? { lr, search: trials } : {}), ...(mix ? { encoder_weight: mix.encoder_weight, encoder_weights_tried: mix.tried } : {}) };
+  return { objective: 'task', model, params, params_table: wideParams, params_encoder: params - wideParams, alpha, temperature, steps: result.steps, samples_per_s: result.samplesPerSecond, valid_accuracy: metrics.accuracy, valid_macro_f1: metrics.macro_f1, trials: trials.length, ...(p.search ? { lr, search: trials } : {}), ...(mix ? { encoder_weight: mix.encoder_weight, encoder_weights_tried: mix.tried } : {}), ...(tableFit ?? {}) };
 }
 
 export async function runDistill(ctx: StageContext<DistillParams>) {

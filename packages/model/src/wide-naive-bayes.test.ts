@@ -118,6 +118,39 @@ describe('fitWideNaiveBayes', () => {
     [enc, nbOnly].forEach((e) => e.dispose());
   });
 
+  it('counts teacher-labelled rows softly: one-hot at weight 1 is a gold row, [½, ½] at weight 2 one gold row per label', () => {
+    const fitted = (rows: Example[], soft?: { texts: string[]; probs: number[]; weight: number }) => {
+      const enc = withWide(Encoder.create(config, 1), { buckets: 64, maxN: 2, pooling: 'mean' });
+      const r = fitWideNaiveBayes(enc, { tokenizer, train: rows, valid, labels: ['a', 'b'] }, { alphas: [0.5], ...(soft ? { soft: { texts: soft.texts, probs: Float32Array.from(soft.probs), weights: [soft.weight] } } : {}) }, log);
+      const table = Float32Array.from(enc.params.get(WIDE_TABLE)!.dataSync());
+      enc.dispose();
+      return { r, table };
+    };
+    const hard = fitted([...train, row(9, '辛辛庚', 1)]);
+    const oneHot = fitted(train, { texts: ['辛辛庚'], probs: [0, 1], weight: 1 });
+    expect(oneHot.r.soft_weight).toBe(1);
+    oneHot.table.forEach((x, i) => expect(x).toBeCloseTo(hard.table[i], 5));
+    const both = fitted([...train, row(9, '辛庚', 0), row(10, '辛庚', 1)]);
+    const half = fitted(train, { texts: ['辛庚'], probs: [0.5, 0.5], weight: 2 });
+    half.table.forEach((x, i) => expect(x).toBeCloseTo(both.table[i], 5));
+    // and the soft rows do change the table: 辛 is in no training row
+    expect(oneHot.table.some((x, i) => Math.abs(x - fitted(train).table[i]) > 1e-3)).toBe(true);
+  });
+
+  it('chooses the soft rows\' weight with the smoothing on valid', () => {
+    const enc = withWide(Encoder.create(config, 1), { buckets: 64, maxN: 2, pooling: 'mean' });
+    // the teacher says 庚 and 辛 texts are label 1, as valid's 庚辛 is
+    const soft = { texts: ['庚辛辛', '辛庚'], probs: Float32Array.of(0.1, 0.9, 0.2, 0.8), weights: [0, 1, 4] };
+    const r = fitWideNaiveBayes(enc, { tokenizer, train, valid, labels: ['a', 'b'] }, { alphas: [0.1, 1], soft }, log);
+    expect(r.tried.map((t) => [t.alpha, t.soft_weight])).toEqual([[0.1, 0], [0.1, 1], [0.1, 4], [1, 0], [1, 1], [1, 4]]);
+    const best = r.tried.find((t) => t.alpha === r.alpha && t.soft_weight === r.soft_weight)!;
+    expect(best.valid_accuracy).toBe(Math.max(...r.tried.map((t) => t.valid_accuracy)));
+    expect(r.valid_accuracy).toBe(best.valid_accuracy);
+    expect(r.soft_weight).toBeGreaterThan(0); // without the soft rows, 庚辛 has no n-gram that votes
+    expect(() => fitWideNaiveBayes(enc, { tokenizer, train, valid, labels: ['a', 'b'] }, { alphas: [1], soft: { ...soft, probs: Float32Array.of(1, 0) } }, log)).toThrow(/2 probabilities for 2 rows × 2 labels/);
+    enc.dispose();
+  });
+
   it('needs single-label rows and valid rows to choose on', () => {
     const enc = withWide(Encoder.create(config, 1), { buckets: 64, maxN: 2, pooling: 'mean' });
     const data = { tokenizer, train: [...train, row(9, '甲', -1)], valid, labels: ['a', 'b'] };

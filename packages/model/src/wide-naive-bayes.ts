@@ -76,6 +76,23 @@ function addCounts(counts: Float64Array, rows: WideRows, targets: Int32Array, la
   }
 }
 
+/** Adds row r's n-grams to `counts` spread over the labels by `probs` ([rows × labels], each row summing to 1). */
+function addSoftCounts(counts: Float64Array, rows: WideRows, probs: Float32Array, labels: number): void {
+  const rowCount = rows.offsets.length - 1;
+  for (let r = 0; r < rowCount; r++) {
+    for (let k = rows.offsets[r]; k < rows.offsets[r + 1]; k++) {
+      const base = rows.ids[k] * labels;
+      for (let c = 0; c < labels; c++) counts[base + c] += probs[r * labels + c];
+    }
+  }
+}
+
+/** `hard` + `weight` × `soft`, elementwise. */
+function mixCounts(hard: Float64Array, soft: Float64Array | null, weight: number): Float64Array {
+  if (!soft || weight === 0) return hard;
+  return hard.map((x, i) => x + weight * soft[i]);
+}
+
 /** The naive Bayes table of `counts` at smoothing `alpha`: centred log P(bucket | label), 0 for unused buckets. */
 export function naiveBayesTable(counts: Float64Array, labels: number, alpha: number): Float32Array {
   if (!(alpha > 0)) throw new Error(`wide: naive Bayes smoothing must be > 0, got ${alpha}`);
@@ -182,6 +199,13 @@ export interface NaiveBayesFitOptions {
    * those sees what the table does on unseen text rather than on rows it has memorized.
    */
   crossFit?: { folds: number; seed: number };
+  /**
+   * Rows without a gold label, counted softly: each row's n-grams go to every label in proportion to `probs` (a
+   * teacher's probabilities, [rows × labels]), the whole set at each of `weights` against the gold rows' counts; the
+   * (smoothing, weight) pair with the best valid accuracy is kept. This is naive Bayes's closed form of learning from
+   * a teacher's soft labels (data distillation), and the M step of EM when the teacher is the table itself.
+   */
+  soft?: { texts: readonly string[]; probs: Float32Array; weights: readonly number[] };
 }
 
 /** naive Bayes weights tried against the logistic-regression table */
@@ -192,8 +216,10 @@ export interface NaiveBayesFitResult {
   valid_accuracy: number;
   /** the factor on the log-probabilities that calibrates the table's pooled logits on valid */
   scale: number;
-  /** valid accuracy per smoothing tried (train counts only) */
-  tried: { alpha: number; valid_accuracy: number }[];
+  /** with `soft`: the weight of the softly counted rows against the gold rows */
+  soft_weight?: number;
+  /** valid accuracy per smoothing (and, with `soft`, weight) tried */
+  tried: { alpha: number; soft_weight?: number; valid_accuracy: number }[];
   /** with `logistic`: naive Bayes's weight against the regression, the valid accuracy of the sum, L-BFGS iterations */
   logistic?: { naive_bayes_weight: number; valid_accuracy: number; iterations: number };
   used_buckets: number;
@@ -227,15 +253,26 @@ export function fitWideNaiveBayes(encoder: Encoder, data: FitWideData, o: NaiveB
   const validTargets = targetsOf(data.valid, 'valid');
   const counts = new Float64Array(variable.size);
   addCounts(counts, train, trainTargets, labels);
-  const tried = o.alphas.map((alpha) => {
-    const accuracy = wideTableAccuracy(valid, validTargets, naiveBayesTable(counts, labels, alpha), labels);
-    log.info(`wide naive Bayes: alpha ${alpha}, valid accuracy ${(100 * accuracy).toFixed(2)}`);
-    return { alpha, valid_accuracy: accuracy };
-  });
+  let softCounts: Float64Array | null = null;
+  if (o.soft) {
+    if (!o.soft.weights.length) throw new Error('wide: the soft counts need at least one weight');
+    if (o.soft.probs.length !== o.soft.texts.length * labels) throw new Error(`wide: soft counts: ${o.soft.probs.length} probabilities for ${o.soft.texts.length} rows × ${labels} labels`);
+    softCounts = new Float64Array(variable.size);
+    addSoftCounts(softCounts, wideRows(encoder, data, o.soft.texts), o.soft.probs, labels);
+  }
+  const weights = softCounts ? o.soft!.weights : [0];
+  const tried = o.alphas.flatMap((alpha) =>
+    weights.map((weight) => {
+      const accuracy = wideTableAccuracy(valid, validTargets, naiveBayesTable(mixCounts(counts, softCounts, weight), labels, alpha), labels);
+      log.info(`wide naive Bayes: alpha ${alpha}${softCounts ? `, soft rows at weight ${weight}` : ''}, valid accuracy ${(100 * accuracy).toFixed(2)}`);
+      return { alpha, ...(softCounts ? { soft_weight: weight } : {}), valid_accuracy: accuracy };
+    }),
+  );
   const best = tried.reduce((a, b) => (b.valid_accuracy > a.valid_accuracy ? b : a));
+  const softWeight = best.soft_weight ?? 0;
   const buckets = counts.length / labels;
   const combine = (lr: Float32Array, nb: Float32Array, weight: number) => lr.map((x, i) => x + weight * nb[i]);
-  let table = naiveBayesTable(counts, labels, best.alpha);
+  let table = naiveBayesTable(mixCounts(counts, softCounts, softWeight), labels, best.alpha);
   let logistic: NaiveBayesFitResult['logistic'];
   if (o.logistic) {
     const lr = logisticTable(train, trainTargets, buckets, labels, o.logistic);
@@ -250,12 +287,12 @@ export function fitWideNaiveBayes(encoder: Encoder, data: FitWideData, o: NaiveB
   }
   const pooling = wideShape(encoder.config)!.pooling;
   const scale = calibrationScale(valid, validTargets, table, labels, pooling);
-  // the table the choices above describe, fitted on other rows: naive Bayes at the chosen smoothing, plus the regression
-  // at the chosen weight
+  // the table the choices above describe, fitted on other gold rows: naive Bayes at the chosen smoothing (with the soft
+  // rows at the chosen weight), plus the regression at the chosen weight
   const refit = (rows: WideRows, targets: Int32Array): Float32Array => {
     const c = new Float64Array(variable.size);
     addCounts(c, rows, targets, labels);
-    const nb = naiveBayesTable(c, labels, best.alpha);
+    const nb = naiveBayesTable(mixCounts(c, softCounts, softWeight), labels, best.alpha);
     if (!o.logistic || !logistic) return nb;
     return combine(logisticTable(rows, targets, buckets, labels, o.logistic).table, nb, logistic.naive_bayes_weight);
   };
@@ -290,10 +327,11 @@ export function fitWideNaiveBayes(encoder: Encoder, data: FitWideData, o: NaiveB
   }
   table = table.map((x) => x * scale);
   let used = 0;
-  for (let b = 0; b < buckets; b++) if (counts.subarray(b * labels, (b + 1) * labels).some((x) => x > 0)) used++;
+  const counted = mixCounts(counts, softCounts, softWeight);
+  for (let b = 0; b < buckets; b++) if (counted.subarray(b * labels, (b + 1) * labels).some((x) => x > 0)) used++;
   const fitted = tf.tensor2d(table, variable.shape as [number, number]);
   variable.assign(fitted);
   fitted.dispose();
-  log.info(`wide naive Bayes: alpha ${best.alpha}, table scaled by ${scale.toFixed(3)} (least valid cross-entropy)`);
-  return { alpha: best.alpha, valid_accuracy: best.valid_accuracy, scale, tried, ...(logistic ? { logistic } : {}), used_buckets: used, seconds: (Date.now() - start) / 1000, ...(outOfFold ? { out_of_fold: outOfFold, out_of_fold_accuracy: outOfFoldAccuracy } : {}) };
+  log.info(`wide naive Bayes: alpha ${best.alpha}${softCounts ? `, soft rows at weight ${softWeight}` : ''}, table scaled by ${scale.toFixed(3)} (least valid cross-entropy)`);
+  return { alpha: best.alpha, ...(softCounts ? { soft_weight: softWeight } : {}), valid_accuracy: best.valid_accuracy, scale, tried, ...(logistic ? { logistic } : {}), used_buckets: used, seconds: (Date.now() - start) / 1000, ...(outOfFold ? { out_of_fold: outOfFold, out_of_fold_accuracy: outOfFoldAccuracy } : {}) };
 }
