@@ -56,22 +56,34 @@ const EMBEDDINGS: DataFile[] = [
   },
 ];
 
+const TNEWS_TRAIN: DataFile = { path: 'tnews/train.json', sha256: 'e2c6c008569d23b50778a45abe4c2d9cef140177982203ed7dbad9ddcd748b25', bytes: 9704779, archive: { url: CLUE_TNEWS_ZIP, member: 'train.json' }, source: 'CLUE benchmark, tnews_public.zip' };
+
+const CILIN: DataFile = {
+  path: 'lexicon/cilin.txt',
+  sha256: 'f5cfdff9eb98d4184039d88d71b3e53ba7c9bf9324197dc51c94f2670ae70408',
+  bytes: 892600,
+  source: "HIT IR Lab's extended Tongyici Cilin (many GitHub mirrors)",
+  build: 'the extended Cilin as UTF-8 text, lines like `Aa01A01= 人 士 人物 …`',
+};
+
+const NEWS_TITLES: DataFile = {
+  path: 'corpus/news-titles.txt',
+  sha256: 'd24250ece9c2f6792d2460ace703da89196bd1e0f8bd257412b45f943676cb2a',
+  bytes: 3180939,
+  source: 'titles of the Toutiao news title classification dataset (toutiao_cat_data.txt, public GitHub copies)',
+  build: 'from toutiao_cat_data.txt (lines id_!_code_!_category_!_title_!_keywords): the titles, one per line, deduplicated, with every TNEWS dev sentence removed',
+};
+
 export const DATASETS: Record<string, DatasetSpec> = {
   tnews: {
     name: 'tnews',
     description: 'what pipelines/tnews.yaml reads: CLUE TNEWS, the FewCLUE label file (Chinese label names), the unlabeled corpus, Cilin, the character vectors',
     files: [
-      { path: 'tnews/train.json', sha256: 'e2c6c008569d23b50778a45abe4c2d9cef140177982203ed7dbad9ddcd748b25', bytes: 9704779, archive: { url: CLUE_TNEWS_ZIP, member: 'train.json' }, source: 'CLUE benchmark, tnews_public.zip' },
+      TNEWS_TRAIN,
       { path: 'tnews/dev.json', sha256: '0dd33323dfdf224a690f684746b00048a46b70f3b244d411293c8470572644ef', bytes: 1817924, archive: { url: CLUE_TNEWS_ZIP, member: 'dev.json' }, source: 'CLUE benchmark, tnews_public.zip (labeled dev: the test split here)' },
       { path: 'tnews/labels.json', sha256: '934374ed5986bb49d6f09dbbc46acfb1ab9fbcc4cb0fec3392b496b3402ad294', bytes: 691, archive: { url: CLUE_TNEWS_ZIP, member: 'labels.json' }, source: 'CLUE benchmark, tnews_public.zip' },
       LABELS,
-      {
-        path: 'corpus/news-titles.txt',
-        sha256: 'd24250ece9c2f6792d2460ace703da89196bd1e0f8bd257412b45f943676cb2a',
-        bytes: 3180939,
-        source: 'titles of the Toutiao news title classification dataset (toutiao_cat_data.txt, public GitHub copies)',
-        build: 'from toutiao_cat_data.txt (lines id_!_code_!_category_!_title_!_keywords): the titles, one per line, deduplicated, with every TNEWS dev sentence removed',
-      },
+      NEWS_TITLES,
       {
         path: 'corpus/wiki-sentences.txt',
         sha256: 'b6da276648b534718fc6f23915df0363840795c14679ce98d24b7de0b7fced2e',
@@ -79,19 +91,13 @@ export const DATASETS: Record<string, DatasetSpec> = {
         source: 'Chinese Wikipedia sentences from the CMRC 2018 dev and trial paragraphs (ymcui/cmrc2018 on GitHub, CC BY-SA 4.0)',
         build: 'split the CMRC 2018 dev and trial paragraphs at 。！？ and keep the sentences of 8–128 characters, one per line',
       },
-      {
-        path: 'lexicon/cilin.txt',
-        sha256: 'f5cfdff9eb98d4184039d88d71b3e53ba7c9bf9324197dc51c94f2670ae70408',
-        bytes: 892600,
-        source: "HIT IR Lab's extended Tongyici Cilin (many GitHub mirrors)",
-        build: 'the extended Cilin as UTF-8 text, lines like `Aa01A01= 人 士 人物 …`',
-      },
+      CILIN,
       ...EMBEDDINGS,
     ],
   },
   'fewclue-tnews': {
     name: 'fewclue-tnews',
-    description: 'what pipelines/fewclue-tnews.yaml reads: the FewCLUE tnews splits and the character vectors',
+    description: 'what pipelines/fewclue-tnews.yaml reads: the FewCLUE tnews splits, CLUE TNEWS train (the learning curve draws from it), the news titles (unlabeled), Cilin and the character vectors',
     files: [
       fewclue('train_0.json', '77f0c7cff693962eb447c6e2c0da123af85f289c7fee00ef8056ec928e4c547e', 47935),
       fewclue('train_1.json', '6294d793cbcea7e8d765eabde1ded2a9626a5550874a51d1bcfac884b9f60957', 46449),
@@ -109,6 +115,9 @@ export const DATASETS: Record<string, DatasetSpec> = {
       fewclue('test.json', '9b082f61cea74c581a3c87aa6c3a05354a4323ddb242916a88a30fa27f6bcb86', 140204),
       fewclue('unlabeled.json', '8b3ecb742f611718fac1a0576cda84211052e94aa07669e2052c89d3bca6e506', 3133192),
       LABELS,
+      TNEWS_TRAIN,
+      NEWS_TITLES,
+      CILIN,
       ...EMBEDDINGS,
     ],
   },
