@@ -261,18 +261,21 @@ export function fitWideNaiveBayes(encoder: Encoder, data: FitWideData, o: NaiveB
     addSoftCounts(softCounts, wideRows(encoder, data, o.soft.texts), o.soft.probs, labels);
   }
   const weights = softCounts ? o.soft!.weights : [0];
+  // the counts at each weight, mixed once for every smoothing and kept for the table fitted at the chosen pair
+  const mixed = weights.map((weight) => mixCounts(counts, softCounts, weight));
   const tried = o.alphas.flatMap((alpha) =>
-    weights.map((weight) => {
-      const accuracy = wideTableAccuracy(valid, validTargets, naiveBayesTable(mixCounts(counts, softCounts, weight), labels, alpha), labels);
+    weights.map((weight, w) => {
+      const accuracy = wideTableAccuracy(valid, validTargets, naiveBayesTable(mixed[w], labels, alpha), labels);
       log.info(`wide naive Bayes: alpha ${alpha}${softCounts ? `, soft rows at weight ${weight}` : ''}, valid accuracy ${(100 * accuracy).toFixed(2)}`);
       return { alpha, ...(softCounts ? { soft_weight: weight } : {}), valid_accuracy: accuracy };
     }),
   );
   const best = tried.reduce((a, b) => (b.valid_accuracy > a.valid_accuracy ? b : a));
   const softWeight = best.soft_weight ?? 0;
+  const counted = mixed[weights.indexOf(softWeight)];
   const buckets = counts.length / labels;
   const combine = (lr: Float32Array, nb: Float32Array, weight: number) => lr.map((x, i) => x + weight * nb[i]);
-  let table = naiveBayesTable(mixCounts(counts, softCounts, softWeight), labels, best.alpha);
+  let table = naiveBayesTable(counted, labels, best.alpha);
   let logistic: NaiveBayesFitResult['logistic'];
   if (o.logistic) {
     const lr = logisticTable(train, trainTargets, buckets, labels, o.logistic);
@@ -327,7 +330,6 @@ export function fitWideNaiveBayes(encoder: Encoder, data: FitWideData, o: NaiveB
   }
   table = table.map((x) => x * scale);
   let used = 0;
-  const counted = mixCounts(counts, softCounts, softWeight);
   for (let b = 0; b < buckets; b++) if (counted.subarray(b * labels, (b + 1) * labels).some((x) => x > 0)) used++;
   const fitted = tf.tensor2d(table, variable.shape as [number, number]);
   variable.assign(fitted);
