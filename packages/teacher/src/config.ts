@@ -85,9 +85,10 @@ const udaSchema = z
 
 /**
  * self-training with uncertainty (UST, Mukherjee & Awadallah, 2020), after the supervised training: `rounds` of labelling
- * the data stage's unlabeled text with `passes` dropout passes, adding the texts labelled with at least `confidence`
- * (the most certain and consistent first, at most `per_class` a label) to the labeled rows, and training `epochs` more;
- * a round is kept only when valid accuracy rises
+ * a seeded `sample` of the data stage's unlabeled text with `passes` dropout passes, adding the texts labelled with at
+ * least `confidence` (the most certain and consistent first, at most `per_class` a label) to the labeled rows, and
+ * training `epochs` more; a round is kept only when valid accuracy rises. With `training.epochs: 0` and `init` a
+ * fine-tuned stage, the rounds start from that model as it is.
  */
 const selfTrainingSchema = z
   .object({
@@ -96,6 +97,8 @@ const selfTrainingSchema = z
     passes: z.number().int().min(1).max(30).default(5),
     per_class: z.number().int().positive().default(100),
     epochs: z.number().int().positive().default(3),
+    /** unlabeled texts drawn afresh each round for the dropout passes (UST's sample_size and its default) */
+    sample: z.number().int().positive().default(16384),
   })
   .strict();
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { WordPieceTokenizer } from '@distill/core';
+import { createLogger, WordPieceTokenizer } from '@distill/core';
 import { classifierHead, DEFAULT_ENCODER, Encoder, predictLogits } from '@distill/model';
-import { consistencyLoss, DistributionAlignment, dropoutPredictions, labelPrior, selectPseudoLabels, udaPairs } from './semi-supervised';
+import { consistencyLoss, DistributionAlignment, dropoutPredictions, labelPrior, roundSample, selectPseudoLabels, selfTrain, udaPairs } from './semi-supervised';
 
 const tokenizer = new WordPieceTokenizer(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...'体育财经科技汽车教新闻比赛股市'.split('')]);
 const model = (dropout: number, seed = 1, initializerRange = 0.02) =>
@@ -31,6 +31,36 @@ describe('self-training: pseudo-label selection', () => {
     // with dropout the passes differ
     const p1 = dropoutPredictions(classifierHead(model(0.5)), tokenizer, texts2, 4, 7);
     expect(Math.max(...p1.std)).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('self-training: each round scores a sample of the unlabeled pool', () => {
+  const pool = ['体育比赛', '股市财经', '汽车新闻', '科技新闻', '教育新闻', '比赛新闻'];
+  it('draws size texts without replacement, seeded, in pool order; the whole pool when it is no larger', () => {
+    const a = roundSample(pool, 3, 11);
+    expect(a).toHaveLength(3);
+    expect(new Set(a).size).toBe(3);
+    expect(a.every((t) => pool.includes(t))).toBe(true);
+    expect(a.map((t) => pool.indexOf(t))).toEqual([...a.map((t) => pool.indexOf(t))].sort((x, y) => x - y));
+    expect(roundSample(pool, 3, 11)).toEqual(a);
+    expect(new Set([11, 12, 13, 14, 15].map((seed) => roundSample(pool, 3, seed).join())).size).toBeGreaterThan(1);
+    expect(roundSample(pool, 6, 11)).toBe(pool);
+    expect(roundSample(pool, 10, 11)).toBe(pool);
+  });
+
+  it('labels only the sample of each round: with every text confident, a round adds sample texts, not the pool', async () => {
+    const head = classifierHead(model(0));
+    const labeled = [{ id: 'l0', text: '体育', label: 0 }];
+    const seen: number[] = [];
+    const trainOn = async (rows: readonly { id: string; text: string }[]) => (seen.push(rows.length - labeled.length), 0.5);
+    const state = { snapshot: () => null, restore: () => undefined };
+    const log = createLogger('self-training test');
+    const o = { rounds: 2, confidence: 0, passes: 1, per_class: 100, epochs: 1 };
+    await selfTrain({ ...o, sample: 2 }, head, tokenizer, labeled, pool, 0, trainOn, state, 5, log);
+    expect(seen).toEqual([2, 2]);
+    seen.length = 0;
+    await selfTrain({ ...o, sample: 100 }, head, tokenizer, labeled, pool, 0, trainOn, state, 5, log);
+    expect(seen).toEqual([6, 6]);
   });
 });
 

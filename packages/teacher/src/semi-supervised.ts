@@ -137,6 +137,15 @@ export interface SelfTrainingOptions {
   passes: number;
   /** the most texts a label gets in one round, the most certain first */
   per_class: number;
+  /** unlabeled texts drawn (seeded, afresh each round) for the dropout passes; the whole pool when it is smaller */
+  sample: number;
+}
+
+/** The unlabeled texts one round labels: `size` of them drawn without replacement, or all when there are no more. */
+export function roundSample(texts: readonly string[], size: number, seed: number): readonly string[] {
+  if (texts.length <= size) return texts;
+  const order = new Rng(seed).shuffle([...texts.keys()]).slice(0, size);
+  return order.sort((a, b) => a - b).map((i) => texts[i]);
 }
 
 /**
@@ -221,8 +230,11 @@ export async function selfTrain(
   const rounds: SelfTrainingRound[] = [];
   let best = startAccuracy;
   for (let round = 1; round <= o.rounds; round++) {
-    const predictions = dropoutPredictions(head, tokenizer, unlabeled, o.passes, seed + round);
-    const pseudo = selectPseudoLabels(unlabeled, predictions, o, head.numLabels);
+    // UST scores a fresh sample of the pool each round (its sample_size): the dropout passes cost passes × texts
+    // forward passes, and a round keeps at most per_class × labels of them
+    const pool = roundSample(unlabeled, o.sample, seed + 104729 * round);
+    const predictions = dropoutPredictions(head, tokenizer, pool, o.passes, seed + round);
+    const pseudo = selectPseudoLabels(pool, predictions, o, head.numLabels);
     if (!pseudo.length) {
       log.info(`self-training round ${round}: no unlabeled text at confidence ${o.confidence}; stopping`);
       break;
@@ -232,7 +244,7 @@ export async function selfTrain(
     const kept = accuracy > best;
     if (kept) best = accuracy;
     else state.restore(before);
-    log.info(`self-training round ${round}: ${pseudo.length} pseudo-labeled texts, valid accuracy ${(100 * accuracy).toFixed(2)} (${kept ? 'kept' : `not above ${(100 * best).toFixed(2)}: undone`})`);
+    log.info(`self-training round ${round}: ${pseudo.length} pseudo-labeled texts of ${pool.length} scored, valid accuracy ${(100 * accuracy).toFixed(2)} (${kept ? 'kept' : `not above ${(100 * best).toFixed(2)}: undone`})`);
     rounds.push({ round, pseudo_rows: pseudo.length, valid_accuracy: accuracy, kept });
   }
   return rounds;
