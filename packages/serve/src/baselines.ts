@@ -146,7 +146,10 @@ function vectorBaseline(ctx: StageContext<ServeParams>, spec: BaselineSpec, file
   return { name: spec.name, format: spec.format!, scores: classify(test.map((r) => r.text)), scoreOne: (t) => classify([t]), params: 0, sizeBytes: vectors.values.byteLength };
 }
 
-/** A cloze zero-shot teacher (its `baseline.json`): the same checkpoint, template and centre, scored on test. */
+/**
+ * A cloze zero-shot teacher or a prompt-tuned one (its `baseline.json`): the same checkpoint, template and centre, scored
+ * on test.
+ */
 async function clozeBaseline(ctx: StageContext<ServeParams>, spec: BaselineSpec, file: string, test: readonly Example[], labels: readonly string[]): Promise<ScoredBaseline> {
   if (!spec.checkpoint || !spec.template || spec.label_words?.length !== labels.length) throw new Error(`${file}: a cloze baseline needs checkpoint, template and a label word per label`);
   await selectBackend(ctx.backend);
@@ -154,7 +157,7 @@ async function clozeBaseline(ctx: StageContext<ServeParams>, spec: BaselineSpec,
   for (const f of fs.readdirSync(dir)) ctx.recordRead(path.join(dir, f));
   const scorer = clozeScorer(dir, spec.template, spec.label_words, labels, Float32Array.from(spec.centre));
   const sizeBytes = fs.readdirSync(dir).reduce((a, f) => a + fs.statSync(path.join(dir, f)).size, 0);
-  return { name: spec.name, format: 'cloze', scores: scorer.score(test.map((r) => r.text)), scoreOne: (t) => scorer.score([t]), params: scorer.params, sizeBytes };
+  return { name: spec.name, format: spec.format!, scores: scorer.score(test.map((r) => r.text)), scoreOne: (t) => scorer.score([t]), params: scorer.params, sizeBytes };
 }
 
 /** What scoring baselines shares: the training data of the stage that wrote a directory, and the baselines scored so far. */
@@ -166,7 +169,7 @@ export interface Scoring {
 
 /**
  * A baseline's test logits as its teacher stage writes them for valid, by format: naive Bayes (refitted; divided by
- * its calibration temperature when it has one), zero-shot, knn, cloze, or an ensemble of such members.
+ * its calibration temperature when it has one), zero-shot, knn, cloze, prompt, or an ensemble of such members.
  */
 function scoreBaseline(ctx: StageContext<ServeParams>, spec: BaselineSpec, file: string, scoring: Scoring, test: readonly Example[], labels: readonly string[]): Promise<ScoredBaseline> {
   const key = baselineId(spec, scoring.dataOf(path.dirname(file)).dir);
@@ -178,6 +181,7 @@ async function scoreBaselineOnce(ctx: StageContext<ServeParams>, spec: BaselineS
   const data = scoring.dataOf(path.dirname(file));
   switch (spec.format) {
     case 'cloze':
+    case 'prompt':
       return clozeBaseline(ctx, spec, file, test, labels);
     case 'zero-shot':
     case 'knn':
@@ -214,7 +218,7 @@ async function ensembleBaseline(ctx: StageContext<ServeParams>, spec: BaselineSp
   };
 }
 
-/** A teacher stage's `baseline.json`, scored on test: naive Bayes (refitted), zero-shot, cloze, knn or an ensemble of them. */
+/** A teacher stage's `baseline.json`, scored on test: naive Bayes (refitted), zero-shot, cloze, prompt, knn or an ensemble of them. */
 export async function baselineFromFile(ctx: StageContext<ServeParams>, file: string, scoring: Scoring, test: readonly Example[], labels: readonly string[]): Promise<ModelResult> {
   const spec = readJson<BaselineSpec>(file);
   const r = baselineResult(await scoreBaseline(ctx, spec, file, scoring, test, labels), file, test, labels, scoring.dataOf(path.dirname(file)).inTrain);

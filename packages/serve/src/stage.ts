@@ -65,7 +65,7 @@ export async function runServe(ctx: StageContext<ServeParams>) {
         const f1 = r.micro_f1 !== undefined ? `micro-F1 ${(100 * r.micro_f1).toFixed(2)}, macro-F1 ${(100 * r.macro_f1).toFixed(2)}, subset ` : '';
         ctx.log.info(`${name}: ${f1}accuracy ${(100 * r.accuracy).toFixed(2)} [${r.ci95!.map((x) => (100 * x).toFixed(2)).join(', ')}] (${(100 * r.accuracy_unseen!).toFixed(2)} on the ${data.inTrain.filter((x) => !x).length} test rows not in train)${parts}, p50 ${r.latency_ms.p50.toFixed(2)} ms, p99 ${r.latency_ms.p99.toFixed(2)} ms, ${r.size_bytes} bytes`);
         const q = qreport[role];
-        models.push({ ...r, file: path.relative(ctx.root, file), name, role: role === 'teacher' ? 'teacher' : 'student', format: v.format, params: q.params, ...(q.params_by_part ? { params_by_part: q.params_by_part } : {}), ...(q.stage ? { stage: q.stage } : {}) });
+        models.push({ ...r, file: path.relative(ctx.root, file), name, role: role === 'teacher' || role.startsWith('teacher_') ? 'teacher' : 'student', format: v.format, params: q.params, ...(q.params_by_part ? { params_by_part: q.params_by_part } : {}), ...(q.stage ? { stage: q.stage } : {}) });
       }
     }
   }

@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { argmaxRows, chooseThresholds, classificationMetrics, deriveSeed, isMultiLabel, labelSets, multiLabelMetrics, loadTokenizer, readTokenizerSpec, Rng, readJson, WordPieceTokenizer, writeJsonAtomic, writeLogits, type Example, type StageContext, type TrainingParams, type WideParams } from '@distill/core';
+import { argmaxRows, chooseThresholds, classificationMetrics, deriveSeed, isMultiLabel, labelSets, multiLabelMetrics, loadTokenizer, readTokenizerSpec, Rng, readJson, stageDir, WordPieceTokenizer, writeJsonAtomic, writeLogits, type Example, type StageContext, type TrainingParams, type WideParams } from '@distill/core';
 import {
   batchLabels,
   batchMultiHot,
@@ -112,6 +112,28 @@ async function fitWideTable(ctx: StageContext<ClassifyParams>, encoder: Encoder,
   return { summary, curves: { curve: result.curve, evals: result.evals, best: result.best } };
 }
 
+/**
+ * What the final evaluation scores a prompt teacher with on test: this stage's checkpoint, template and verbalizer
+ * words, no centre (serve's cloze scorer gives the same scores as the prompt head).
+ */
+function promptBaseline(ctx: StageContext<ClassifyParams>, template: string, numLabels: number, valid: { accuracy: number; macro_f1: number }) {
+  const words = readJson<{ verbalizer?: string }[]>(path.join(ctx.input('data'), 'labels.json')).map((s) => s.verbalizer);
+  return {
+    name: 'prompt',
+    role: 'baseline',
+    format: 'prompt',
+    description: `the prompt-tuned checkpoint's verbalizer scores in '${template}'`,
+    // the directory this stage's output becomes (ctx.outDir is renamed to it on success)
+    checkpoint: path.relative(ctx.root, path.join(stageDir(ctx.root, ctx.pipeline.name, ctx.stage), 'checkpoint')),
+    template,
+    label_words: words,
+    centre: new Array<number>(numLabels).fill(0),
+    split: 'valid',
+    accuracy: valid.accuracy,
+    macro_f1: valid.macro_f1,
+  };
+}
+
 /** Training rows' logits as encoder (after mixing) + each row's out-of-fold table logits, with their metrics. */
 function honestTrainLogits(encoder: Encoder, tokenizer: WordPieceTokenizer, rows: readonly Example[], labels: readonly string[], outOfFold: Float32Array) {
   const logits = predictLogits(encoderOnlyHead(encoder), tokenizer, rows.map((r) => r.text)).map((x, i) => x + outOfFold[i]);
@@ -179,7 +201,8 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   if (p.naive_bayes.enabled && !multiLabel) {
     const unlabeled = p.naive_bayes.em ? ctx.dataset('data', 'unlabeled.arrow').rows.map((r) => r.text) : null;
     baseline = fitNaiveBayes(ctx.log, p.naive_bayes, trainSet.rows, valid.rows, unlabeled, labels).baseline;
-    writeJsonAtomic(path.join(ctx.outDir, 'baseline.json'), baseline);
+    // a prompt teacher's baseline.json describes the prompt model itself (written below)
+    if (p.mode !== 'prompt') writeJsonAtomic(path.join(ctx.outDir, 'baseline.json'), baseline);
     ctx.log.info(`naive Bayes baseline: valid accuracy ${(100 * baseline.accuracy).toFixed(2)}, macro-F1 ${(100 * baseline.macro_f1).toFixed(2)}`);
   }
 
@@ -286,6 +309,7 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
     writeLogits(path.join(logitsDir, `${name}.arrow`), rows.map((r) => r.id), logits, labels.length);
   }
   writeJsonAtomic(path.join(ctx.outDir, 'metrics.json'), metrics);
+  if (p.mode === 'prompt') writeJsonAtomic(path.join(ctx.outDir, 'baseline.json'), promptBaseline(ctx, p.template, labels.length, metrics.valid as { accuracy: number; macro_f1: number }));
   writeJsonAtomic(path.join(ctx.outDir, 'curves.json'), { curve: result.curve, evals: result.evals, best: result.best, ...(wideFit?.curves ? { wide_fit: wideFit.curves } : {}) });
   const validM = metrics.valid as { accuracy?: number; macro_f1: number; micro_f1?: number; subset_accuracy?: number };
   const shape = modelShape(encoder.config);

@@ -32,7 +32,7 @@ export async function runEnsemble(ctx: StageContext<EnsembleParams>) {
     if (l.numLabels !== k || l.ids.length !== ds.rows.length || l.ids.some((id, i) => id !== ds.rows[i].id)) throw new Error(`${where}: ${file} does not hold one row of ${k} logits for each row of the data stage's ${split} split`);
     return l.logits;
   };
-  for (const role of p.members) if (!fs.existsSync(path.join(ctx.input(role), 'baseline.json'))) throw new Error(`${where}: '${role}' (${ctx.input(role)}) has no baseline.json; a member is a teacher stage the final evaluation can score (naive_bayes, zeroshot, cloze, knn, ensemble)`);
+  for (const role of p.members) if (!fs.existsSync(path.join(ctx.input(role), 'baseline.json'))) throw new Error(`${where}: '${role}' (${ctx.input(role)}) has no baseline.json; a member is a teacher stage the final evaluation can score (naive_bayes, zeroshot, cloze, knn, prompt, ensemble)`);
   const gold = valid.rows.map((r) => r.label);
   const validLogits = p.members.map((role) => logitsOf(role, 'valid', valid));
   const accuracy = (logits: Float32Array) => classificationMetrics(gold, argmaxRows(logits, k), valid.labels).accuracy;

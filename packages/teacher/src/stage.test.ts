@@ -34,7 +34,7 @@ function workspace(finetuneEpochs = 2): string {
     params: { mode: cloze, init: { input: pretrained }, template: '这是[MASK][MASK]新闻：{text}' }
   serve-cloze:
     uses: serve
-    inputs: { data: data, cloze: cloze }
+    inputs: { data: data, cloze: cloze, prompt: prompt }
   aug-unlabeled:
     uses: augment
     inputs: { data: data }
@@ -48,6 +48,15 @@ function workspace(finetuneEpochs = 2): string {
       uda: { confidence: 0, batch_size: 8 }
       self_training: { rounds: 2, confidence: 0, passes: 2, per_class: 5, epochs: 1 }
       training: { epochs: 1, batch_size: 16, lr: 0.003 }
+  ust:
+    uses: teacher
+    inputs: { data: data, tuned: semi }
+    params:
+      mode: finetune
+      init: { input: tuned }
+      naive_bayes: { enabled: false }
+      self_training: { rounds: 1, confidence: 0, passes: 2, per_class: 5, epochs: 1, sample: 4 }
+      training: { epochs: 0, batch_size: 16, lr: 0.003 }
   aux:
     uses: teacher
     inputs: { data: data }
@@ -189,6 +198,15 @@ stages:
     const scorer = clozeScorer(out(root, 'pre', 'checkpoint'), '这是[MASK][MASK]新闻：{text}', ['体育', '财经', '科技', '汽车', '教育'], test.labels, Float32Array.from(spec.centre));
     const expected = argmaxRows(scorer.score(test.rows.map((r) => r.text)), 5).filter((p, i) => p === test.rows[i].label).length / test.rows.length;
     expect(served.accuracy).toBeCloseTo(expected, 10);
+    // the prompt teacher's baseline.json is the prompt model itself: its checkpoint, no centre, scored on test alike
+    const promptSpec = readJson<{ format: string; checkpoint: string; centre: number[]; accuracy: number }>(out(root, 'prompt', 'baseline.json'));
+    expect(promptSpec).toMatchObject({ format: 'prompt', checkpoint: 'artifacts/p/prompt/checkpoint', centre: [0, 0, 0, 0, 0] });
+    expect(promptSpec.accuracy).toBeCloseTo(prompt.summary.valid_accuracy as number, 10);
+    const servedPrompt = readJson<{ models: { name: string; format: string; accuracy: number }[] }>(out(root, 'serve-cloze', 'benchmark.json')).models.find((m) => m.format === 'prompt')!;
+    const tuned = clozeScorer(out(root, 'prompt', 'checkpoint'), '这是[MASK][MASK]新闻：{text}', ['体育', '财经', '科技', '汽车', '教育'], test.labels);
+    const promptExpected = argmaxRows(tuned.score(test.rows.map((r) => r.text)), 5).filter((p, i) => p === test.rows[i].label).length / test.rows.length;
+    expect(servedPrompt).toMatchObject({ name: 'prompt' });
+    expect(servedPrompt.accuracy).toBeCloseTo(promptExpected, 10);
     const prefix = await runStage(teacherStage, 'p.yaml', 'prefix', root);
     const share = prefix.summary.trainable_share as number;
     expect(share).toBeGreaterThan(0);
@@ -219,6 +237,15 @@ stages:
       if (r.kept) best = r.valid_accuracy;
     }
     expect(semi.summary.valid_accuracy).toBeCloseTo(best, 10);
+    // UST from the fine-tuned model as it is (training.epochs 0): its rounds start at that model's valid accuracy, and
+    // each scores a sample of 4 unlabeled texts
+    const ust = await runStage(teacherStage, 'p.yaml', 'ust', root);
+    expect(ust.summary.steps).toBe(0);
+    const [round] = ust.summary.self_training as { pseudo_rows: number; valid_accuracy: number; kept: boolean }[];
+    expect(round.pseudo_rows).toBeGreaterThan(0);
+    expect(round.pseudo_rows).toBeLessThanOrEqual(4);
+    expect(round.kept).toBe(round.valid_accuracy > (semi.summary.valid_accuracy as number));
+    expect(ust.summary.valid_accuracy).toBeCloseTo(Math.max(round.valid_accuracy, semi.summary.valid_accuracy as number), 10);
   });
 
   it('fine-tunes with an auxiliary MLM loss from warm-started embeddings', async () => {
