@@ -316,7 +316,7 @@ export async function runClassify(ctx: StageContext<ClassifyParams>) {
   const scores = multiLabel
     ? `micro-F1 ${(100 * validM.micro_f1!).toFixed(2)}, macro-F1 ${(100 * validM.macro_f1).toFixed(2)}, subset accuracy ${(100 * validM.subset_accuracy!).toFixed(2)} (thresholds chosen on valid)`
     : `accuracy ${(100 * validM.accuracy!).toFixed(2)}, macro-F1 ${(100 * validM.macro_f1).toFixed(2)}`;
-  ctx.log.info(`${p.mode} teacher valid ${scores}; ${result.samplesPerSecond.toFixed(1)} samples/s`);
+  ctx.log.info(`${p.mode} teacher valid ${scores}${result.steps ? `; ${result.samplesPerSecond.toFixed(1)} samples/s` : ''}`);
   encoder.dispose();
   return {
     backend,
