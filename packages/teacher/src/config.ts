@@ -124,7 +124,10 @@ export const finetuneSchema = z
   })
   .strict();
 
-/** `prompt`: cloze classification with the MLM head and the label file's verbalizer words (start from a pretrained model). */
+/**
+ * `prompt`: cloze classification with the MLM head and the label file's verbalizer words (start from a pretrained model).
+ * Its `baseline.json` describes the prompt model itself, which the final evaluation scores on test.
+ */
 export const promptSchema = z
   .object({
     mode: z.literal('prompt'),

@@ -3,8 +3,9 @@
  * - `pretrain`: masked-LM pretraining. Reads the data stage (input `data`). Writes `checkpoint/` (with an MLM head),
  *   `metrics.json`, `curves.json`.
  * - `finetune`, `prompt` (cloze + verbalizer), `prefix` (prefix tuning): classification. Reads `data` (+ `augment`,
- *   + the stage named by `init.input`). Writes `checkpoint/` (+ `prefix.safetensors`), `logits/{train,valid,test}.arrow`
- *   (+ `logits/augmented.arrow`), `metrics.json`, `curves.json`, `baseline.json`.
+ *   `uda`, the stage named by `init.input`). Writes `checkpoint/` (+ `prefix.safetensors`), `logits/{train,valid}.arrow`
+ *   (+ `logits/{augmented,unlabeled}.arrow`), `metrics.json`, `curves.json`, `baseline.json` (the naive Bayes
+ *   baseline's; in `prompt` mode the prompt model's own, which the final evaluation scores on test).
  * - `zeroshot`: label-name similarity with character vectors, no labels. Reads `data`. Writes
  *   `logits/{train,valid}.arrow` (+ `logits/unlabeled.arrow`), `baseline.json` and `metrics.json`; no checkpoint.
  * - `cloze`: zero-shot cloze scoring of the verbalizers by the masked-LM checkpoint of `init`, no labels. Reads and
