@@ -221,7 +221,5 @@ async function ensembleBaseline(ctx: StageContext<ServeParams>, spec: BaselineSp
 /** A teacher stage's `baseline.json`, scored on test: naive Bayes (refitted), zero-shot, cloze, prompt, knn or an ensemble of them. */
 export async function baselineFromFile(ctx: StageContext<ServeParams>, file: string, scoring: Scoring, test: readonly Example[], labels: readonly string[]): Promise<ModelResult> {
   const spec = readJson<BaselineSpec>(file);
-  const r = baselineResult(await scoreBaseline(ctx, spec, file, scoring, test, labels), file, test, labels, scoring.dataOf(path.dirname(file)).inTrain);
-  if (spec.format !== 'naive-bayes') ctx.log.info(`${r.name}: accuracy ${(100 * r.accuracy).toFixed(2)} [${r.ci95!.map((x) => (100 * x).toFixed(2)).join(', ')}]${spec.format === 'zero-shot' || spec.format === 'cloze' ? ' with no labels' : ''} (chance ${(100 / labels.length).toFixed(2)})`);
-  return r;
+  return baselineResult(await scoreBaseline(ctx, spec, file, scoring, test, labels), file, test, labels, scoring.dataOf(path.dirname(file)).inTrain);
 }

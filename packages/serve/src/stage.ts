@@ -46,7 +46,9 @@ export async function runServe(ctx: StageContext<ServeParams>) {
       if (baselineSpecs.has(key)) continue;
       baselineSpecs.add(key);
       const r = await baselineFromFile(ctx, baselineFile, scoring, test.rows, test.labels);
-      models.push({ ...r, file: path.relative(ctx.root, baselineFile), name: models.some((m) => m.name === r.name) ? `${r.name}-${inputRole}` : r.name });
+      const name = models.some((m) => m.name === r.name) ? `${r.name}-${inputRole}` : r.name;
+      if (r.format !== 'naive-bayes') ctx.log.info(`${name}: accuracy ${(100 * r.accuracy).toFixed(2)} [${r.ci95!.map((x) => (100 * x).toFixed(2)).join(', ')}]${r.format === 'zero-shot' || r.format === 'cloze' ? ' with no labels' : ''} (chance ${(100 / test.labels.length).toFixed(2)})`);
+      models.push({ ...r, file: path.relative(ctx.root, baselineFile), name });
       continue;
     }
     const reportFile = path.join(modelsDir, 'quantize-report.json');
