@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { argmaxRows, chooseThresholds, classificationMetrics, deriveSeed, isMultiLabel, labelSets, multiLabelMetrics, loadTokenizer, readTokenizerSpec, Rng, readJson, stageDir, WordPieceTokenizer, writeJsonAtomic, writeLogits, type Example, type StageContext, type TrainingParams, type WideParams } from '@distill/core';
+import { argmaxRows, chooseThresholds, classificationMetrics, deriveSeed, isMultiLabel, labelSets, multiLabelMetrics, loadTokenizer, readTokenizerSpec, Rng, stageDir, WordPieceTokenizer, writeJsonAtomic, writeLogits, type Example, type StageContext, type TrainingParams, type WideParams } from '@distill/core';
 import {
   batchLabels,
   batchMultiHot,
@@ -57,6 +57,7 @@ import {
 } from '@distill/model';
 import type { ClassifyParams } from './config';
 import { startingEncoder } from './init';
+import { verbalizerWords } from './label-file';
 import { labelPrior, selfTrain, udaPairs, withUda, type UdaPair } from './semi-supervised';
 import { fitNaiveBayes } from './naive-bayes';
 
@@ -68,8 +69,7 @@ function buildHead(ctx: StageContext<ClassifyParams>, p: ClassifyParams, encoder
   const all = [...encoder.params.keys()];
   if (p.mode === 'finetune') return { head: classifierHead(encoder), params: encoder.params, trainable: all };
   if (p.mode === 'prompt') {
-    const specs = readJson<{ name: string; verbalizer?: string }[]>(path.join(ctx.input('data'), 'labels.json'));
-    const verbalizer = buildVerbalizer(p.template, specs.map((s) => s.verbalizer), labels, tokenizer);
+    const verbalizer = buildVerbalizer(p.template, verbalizerWords(ctx), labels, tokenizer);
     return { head: promptHead(encoder, verbalizer, tokenizer.maskId), params: encoder.params, trainable: all };
   }
   const prefixParams = initPrefix(encoder.config, p.prefix_length, deriveSeed(ctx.seed, `${ctx.stage}-prefix`));
@@ -117,7 +117,6 @@ async function fitWideTable(ctx: StageContext<ClassifyParams>, encoder: Encoder,
  * words, no centre (serve's cloze scorer gives the same scores as the prompt head).
  */
 function promptBaseline(ctx: StageContext<ClassifyParams>, template: string, numLabels: number, valid: { accuracy: number; macro_f1: number }) {
-  const words = readJson<{ verbalizer?: string }[]>(path.join(ctx.input('data'), 'labels.json')).map((s) => s.verbalizer);
   return {
     name: 'prompt',
     role: 'baseline',
@@ -126,7 +125,7 @@ function promptBaseline(ctx: StageContext<ClassifyParams>, template: string, num
     // the directory this stage's output becomes (ctx.outDir is renamed to it on success)
     checkpoint: path.relative(ctx.root, path.join(stageDir(ctx.root, ctx.pipeline.name, ctx.stage), 'checkpoint')),
     template,
-    label_words: words,
+    label_words: verbalizerWords(ctx),
     centre: new Array<number>(numLabels).fill(0),
     split: 'valid',
     accuracy: valid.accuracy,

@@ -4,10 +4,11 @@
  * `baseline.json`, from which the final evaluation scores it on test with the same checkpoint, template and centre.
  */
 import * as path from 'node:path';
-import { argmaxRows, classificationMetrics, readJson, writeJsonAtomic, writeLogits, type Dataset, type StageContext } from '@distill/core';
+import { argmaxRows, classificationMetrics, writeJsonAtomic, writeLogits, type Dataset, type StageContext } from '@distill/core';
 import { clozeScorer, describeBackend, meanScores, selectBackend } from '@distill/model';
 import type { ClozeParams } from './config';
 import { initCheckpointDir } from './init';
+import { verbalizerWords } from './label-file';
 
 export async function runCloze(ctx: StageContext<ClozeParams>) {
   const p = ctx.params;
@@ -18,7 +19,7 @@ export async function runCloze(ctx: StageContext<ClozeParams>) {
   const valid = ctx.dataset('data', 'valid.arrow');
   const unlabeled = p.label_unlabeled || p.center ? ctx.dataset('data', 'unlabeled.arrow') : null;
   const labels = train.labels;
-  const words = readJson<{ name: string; verbalizer?: string }[]>(path.join(ctx.input('data'), 'labels.json')).map((s) => s.verbalizer);
+  const words = verbalizerWords(ctx);
   const raw = clozeScorer(checkpoint, p.template, words, labels);
   const k = labels.length;
   const scores = new Map<Dataset, Float32Array>([train, valid, ...(unlabeled ? [unlabeled] : [])].map((ds) => [ds, raw.score(ds.rows.map((r) => r.text))]));

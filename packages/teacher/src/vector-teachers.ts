@@ -5,8 +5,9 @@
  * evaluation scores them on test.
  */
 import * as path from 'node:path';
-import { argmaxRows, classificationMetrics, corpusCentre, knnLogits, loadCharVectors, readJson, sentenceVectors, writeJsonAtomic, writeLogits, zeroshotLogits, type Dataset, type StageContext } from '@distill/core';
+import { argmaxRows, classificationMetrics, corpusCentre, knnLogits, loadCharVectors, sentenceVectors, writeJsonAtomic, writeLogits, zeroshotLogits, type Dataset, type StageContext } from '@distill/core';
 import type { KnnParams, ZeroshotParams } from './config';
+import { labelSpecs } from './label-file';
 
 type VectorParams = ZeroshotParams | KnnParams;
 
@@ -38,8 +39,7 @@ const centreOf = (c: Float32Array) => Array.from(c);
 export async function runZeroshot(ctx: StageContext<ZeroshotParams>) {
   const p = ctx.params;
   const { vectors, train, valid, unlabeled, centre } = vectorInputs(ctx);
-  const specs = readJson<{ name: string; verbalizer?: string }[]>(path.join(ctx.input('data'), 'labels.json'));
-  const names = specs.map((s) => s.verbalizer ?? s.name);
+  const names = labelSpecs(ctx).map((s) => s.verbalizer ?? s.name);
   const score = (ds: Dataset) => zeroshotLogits(ds.rows.map((r) => r.text), names, centre, vectors, p.scale);
   const splits: [Dataset, Float32Array][] = [train, valid, ...(unlabeled ? [unlabeled] : [])].map((ds) => [ds, score(ds)]);
   const k = names.length;
