@@ -3,7 +3,7 @@
  * variants table, the accuracy/latency/size chart, HTTP load test, distillation table, stage wall times, the data
  * card summary and the training curves.
  */
-import type { Report } from './report';
+import { sawNoLabels, type Report } from './report';
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : (100 * x).toFixed(2));
@@ -58,7 +58,7 @@ export function renderReportHtml(report: Report, charts: Record<string, string>,
   // a model that saw no labels: its accuracy against chance (one label in num_labels)
   const chance = report.dataset.num_labels ? 1 / report.dataset.num_labels : null;
   const zeroShot = report.models
-    .filter((m) => m.format === 'zero-shot' || m.format === 'cloze')
+    .filter((m) => sawNoLabels(m.format))
     .map((m) => `<p>${esc(m.name)} saw no labels at all: test accuracy ${pct(m.accuracy)} ${interval(m.ci95)}, against chance ${chance !== null ? pct(chance) : '–'} (one of ${report.dataset.num_labels} labels)${chance !== null && m.ci95 && m.ci95[0] > chance ? ', above chance: its interval lies wholly above it' : ''}.</p>`)
     .join('');
   const groups = report.groups?.length

@@ -11,6 +11,11 @@ import { git, gitCommit, readJson, readManifest, stageDir, type Pipeline, type S
 import type { ModelResult } from './benchmark';
 import type { HttpPoint } from './http-bench';
 
+/** Whether a model of this format saw no labels at all (label-name zero-shot, cloze): its accuracy is read against chance. */
+export function sawNoLabels(format: string): boolean {
+  return format === 'zero-shot' || format === 'cloze';
+}
+
 export interface Report {
   pipeline: string;
   description?: string;

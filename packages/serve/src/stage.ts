@@ -11,6 +11,7 @@ import { baselineFromFile, baselineId, trainingDataOf, type BaselineSpec, type S
 import { benchmarkModel, type ModelResult } from './benchmark';
 import { learningCurve, modelGroups } from './groups';
 import { paramsSchema, type ServeParams } from './config';
+import { sawNoLabels } from './report';
 import { loadTest, serverArgs, startServerProcess, type HttpPoint, type ServerSettings } from './http-bench';
 
 const VARIANTS = [
@@ -47,7 +48,7 @@ export async function runServe(ctx: StageContext<ServeParams>) {
       baselineSpecs.add(key);
       const r = await baselineFromFile(ctx, baselineFile, scoring, test.rows, test.labels);
       const name = models.some((m) => m.name === r.name) ? `${r.name}-${inputRole}` : r.name;
-      if (r.format !== 'naive-bayes') ctx.log.info(`${name}: accuracy ${(100 * r.accuracy).toFixed(2)} [${r.ci95!.map((x) => (100 * x).toFixed(2)).join(', ')}]${r.format === 'zero-shot' || r.format === 'cloze' ? ' with no labels' : ''} (chance ${(100 / test.labels.length).toFixed(2)})`);
+      if (r.format !== 'naive-bayes') ctx.log.info(`${name}: accuracy ${(100 * r.accuracy).toFixed(2)} [${r.ci95!.map((x) => (100 * x).toFixed(2)).join(', ')}]${sawNoLabels(r.format) ? ' with no labels' : ''} (chance ${(100 / test.labels.length).toFixed(2)})`);
       models.push({ ...r, file: path.relative(ctx.root, baselineFile), name });
       continue;
     }
