@@ -43,6 +43,15 @@ export const trainingParamsSchema = z
 /** How much a model with a wide table trusts its encoder's logits: chosen on valid, or fixed. */
 export const encoderWeightSchema = z.union([z.literal('valid'), z.number().min(0)]).default('valid');
 
+/** a TF-IDF logistic-regression table added to a naive Bayes table fit (L-BFGS on the gold training rows; `c` is the
+ * inverse L2 strength, as scikit-learn's), naive Bayes's weight against it chosen on valid */
+export const wideLogisticSchema = z
+  .object({
+    c: z.number().positive().default(8),
+    iterations: z.number().int().min(1).default(200),
+  })
+  .strict();
+
 /** The wide n-gram part of a classifier (Wide & Deep): hashed token n-grams → label logits, added to the encoder's. */
 export const wideParamsSchema = z
   .object({
@@ -74,15 +83,7 @@ export const wideParamsSchema = z
             /** K-fold cross-fitting: the encoder trains beside each training row's table logits from a table fitted
              * without that row's fold (0 or 1: beside the full table, which has memorized its training rows) */
             cross_fit: z.number().int().min(0).max(20).default(5),
-            /** add a TF-IDF logistic-regression table (L-BFGS; `c` is the inverse L2 strength, as scikit-learn's),
-             * naive Bayes's weight against it chosen on valid */
-            logistic: z
-              .object({
-                c: z.number().positive().default(8),
-                iterations: z.number().int().min(1).default(200),
-              })
-              .strict()
-              .optional(),
+            logistic: wideLogisticSchema.optional(),
           })
           .strict(),
       ])

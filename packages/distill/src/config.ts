@@ -7,7 +7,7 @@
  *   TSD (task-specific distillation):    objective task: latent + soft-label + hard-label loss on task data
  */
 import { z } from 'zod';
-import { encoderParamsSchema, encoderWeightSchema, trainingParamsSchema, wideParamsSchema } from '@distill/core';
+import { encoderParamsSchema, encoderWeightSchema, trainingParamsSchema, wideLogisticSchema, wideParamsSchema } from '@distill/core';
 
 export const latentSchema = z
   .object({
@@ -72,6 +72,8 @@ export const paramsSchema = z
             alpha: z.array(z.number().positive()).min(1).default([0.1, 0.3, 1]),
             soft_weight: z.array(z.number().min(0)).min(1).default([0.1, 0.3, 1]),
             cross_fit: z.number().int().min(0).max(20).default(5),
+            /** add a logistic-regression table fitted on the gold training rows, as the teacher's table fit can */
+            logistic: wideLogisticSchema.optional(),
           })
           .strict()
           .optional(),

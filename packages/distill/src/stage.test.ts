@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readDataset, readLogits, readSafetensors, runStage, smokeWorkspace } from '@distill/core';
 import { dataStage } from '@distill/data';
-import { Encoder, type EncoderConfig } from '@distill/model';
+import { Encoder, NAIVE_BAYES_WEIGHTS, type EncoderConfig } from '@distill/model';
 import { teacherStage } from '@distill/teacher';
 import { copyTeacherLayers } from './init';
 import { bestTrial, halvingRungs, runSearch, searchGrid, type SearchConfig } from './search';
@@ -47,6 +47,10 @@ function workspace(): string {
     uses: distill
     inputs: { data: data, teacher: teacher }
     params: { objective: task, student: ${STUDENT}, student_wide: { buckets: 512, max_n: 2, fit: { method: naive_bayes, alpha: [0.3, 1], soft_weight: [0.5, 2], cross_fit: 3 } }, alpha: 0.7, latent: { weight: 0 }, use_unlabeled: true, training: { epochs: 1, batch_size: 16, lr: 0.003, wide_lr: 0 } }
+  fitted-logistic:
+    uses: distill
+    inputs: { data: data, teacher: teacher }
+    params: { objective: task, student: ${STUDENT}, student_wide: { buckets: 512, max_n: 2, fit: { method: naive_bayes, alpha: [0.3, 1], soft_weight: [0.5, 2], cross_fit: 3, logistic: { c: 4, iterations: 50 } } }, alpha: 0.7, latent: { weight: 0 }, use_unlabeled: true, training: { epochs: 1, batch_size: 16, lr: 0.003, wide_lr: 0 } }
   fitted-search:
     uses: distill
     inputs: { data: data, teacher: teacher }
@@ -135,6 +139,14 @@ describe('a student with a wide table of its own', () => {
     // wide_lr 0 keeps the table as fitted: a table that started at zero and never trained would be all zeros
     const table = readSafetensors(out(root, 'fitted-table', 'checkpoint/model.safetensors')).tensors.get('wide.ngram_embeddings.weight')!;
     expect(Math.max(...Array.from(table.data as Float32Array, Math.abs))).toBeGreaterThan(0.05);
+    // with logistic, a regression table on the gold rows joins naive Bayes at a weight chosen on valid
+    const lm = await runStage(distillStage, 'p.yaml', 'fitted-logistic', root);
+    const ls = lm.summary as Record<string, number>;
+    expect(NAIVE_BAYES_WEIGHTS).toContain(ls.wide_fit_logistic_weight);
+    expect(ls.wide_fit_logistic_valid_accuracy).toBeGreaterThan(0.5);
+    expect(summary.wide_fit_logistic_weight).toBeUndefined();
+    const mixed = readSafetensors(out(root, 'fitted-logistic', 'checkpoint/model.safetensors')).tensors.get('wide.ngram_embeddings.weight')!;
+    expect(Array.from(mixed.data as Float32Array)).not.toEqual(Array.from(table.data as Float32Array));
     await expect(runStage(distillStage, 'p.yaml', 'fitted-search', root)).rejects.toThrow(/student_wide\.fit.*do not combine/s);
   });
 });

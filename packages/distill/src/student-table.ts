@@ -13,7 +13,7 @@ import type { DistillSet } from './task';
 export type StudentTableFit = NonNullable<NonNullable<DistillParams['student_wide']>['fit']>;
 
 export interface StudentTableResult {
-  summary: { wide_fit_alpha: number; wide_fit_soft_weight: number; wide_fit_valid_accuracy: number; wide_fit_scale: number; wide_fit_out_of_fold_accuracy?: number };
+  summary: { wide_fit_alpha: number; wide_fit_soft_weight: number; wide_fit_valid_accuracy: number; wide_fit_logistic_weight?: number; wide_fit_logistic_valid_accuracy?: number; wide_fit_scale: number; wide_fit_out_of_fold_accuracy?: number };
   /** the set with the training rows' out-of-fold table logits (cross_fit ≥ 2), for the encoder to train beside */
   set: DistillSet;
 }
@@ -33,12 +33,14 @@ export function fitStudentTable(student: Encoder, tokenizer: WordPieceTokenizer,
     { tokenizer, train: set.rows.slice(0, gold), valid, labels },
     {
       alphas: fit.alpha,
+      logistic: fit.logistic,
       ...(soft.length ? { soft: { texts: soft.map((x) => x.text), probs: softTargets(set, gold), weights: fit.soft_weight } } : {}),
       ...(fit.cross_fit >= 2 ? { crossFit: { folds: fit.cross_fit, seed } } : {}),
     },
     log,
   );
-  log.info(`student table fit (naive Bayes): ${gold} gold rows, ${soft.length} teacher-labelled rows at weight ${r.soft_weight ?? 0}, alpha ${r.alpha}, valid accuracy ${(100 * r.valid_accuracy).toFixed(2)}, ${r.used_buckets} buckets used, ${r.seconds.toFixed(0)} s`);
+  const lr = r.logistic ? `, + logistic regression at naive Bayes weight ${r.logistic.naive_bayes_weight} (valid accuracy ${(100 * r.logistic.valid_accuracy).toFixed(2)})` : '';
+  log.info(`student table fit (naive Bayes): ${gold} gold rows, ${soft.length} teacher-labelled rows at weight ${r.soft_weight ?? 0}, alpha ${r.alpha}, valid accuracy ${(100 * r.valid_accuracy).toFixed(2)}${lr}, ${r.used_buckets} buckets used, ${r.seconds.toFixed(0)} s`);
   let out = set;
   if (r.out_of_fold) {
     const tableOutOfFold = new Float32Array(set.rows.length * set.numLabels).fill(NaN);
@@ -46,5 +48,6 @@ export function fitStudentTable(student: Encoder, tokenizer: WordPieceTokenizer,
     out = { ...set, tableOutOfFold };
   }
   const oof = r.out_of_fold_accuracy !== undefined ? { wide_fit_out_of_fold_accuracy: r.out_of_fold_accuracy } : {};
-  return { summary: { wide_fit_alpha: r.alpha, wide_fit_soft_weight: r.soft_weight ?? 0, wide_fit_valid_accuracy: r.valid_accuracy, wide_fit_scale: r.scale, ...oof }, set: out };
+  const logistic = r.logistic ? { wide_fit_logistic_weight: r.logistic.naive_bayes_weight, wide_fit_logistic_valid_accuracy: r.logistic.valid_accuracy } : {};
+  return { summary: { wide_fit_alpha: r.alpha, wide_fit_soft_weight: r.soft_weight ?? 0, wide_fit_valid_accuracy: r.valid_accuracy, ...logistic, wide_fit_scale: r.scale, ...oof }, set: out };
 }
