@@ -6,7 +6,7 @@
  * pass.
  */
 import { logSoftmaxRows, type Example, type Logger, type WordPieceTokenizer } from '@distill/core';
-import { fitWideNaiveBayes, type Encoder } from '@distill/model';
+import { fitWideNaiveBayes, logisticReport, type Encoder } from '@distill/model';
 import type { DistillParams } from './config';
 import type { DistillSet } from './task';
 
@@ -39,8 +39,8 @@ export function fitStudentTable(student: Encoder, tokenizer: WordPieceTokenizer,
     },
     log,
   );
-  const lr = r.logistic ? `, + logistic regression at naive Bayes weight ${r.logistic.naive_bayes_weight} (valid accuracy ${(100 * r.logistic.valid_accuracy).toFixed(2)})` : '';
-  log.info(`student table fit (naive Bayes): ${gold} gold rows, ${soft.length} teacher-labelled rows at weight ${r.soft_weight ?? 0}, alpha ${r.alpha}, valid accuracy ${(100 * r.valid_accuracy).toFixed(2)}${lr}, ${r.used_buckets} buckets used, ${r.seconds.toFixed(0)} s`);
+  const lr = logisticReport(r);
+  log.info(`student table fit (naive Bayes): ${gold} gold rows, ${soft.length} teacher-labelled rows at weight ${r.soft_weight ?? 0}, alpha ${r.alpha}, valid accuracy ${(100 * r.valid_accuracy).toFixed(2)}${lr.text}, ${r.used_buckets} buckets used, ${r.seconds.toFixed(0)} s`);
   let out = set;
   if (r.out_of_fold) {
     const tableOutOfFold = new Float32Array(set.rows.length * set.numLabels).fill(NaN);
@@ -48,6 +48,5 @@ export function fitStudentTable(student: Encoder, tokenizer: WordPieceTokenizer,
     out = { ...set, tableOutOfFold };
   }
   const oof = r.out_of_fold_accuracy !== undefined ? { wide_fit_out_of_fold_accuracy: r.out_of_fold_accuracy } : {};
-  const logistic = r.logistic ? { wide_fit_logistic_weight: r.logistic.naive_bayes_weight, wide_fit_logistic_valid_accuracy: r.logistic.valid_accuracy } : {};
-  return { summary: { wide_fit_alpha: r.alpha, wide_fit_soft_weight: r.soft_weight ?? 0, wide_fit_valid_accuracy: r.valid_accuracy, ...logistic, wide_fit_scale: r.scale, ...oof }, set: out };
+  return { summary: { wide_fit_alpha: r.alpha, wide_fit_soft_weight: r.soft_weight ?? 0, wide_fit_valid_accuracy: r.valid_accuracy, ...lr.summary, wide_fit_scale: r.scale, ...oof }, set: out };
 }

@@ -230,6 +230,16 @@ export interface NaiveBayesFitResult {
   out_of_fold_accuracy?: number;
 }
 
+/** The regression part of a fit for a log line (`, + logistic regression at …`, empty without one) and a manifest
+ * summary (`wide_fit_logistic_*`, empty without one), as the teacher's and the student's table fits report it. */
+export function logisticReport(r: Pick<NaiveBayesFitResult, 'logistic'>): { text: string; summary: { wide_fit_logistic_weight?: number; wide_fit_logistic_valid_accuracy?: number } } {
+  if (!r.logistic) return { text: '', summary: {} };
+  return {
+    text: `, + logistic regression at naive Bayes weight ${r.logistic.naive_bayes_weight} (valid accuracy ${(100 * r.logistic.valid_accuracy).toFixed(2)})`,
+    summary: { wide_fit_logistic_weight: r.logistic.naive_bayes_weight, wide_fit_logistic_valid_accuracy: r.logistic.valid_accuracy },
+  };
+}
+
 /** Row r's fold: a seeded shuffle dealt round-robin into `folds` parts of equal size (±1). */
 export function foldOf(rows: number, folds: number, seed: number): Int32Array {
   const order = Array.from({ length: rows }, (_, i) => i);

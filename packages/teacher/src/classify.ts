@@ -46,6 +46,7 @@ import {
   mixHeads,
   fitWide,
   fitWideNaiveBayes,
+  logisticReport,
   type FitWideData,
   type TrainResult,
   type TrainingConfig,
@@ -99,11 +100,10 @@ async function fitWideTable(ctx: StageContext<ClassifyParams>, encoder: Encoder,
   if (fit.method === 'naive_bayes') {
     const crossFit = fit.cross_fit >= 2 ? { folds: fit.cross_fit, seed: deriveSeed(ctx.seed, `${ctx.stage}-cross-fit`) } : undefined;
     const r = fitWideNaiveBayes(encoder, data, { alphas: fit.alpha, logistic: fit.logistic, crossFit }, ctx.log);
-    const lr = r.logistic ? `, + logistic regression at naive Bayes weight ${r.logistic.naive_bayes_weight} (valid accuracy ${(100 * r.logistic.valid_accuracy).toFixed(2)})` : '';
-    ctx.log.info(`wide table fit alone (naive Bayes): alpha ${r.alpha}, valid accuracy ${(100 * r.valid_accuracy).toFixed(2)}${lr}, scale ${r.scale.toFixed(3)}, train rows counted, ${r.used_buckets} buckets used, ${r.seconds.toFixed(0)} s`);
-    const logistic: Record<string, number> = r.logistic ? { wide_fit_logistic_weight: r.logistic.naive_bayes_weight, wide_fit_logistic_valid_accuracy: r.logistic.valid_accuracy } : {};
+    const lr = logisticReport(r);
+    ctx.log.info(`wide table fit alone (naive Bayes): alpha ${r.alpha}, valid accuracy ${(100 * r.valid_accuracy).toFixed(2)}${lr.text}, scale ${r.scale.toFixed(3)}, train rows counted, ${r.used_buckets} buckets used, ${r.seconds.toFixed(0)} s`);
     const oof: Record<string, number> = r.out_of_fold_accuracy !== undefined ? { wide_fit_cross_fit: fit.cross_fit, wide_fit_out_of_fold_accuracy: r.out_of_fold_accuracy } : {};
-    return { summary: { wide_fit_method: 'naive_bayes', wide_fit_valid_accuracy: r.valid_accuracy, wide_fit_alpha: r.alpha, ...logistic, wide_fit_scale: r.scale, ...oof }, outOfFold: r.out_of_fold };
+    return { summary: { wide_fit_method: 'naive_bayes', wide_fit_valid_accuracy: r.valid_accuracy, wide_fit_alpha: r.alpha, ...lr.summary, wide_fit_scale: r.scale, ...oof }, outOfFold: r.out_of_fold };
   }
   const cfg = wideFitConfig(ctx.params.training, fit, deriveSeed(ctx.seed, `${ctx.stage}-wide-fit`));
   const result = await fitWide(encoder, data, cfg, ctx.log, `${ctx.stage}-wide`);
