@@ -14,7 +14,7 @@
  */
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { createLogger, readDataset, readJson, trainingParamsSchema, WordPieceTokenizer } from '@distill/core';
+import { createLogger, loadTokenizer, readDataset, trainingParamsSchema } from '@distill/core';
 import { DEFAULT_ENCODER, Encoder, describeBackend, evaluateClassifier, fitWide, fitWideNaiveBayes, selectBackend, wideHead, withWide, type BackendChoice, type WidePooling } from '@distill/model';
 import { wideFitConfig } from '../src/classify';
 
@@ -57,12 +57,13 @@ async function main() {
   await selectBackend(o.backend as BackendChoice);
   const log = createLogger('bench:wide');
   if (!o.json) console.log(`backend: ${describeBackend()}`);
-  const tokenizer = WordPieceTokenizer.fromFile(path.join(o.data, 'vocab.txt'));
+  // the data stage's tokenizer as the stages load it: its lower-casing and length from tokenizer_config.json
+  const { tokenizer, spec } = loadTokenizer(o.data);
   // valid scores only: choices are made on them, and the test split is the pipeline's final evaluation's alone
   const [train, valid] = ['train', 'valid'].map((s) => readDataset(path.join(o.data, `${s}.arrow`)));
   const labels = train.labels;
   // texts are cut to the model's length, as in the teacher stage (whose model.max_length is the data's in tnews.yaml)
-  const maxPositions = Number(o.maxLength ?? readJson<{ max_length: number }>(path.join(o.data, 'tokenizer.json')).max_length);
+  const maxPositions = o.maxLength === undefined ? spec.maxLength : integers('--max-length', o.maxLength, 2)[0];
   if (o.method !== 'adam' && o.method !== 'naive_bayes') throw new Error(`--method: '${o.method}' is neither adam nor naive_bayes`);
   const seeds = o.method === 'naive_bayes' ? [0] : integers('--seeds', o.seeds, 0);
   const alphas = list(o.alpha).map((x) => {
