@@ -1,16 +1,17 @@
 /**
  * Wide-table benchmark (not a test): fits the teacher's wide n-gram table alone (`wide.fit`, the same code and recipe
- * as the teacher stage: AdamW at the fit's learning rate, best valid accuracy kept) for each bucket count and pooling,
- * on a data stage's output, and prints the best valid accuracy and the test accuracy of the table alone, per seed and
- * their mean. The seed sets the data order and with it which step's table is kept, which moves test accuracy by about
- * as much as the bucket count does on TNEWS: compare means over a few seeds before changing pipelines/tnews.yaml.
+ * as the teacher stage) for each bucket count and pooling on a data stage's output, and prints the table's valid
+ * accuracy; the test split is never read. The Adam fit (`--method adam`, AdamW at the fit's learning rate, best valid
+ * accuracy kept) runs once per seed and prints their mean: the seed sets the data order and with it which step's table
+ * is kept, which moves accuracy by about as much as the bucket count does on TNEWS, so compare means over a few seeds.
  *
  *   npm run bench:wide -- --data artifacts/tnews/data
  *   npm run bench:wide -- --data artifacts/tnews/data --buckets 131072,262144 --seeds 1,2,3 --json
- *   npm run bench:wide -- --data artifacts/tnews/data --method naive_bayes --alpha 0.1,0.3,0.5
- * Naive Bayes (`--method naive_bayes`) counts instead of training: no seeds, one result per bucket count and pooling.
- *   options: --pooling mean,sqrt  --max-n N  --max-length N  --epochs N  --lr X  --weight-decay X  --warmup-ratio X
- *            --batch-size N  --eval-every N  --backend …
+ *   npm run bench:wide -- --data artifacts/tnews/data --method naive_bayes --alpha 0.1,0.3,0.5 --logistic-c 8
+ * Naive Bayes (`--method naive_bayes`) counts instead of training: no seeds, one result per bucket count and pooling;
+ * `--logistic-c` adds the TF-IDF logistic regression beside it and `--cross-fit K` prints the out-of-fold accuracy.
+ *   options: --pooling mean,sqrt  --max-n N  --max-length N (default: the data stage's)  --epochs N  --lr X
+ *            --weight-decay X  --warmup-ratio X  --batch-size N  --eval-every N  --backend …
  */
 import * as path from 'node:path';
 import { Command } from 'commander';
