@@ -1,6 +1,6 @@
 /**
  * HTTP load test of the classification service, for tuning the server (not a test): starts `server-cli.ts` on a free
- * loopback port with the given server options, sends single-text requests drawn from real test sentences with
+ * loopback port with the given server options, sends single-text requests drawn from the sentences of `--texts` (no labels read) with
  * autocannon at each concurrency, and prints req/s, p50/p99 latency, errors, the server's CPU use (cores) and the mean
  * batch size it ran. The serve stage's `http` section runs the same load test for the report.
  *
