@@ -1,8 +1,8 @@
 /**
  * HTTP load test of the classification service, for tuning the server (not a test): starts `server-cli.ts` on a free
- * loopback port with the given server options, sends single-text requests drawn from the sentences of `--texts` (no labels read) with
- * autocannon at each concurrency, and prints req/s, p50/p99 latency, errors, the server's CPU use (cores) and the mean
- * batch size it ran. The serve stage's `http` section runs the same load test for the report.
+ * loopback port with the given server options, sends single-text requests drawn from the sentences of `--texts` (no
+ * labels read) with autocannon at each concurrency, and prints req/s, p50/p99 latency, errors, the server's CPU use
+ * (cores) and the mean batch size it ran. The serve stage's `http` section runs the same load test for the report.
  *
  *   npm run bench:http -- --model artifacts/tnews/quantize/student/model.int8.onnx --texts artifacts/tnews/data/valid.arrow
  *   options: --concurrency 1,8,32  --requests 6000  --seconds 15  --json
